@@ -57,6 +57,19 @@ def _ids(p: Prepared) -> Iterator[str]:
         yield f"em:{p.email}"
 
 
+def birth_date_key(p: Prepared) -> Iterator[str]:
+    """Full birth date alone: not a blocking key (too coarse), used to train name m."""
+    if p.month and p.day:
+        yield f"d:{p.date}"
+
+
+def names_key(p: Prepared) -> Iterator[str]:
+    """Exact first name + surname: not a blocking key, used to train the other m."""
+    if p.first:
+        for s in p.surnames:
+            yield f"n:{p.first}:{s}"
+
+
 KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (_pn, _fd, _ff, _dp, _ids)
 
 
@@ -70,7 +83,9 @@ def blocking_keys(prepared: Prepared) -> list[str]:
 
 
 def candidate_pairs(
-    records: Sequence[Prepared], max_block_size: int = MAX_BLOCK_SIZE
+    records: Sequence[Prepared],
+    max_block_size: int = MAX_BLOCK_SIZE,
+    families: Sequence[Callable[[Prepared], Iterator[str]]] = KEY_FAMILIES,
 ) -> list[tuple[int, int]]:
     """Sorted index pairs ``(i, j)``, ``i < j``, of records sharing a blocking key.
 
@@ -78,7 +93,7 @@ def candidate_pairs(
     """
     seen: set[int] = set()
     n = len(records)
-    for family in KEY_FAMILIES:
+    for family in families:
         blocks: dict[str, list[int]] = {}
         for i, p in enumerate(records):
             for k in set(family(p)):

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from .blocking import MAX_BLOCK_SIZE, candidate_pairs
+from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
 from .compare import COMPARISONS, compare_levels
 from .model import Model
 from .record import Prepared, prepare
@@ -21,6 +21,7 @@ U_MIN_COUNT = 10  # fewer observations of a level than this: keep the cold-start
 EM_MAX_ITER = 100
 EM_TOL = 1e-7
 M_PSEUDO_COUNT = 1.0
+MIN_EM_PAIRS = 50  # fewer training pairs than this: keep the cold-start m
 SEED = 20240611
 
 
@@ -83,24 +84,32 @@ def _estimate_u(records: Sequence[Prepared], base: Model, seed: int) -> dict[str
 
 
 def _em(
-    patterns: Counter, base: Model, u: dict[str, list[float]]
+    patterns: Counter,
+    m0: dict[str, list[float]],
+    u: dict[str, list[float]],
+    fixed: frozenset[str] = frozenset(),
+    lam: float = 0.1,
+    update_m: bool = True,
 ) -> tuple[dict[str, list[float]], float]:
     """EM over distinct level patterns (weighted by their counts), u held fixed.
 
-    Returns (m, share of candidate pairs that match). Deterministic: patterns are sorted.
+    Fields in ``fixed`` (those the training pairs were selected on) are left out of the
+    posterior and their m is not updated. Returns (m, share of pairs that match).
+    Deterministic: patterns are visited in sorted order.
     """
     items = sorted(patterns.items())
     names = [name for name, _ in COMPARISONS]
+    used = [f for f, name in enumerate(names) if name not in fixed]
     miss = [len(levels) - 1 for _, levels in COMPARISONS]
-    m = {k: list(v) for k, v in base.m.items()}
-    lam = 0.1
+    m = {k: list(v) for k, v in m0.items()}
     for _ in range(EM_MAX_ITER):
         acc = [[0.0] * (len(levels) - 1) for _, levels in COMPARISONS]
         tot_r = 0.0
         total = 0
         for pattern, count in items:
             pm, pu = lam, 1.0 - lam
-            for f, lv in enumerate(pattern):
+            for f in used:
+                lv = pattern[f]
                 if lv != miss[f]:
                     pm *= m[names[f]][lv]
                     pu *= u[names[f]][lv]
@@ -108,26 +117,40 @@ def _em(
             rc = r * count
             tot_r += rc
             total += count
-            for f, lv in enumerate(pattern):
+            for f in used:
+                lv = pattern[f]
                 if lv != miss[f]:
                     acc[f][lv] += rc
-        new_lam = tot_r / total if total else lam
-        new_m = {}
-        for f, name in enumerate(names):
-            s = sum(acc[f]) + M_PSEUDO_COUNT
-            new_m[name] = [
-                max((a + M_PSEUDO_COUNT * m0) / s, 1e-6)
-                for a, m0 in zip(acc[f], base.m[name], strict=True)
-            ]
-            t = sum(new_m[name])
-            new_m[name] = [x / t for x in new_m[name]]
+        new_lam = min(max(tot_r / total if total else lam, 1e-9), 1 - 1e-9)
+        new_m = dict(m)
+        if update_m:
+            for f in used:
+                name = names[f]
+                s = sum(acc[f]) + M_PSEUDO_COUNT
+                vals = [
+                    max((a + M_PSEUDO_COUNT * x) / s, 1e-6)
+                    for a, x in zip(acc[f], m0[name], strict=True)
+                ]
+                t = sum(vals)
+                new_m[name] = [x / t for x in vals]
         delta = abs(new_lam - lam) + max(
             abs(x - y) for name in names for x, y in zip(new_m[name], m[name], strict=True)
         )
         m, lam = new_m, new_lam
         if delta < EM_TOL:
             break
-    return m, min(max(lam, 1e-9), 1 - 1e-9)
+    return m, lam
+
+
+def _patterns(records: Sequence[Prepared], pairs: Iterable[tuple[int, int]]) -> Counter:
+    c: Counter = Counter()
+    for i, j in pairs:
+        c[compare_levels(records[i], records[j])[0]] += 1
+    return c
+
+
+_NAME_FIELDS = frozenset({"surname", "first_names"})
+_OTHER_FIELDS = frozenset(name for name, _ in COMPARISONS) - _NAME_FIELDS
 
 
 def _fit(
@@ -136,10 +159,30 @@ def _fit(
     n_pairs: int,
     base: Model | None = None,
     seed: int = SEED,
+    max_block_size: int = MAX_BLOCK_SIZE,
 ) -> Model:
+    """u by random sampling; m by two EM sessions (Splink's recipe):
+
+    1. pairs with the same first name and surname: m of every other field, names left out;
+    2. pairs with the same full birth date: m of the name fields, the others left out.
+
+    Conditioning each session on the fields it was selected by keeps EM from mistaking
+    homonyms (same name, different people) for a cluster of matches. Finally the share of
+    matches among the candidate ``patterns`` is estimated with m and u fixed, and rescaled to
+    a prior over all record pairs.
+    """
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
-    m, lam = _em(patterns, base, u)
+    m = {k: list(v) for k, v in base.m.items()}
+    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)))
+    if sum(by_names.values()) >= MIN_EM_PAIRS:
+        m1, _ = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
+        m.update({k: m1[k] for k in _OTHER_FIELDS})
+    by_date = _patterns(records, candidate_pairs(records, max_block_size, (birth_date_key,)))
+    if sum(by_date.values()) >= MIN_EM_PAIRS:
+        m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=0.1)
+        m.update({k: m2[k] for k in _NAME_FIELDS})
+    _, lam = _em(patterns, m, u, lam=0.1, update_m=False)
     n = len(records)
     total_pairs = max(n * (n - 1) // 2, 1)
     prior = min(max(lam * n_pairs / total_pairs, 1e-12), 0.5)
@@ -160,12 +203,8 @@ def estimate(
     from ``prepared_records``. Deterministic for given inputs and seed.
     """
     recs = list(prepared_records)
-    patterns: Counter = Counter()
-    n_pairs = 0
-    for i, j in pairs:
-        patterns[compare_levels(recs[i], recs[j])[0]] += 1
-        n_pairs += 1
-    return _fit(recs, patterns, n_pairs, base, seed)
+    patterns = _patterns(recs, pairs)
+    return _fit(recs, patterns, sum(patterns.values()), base, seed)
 
 
 def train(
@@ -196,7 +235,8 @@ def deduplicate(
     compared = [compare_levels(recs[i], recs[j]) for i, j in pairs]
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            model = _fit(recs, Counter(c[0] for c in compared), len(pairs))
+            patterns = Counter(c[0] for c in compared)
+            model = _fit(recs, patterns, len(pairs), max_block_size=max_block_size)
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
