@@ -71,13 +71,8 @@ def _estimate_u(records: Sequence[Prepared], base: Model, seed: int) -> dict[str
         if n_obs == 0:
             u[name] = list(base.u[name])
             continue
-        raw = [c[i] / n_obs if c[i] >= U_MIN_COUNT else None for i in range(k)]
-        # levels seen too rarely keep their prior share of the mass the observed ones leave
-        known = sum(x for x in raw if x is not None)
-        prior_rest = sum(base.u[name][i] for i in range(k) if raw[i] is None)
-        scale = (1.0 - known) / prior_rest if prior_rest > 0 else 0.0
-        vals = [x if x is not None else base.u[name][i] * scale for i, x in enumerate(raw)]
-        vals = [max(v, 1e-9) for v in vals]
+        # a level seen too rarely keeps its cold-start u; all are then renormalised
+        vals = [c[i] / n_obs if c[i] >= U_MIN_COUNT else base.u[name][i] for i in range(k)]
         s = sum(vals)
         u[name] = [v / s for v in vals]
     return u
