@@ -1,0 +1,77 @@
+"""Partner authentication (OAuth2 client credentials) and per-method scope checks.
+
+A client-credentials token has no user: the caller is the organization behind the OAuth2
+application, found through its PartnerClient. Views declare ``scope_map`` (HTTP method →
+scope); a view that declares nothing is closed.
+"""
+
+from __future__ import annotations
+
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import BasePermission
+
+from hub.registry.actors import Actor
+from hub.registry.models import PartnerClient
+
+
+class PartnerAuthentication(OAuth2Authentication):
+    www_authenticate_realm = "passerelle"
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        _user, token = result
+        try:
+            client = (
+                PartnerClient.objects.select_related("organization")
+                .only(
+                    "id",
+                    "is_active",
+                    "organization__id",
+                    "organization__name",
+                    "organization__kind",
+                    "organization__is_active",
+                )
+                .get(application_id=token.application_id)
+            )
+        except PartnerClient.DoesNotExist:
+            raise AuthenticationFailed("This token does not belong to a partner client.") from None
+        if not client.is_active or not client.organization.is_active:
+            raise AuthenticationFailed("This partner client is disabled.")
+        request.actor = Actor.for_client(client)
+        return (None, token)
+
+    def authenticate_header(self, request):
+        return f'Bearer realm="{self.www_authenticate_realm}"'
+
+
+class HasScope(BasePermission):
+    """Require a valid token carrying the scope that ``view.scope_map`` names for the method."""
+
+    message = "This token does not carry the scope this operation needs."
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if token is None or getattr(request, "actor", None) is None:
+            return False
+        scope = required_scope(view, request.method)
+        if scope is None:
+            return False
+        if not token.is_valid([scope]):
+            self.message = (
+                f"This token does not carry the scope {scope!r} that this operation needs."
+            )
+            return False
+        return True
+
+
+def required_scope(view, method: str) -> str | None:
+    scope_map = getattr(view, "scope_map", None) or {}
+    if method in ("HEAD", "OPTIONS"):
+        method = "GET"
+    action = getattr(view, "action", None)
+    if action and action in scope_map:
+        return scope_map[action]
+    return scope_map.get(method)
