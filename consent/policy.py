@@ -48,7 +48,7 @@ DENY = PolicyDecision(allowed=False)
 
 
 def own_beneficiary_ids(actor: Actor) -> QuerySet:
-    return PartnerRecord.objects.filter(organization_id=actor.organization_id).values(
+    return PartnerRecord.objects.filter(organization_id__in=actor.organization_ids).values(
         "beneficiary_id"
     )
 
@@ -59,10 +59,10 @@ def decide(
     wanted = frozenset(categories)
     if actor.is_superuser:
         return PolicyDecision(True, Basis.SUPERUSER, wanted)
-    if actor.organization_id is None:
+    if not actor.organization_ids:
         return DENY
     if PartnerRecord.objects.filter(
-        organization_id=actor.organization_id, beneficiary_id=beneficiary.pk
+        organization_id__in=actor.organization_ids, beneficiary_id=beneficiary.pk
     ).exists():
         return PolicyDecision(True, Basis.OWN_RECORD, wanted)
     return DENY
@@ -73,6 +73,6 @@ def visible_beneficiaries(actor: Actor) -> QuerySet:
     base = Beneficiary.objects.exclude(status=BeneficiaryStatus.ANONYMISED)
     if actor.is_superuser:
         return base
-    if actor.organization_id is None:
+    if not actor.organization_ids:
         return base.none()
     return base.filter(pk__in=own_beneficiary_ids(actor))
