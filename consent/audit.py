@@ -1,0 +1,72 @@
+"""The access log: one chained row per access to personal data, in the caller's transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.chain import GENESIS, digest, lock_chain
+from consent.models import AccessLog
+from hub.registry.actors import Actor
+
+CHAIN = "access_log"
+
+
+def hashed_fields(row: AccessLog) -> dict:
+    return {
+        "id": row.id,
+        "at": row.at.isoformat(),
+        "organization": str(row.organization_id or ""),
+        "client": row.client_id,
+        "user": row.user_id,
+        "beneficiary": str(row.beneficiary_id or ""),
+        "action": row.action,
+        "resource": row.resource,
+        "categories": list(row.categories),
+        "purpose": row.purpose,
+        "basis": row.basis,
+        "grant": str(row.grant_id or ""),
+        "decision": row.decision,
+        "request_id": row.request_id,
+    }
+
+
+def log_access(
+    *,
+    actor: Actor,
+    action: str,
+    resource: str,
+    decision: str,
+    beneficiary_id=None,
+    categories=(),
+    purpose: str = "",
+    basis: str = "",
+    grant_id=None,
+    request_id: str = "",
+) -> AccessLog:
+    """Append one access row to the chain. Must run inside the transaction of the access."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("log_access must run inside the transaction of the access it records")
+    lock_chain(CHAIN)
+    last = AccessLog.objects.order_by("-id").values_list("id", "hash").first()
+    prev_hash = last[1] if last else GENESIS
+    row = AccessLog(
+        id=(last[0] + 1) if last else 1,
+        at=timezone.now(),
+        organization_id=actor.organization_id,
+        client_id=actor.client_id,
+        user_id=actor.user_id,
+        beneficiary_id=beneficiary_id,
+        action=action,
+        resource=resource,
+        categories=sorted(categories),
+        purpose=purpose,
+        basis=basis,
+        grant_id=grant_id,
+        decision=decision,
+        request_id=request_id,
+        prev_hash=prev_hash,
+    )
+    row.hash = digest(prev_hash, hashed_fields(row))
+    row.save(force_insert=True)
+    return row

@@ -1,0 +1,78 @@
+"""Representations of records and golden records (read side)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from consent.policy import Category
+
+
+class MatchSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=["created", "linked", "review", "updated", "unchanged"]
+    )
+    grade = serializers.CharField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+
+
+class RecordSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    external_id = serializers.CharField()
+    beneficiary = serializers.UUIDField(source="beneficiary_id")
+    version = serializers.IntegerField()
+    data = serializers.JSONField(source="payload", help_text="The record as sent, without the NIR.")
+    has_nir = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_has_nir(self, record) -> bool:
+        return bool(record.nir_hash)
+
+
+class RecordWriteResultSerializer(RecordSerializer):
+    match = MatchSerializer()
+
+
+class AddressSerializer(serializers.Serializer):
+    line = serializers.CharField(source="address_line")
+    postcode = serializers.CharField()
+    city = serializers.CharField()
+    insee_code = serializers.CharField()
+
+
+class IdentitySerializer(serializers.Serializer):
+    first_names = serializers.CharField()
+    birth_name = serializers.CharField()
+    usage_name = serializers.CharField()
+    sex = serializers.CharField()
+    birth_date = serializers.CharField()
+    birth_place = serializers.CharField()
+
+
+class ContactSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = AddressSerializer(source="*")
+
+
+class BeneficiarySerializer(serializers.Serializer):
+    """The golden record, reduced to the categories the policy allows (others are null)."""
+
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    merged_into = serializers.UUIDField(source="merged_into_id", allow_null=True)
+    identity = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+
+    def _allowed(self) -> frozenset:
+        return self.context["decision"].categories
+
+    def get_categories(self, obj) -> list[str]:
+        return sorted(self._allowed())
+
+    def get_identity(self, obj) -> IdentitySerializer(allow_null=True):
+        return IdentitySerializer(obj).data if Category.IDENTITY in self._allowed() else None
+
+    def get_contact(self, obj) -> ContactSerializer(allow_null=True):
+        return ContactSerializer(obj).data if Category.CONTACT in self._allowed() else None

@@ -1,0 +1,114 @@
+"""Partner API v1: the caller's own records and the golden records it may see."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import schemas
+from consent import policy
+from consent.audit import log_access
+from exchanges.records import submit_record
+from hub.api.etags import check_preconditions
+from hub.api.problems import ValidationProblem
+from hub.registry.api.serializers import (
+    BeneficiarySerializer,
+    RecordSerializer,
+    RecordWriteResultSerializer,
+)
+from hub.registry.models import PartnerRecord
+from hub.registry.services import record_etag
+
+IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
+)
+
+
+def own_records(actor):
+    return PartnerRecord.objects.filter(organization_id=actor.organization_id)
+
+
+class RecordList(generics.ListAPIView):
+    scope_map = {"GET": "records:read"}
+    serializer_class = RecordSerializer
+
+    def get_queryset(self):
+        return own_records(self.request.actor).order_by("created_at", "id")
+
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class RecordDetail(APIView):
+    scope_map = {"GET": "records:read", "PUT": "records:write"}
+
+    def _get(self, external_id):
+        record = own_records(self.request.actor).filter(external_id=external_id).first()
+        if record is None:
+            raise Http404
+        return record
+
+    @extend_schema(responses=RecordSerializer, operation_id="records_retrieve")
+    def get(self, request, external_id):
+        record = self._get(external_id)
+        response = Response(RecordSerializer(record).data)
+        response["ETag"] = record_etag(record)
+        return response
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: RecordWriteResultSerializer, 201: RecordWriteResultSerializer},
+        parameters=[IF_MATCH, IF_NONE_MATCH],
+        operation_id="records_put",
+        extensions={"x-passerelle-body": "beneficiary-record.v1"},
+    )
+    def put(self, request, external_id):
+        errors = schemas.validate("beneficiary-record", 1, request.data)
+        if errors:
+            raise ValidationProblem(errors)
+        result = submit_record(
+            actor=request.actor,
+            external_id=external_id,
+            payload=request.data,
+            precondition=lambda current: check_preconditions(request, current),
+            request_id=request.request_id,
+        )
+        data = RecordSerializer(result.record).data
+        data["match"] = {"outcome": result.outcome, "grade": result.grade, "score": result.score}
+        response = Response(data, status=201 if result.created else 200)
+        response["ETag"] = record_etag(result.record)
+        return response
+
+
+class BeneficiaryDetail(APIView):
+    scope_map = {"GET": "records:read"}
+
+    @extend_schema(responses=BeneficiarySerializer, operation_id="beneficiaries_retrieve")
+    def get(self, request, beneficiary_id):
+        actor = request.actor
+        beneficiary = policy.visible_beneficiaries(actor).filter(pk=beneficiary_id).first()
+        decision = (
+            policy.decide(actor, beneficiary, purpose="coordination")
+            if beneficiary
+            else policy.DENY
+        )
+        if not decision.allowed:
+            raise Http404
+        log_access(
+            actor=actor,
+            action="read",
+            resource="beneficiary",
+            decision=decision.decision,
+            beneficiary_id=beneficiary.pk,
+            categories=decision.categories,
+            purpose="coordination",
+            basis=decision.basis,
+            grant_id=decision.grant_id,
+            request_id=request.request_id,
+        )
+        return Response(BeneficiarySerializer(beneficiary, context={"decision": decision}).data)

@@ -1,0 +1,123 @@
+"""Writes of the registry: partner records and golden records.
+
+Services take keyword-only arguments and run inside the caller's transaction; the caller (a
+service of a higher layer) writes the audit row and the outbox event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from hub.registry import intake
+from hub.registry.golden import survive
+from hub.registry.intake import MatchOutcome
+from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, PartnerRecord
+from hub.registry.validators import nir_hash
+
+
+class PreconditionFailed(Exception):
+    """If-Match / If-None-Match did not hold for the record's current version."""
+
+
+@dataclass
+class UpsertResult:
+    record: PartnerRecord
+    created: bool
+    changed: bool
+    outcome: str
+    score: float | None = None
+    grade: str | None = None
+    review_candidates: list = field(default_factory=list)
+    previous_beneficiary_id: object | None = None
+
+
+def record_etag(record: PartnerRecord) -> str:
+    return f'"{record.id}-{record.version}"'
+
+
+def _split_nir(payload: dict) -> tuple[dict, str]:
+    clean = copy.deepcopy(payload)
+    nir = clean.pop("nir", None)
+    return clean, (nir_hash(nir) if nir else "")
+
+
+def refresh_golden(beneficiary: Beneficiary) -> Beneficiary:
+    records = list(beneficiary.records.select_related("organization"))
+    if not records:
+        return beneficiary
+    values = survive(records)
+    changed = [name for name, value in values.items() if getattr(beneficiary, name) != value]
+    for name in changed:
+        setattr(beneficiary, name, values[name])
+    beneficiary.last_contact_at = timezone.now()
+    beneficiary.save(update_fields=[*changed, "last_contact_at", "updated_at"])
+    return beneficiary
+
+
+def record_upsert(
+    *,
+    organization: Organization,
+    external_id: str,
+    payload: dict,
+    if_match: str | None = None,
+    if_none_match: str | None = None,
+    precondition=None,
+) -> UpsertResult:
+    """Create or replace ``organization``'s record ``external_id`` (payload already validated).
+
+    A new record goes through identity matching (``hub.registry.intake``); a replaced record keeps
+    its beneficiary and refreshes the golden record. ``precondition(current_etag_or_None)`` is
+    called under the row lock so that concurrent If-Match writers cannot both win.
+    """
+    clean, nir_digest = _split_nir(payload)
+    with transaction.atomic():
+        record = (
+            PartnerRecord.objects.select_for_update()
+            .filter(organization=organization, external_id=external_id)
+            .first()
+        )
+        if precondition is not None:
+            precondition(record_etag(record) if record else None)
+        if record is not None:
+            if record.payload == clean and record.nir_hash == nir_digest:
+                return UpsertResult(
+                    record=record, created=False, changed=False, outcome=MatchOutcome.UNCHANGED
+                )
+            record.payload = clean
+            record.nir_hash = nir_digest
+            record.version += 1
+            record.save(update_fields=["payload", "nir_hash", "version", "updated_at"])
+            refresh_golden(record.beneficiary)
+            return UpsertResult(
+                record=record, created=False, changed=True, outcome=MatchOutcome.UPDATED
+            )
+
+        decision = intake.match_new_record(
+            organization=organization, payload=clean, nir_digest=nir_digest
+        )
+        beneficiary = decision.beneficiary or Beneficiary.objects.create(
+            status=BeneficiaryStatus.ACTIVE
+        )
+        record = PartnerRecord.objects.create(
+            organization=organization,
+            external_id=external_id,
+            beneficiary=beneficiary,
+            payload=clean,
+            nir_hash=nir_digest,
+        )
+        intake.index_record(record)
+        refresh_golden(beneficiary)
+        intake.file_review_items(record=record, decision=decision)
+        return UpsertResult(
+            record=record,
+            created=True,
+            changed=True,
+            outcome=decision.outcome,
+            score=decision.score,
+            grade=decision.grade,
+            review_candidates=decision.review_candidates,
+        )

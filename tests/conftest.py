@@ -1,0 +1,81 @@
+"""Fixtures: real OAuth2 clients and tokens obtained through /o/token/, never forged."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from hub.registry.partners import onboard_partner
+from tests.factories import OrganizationFactory
+
+ALL_SCOPES = (
+    "records:read records:write consents:read consents:write cases:read cases:write "
+    "referrals:read referrals:write events:read webhooks:manage"
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL features; on SQLite they are deselected
+    loudly (reported as skipped with the reason), and CI runs them on PostgreSQL."""
+    from django.conf import settings
+
+    if settings.USES_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (runs in CI with DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+class Partner:
+    """An onboarded partner organization with one OAuth2 client."""
+
+    def __init__(self, name: str, kind: str = "ccas", scopes: str = ALL_SCOPES):
+        self.onboarded = onboard_partner(name=name, kind=kind, scopes=scopes.split())
+        self.organization = self.onboarded.organization
+        self.client_id = self.onboarded.client_id
+        self.client_secret = self.onboarded.client_secret
+
+    def token(self, scope: str | None = None) -> str:
+        client = APIClient()
+        data = {"grant_type": "client_credentials"}
+        if scope:
+            data["scope"] = scope
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        response = client.post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+        assert response.status_code == 200, response.content
+        return response.json()["access_token"]
+
+    def api(self, scope: str | None = None) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token(scope)}")
+        return client
+
+
+@pytest.fixture
+def partner_a(db):
+    return Partner("CCAS de Villeurbanne")
+
+
+@pytest.fixture
+def partner_b(db):
+    return Partner("Association Solidarité Lyon", kind="association")
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Client secrets and passwords are hashed with PBKDF2 in production; tests use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,53 @@
+"""factory_boy factories shared by the test suite."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from hub.registry.models import Membership, Organization, OrganizationKind, Role
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"CCAS de Test {n}")
+    kind = OrganizationKind.CCAS
+
+    class Params:
+        association = factory.Trait(
+            kind=OrganizationKind.ASSOCIATION, name=factory.Sequence(lambda n: f"Association {n}")
+        )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.AGENT
+
+
+def record_payload(**overrides) -> dict:
+    body = {
+        "birth_name": "Martin",
+        "first_names": "Jeanne",
+        "birth_date": "1984-03-12",
+        "sex": "F",
+        "address": {"line": "3 rue de la Paix", "postcode": "69003", "city": "Lyon"},
+    }
+    body.update(overrides)
+    return body
