@@ -176,25 +176,38 @@ def _fit(
     2. pairs with the same full birth date: m of the name fields, the others left out.
 
     Conditioning each session on the fields it was selected by keeps EM from mistaking
-    homonyms (same name, different people) for a cluster of matches. Finally the share of
-    matches among the candidate ``patterns`` is estimated with m and u fixed, and rescaled to
-    a prior over all record pairs.
+    homonyms (same name, different people) for a cluster of matches.
+
+    The prior (share of matching pairs among all pairs) is the number of matches session 1
+    found among same-name pairs divided by that rule's recall, which the model itself gives:
+    P(first name and surname both exact | match) = m_first[exact] * m_surname[exact] (the
+    "deterministic rule / recall" estimate of Splink, with the recall estimated rather than
+    guessed). EM over all candidate pairs would overstate it: thousands of weakly similar
+    candidates each add a little posterior mass. Small data (too few same-name pairs) falls
+    back to that EM over the candidate ``patterns``.
     """
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
     by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)), known)
-    if sum(by_names.values()) >= MIN_EM_PAIRS:
-        m1, _ = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
+    n_names = sum(by_names.values())
+    lam_names = None
+    if n_names >= MIN_EM_PAIRS:
+        m1, lam_names = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
         m.update({k: m1[k] for k in _OTHER_FIELDS})
     by_date = _patterns(records, candidate_pairs(records, max_block_size, (birth_date_key,)), known)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=0.1)
         m.update({k: m2[k] for k in _NAME_FIELDS})
-    _, lam = _em(patterns, m, u, lam=0.1, update_m=False)
     n = len(records)
     total_pairs = max(n * (n - 1) // 2, 1)
-    prior = min(max(lam * n_pairs / total_pairs, 1e-12), 0.5)
+    if lam_names is not None:
+        recall = m["first_names"][0] * m["surname"][0]
+        matches = lam_names * n_names / max(recall, 0.05)
+    else:
+        _, lam = _em(patterns, m, u, lam=0.1, update_m=False)
+        matches = lam * n_pairs
+    prior = min(max(matches / total_pairs, 1e-12), 0.5)
     model = Model(m=m, u=u, prior=prior, thresholds=dict(base.thresholds))
     return model.with_term_frequencies(records)
 
