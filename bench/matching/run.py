@@ -147,6 +147,11 @@ def _best_f1(scored: list[tuple[float, tuple[str, str]]], truth: set) -> dict:
     return best
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -160,9 +165,9 @@ def worker_ours(name: str) -> dict:
 
     recs, truth, linkage = load(name)
     source = {r["id"]: r.pop("_source", "") for r in recs}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     pairs = deduplicate(recs)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     pred = {(p.id_a, p.id_b) for p in pairs if not linkage or source[p.id_a] != source[p.id_b]}
     # blocking recall and candidate count (not timed)
     prepared = [prepare(r) for r in recs]
@@ -174,6 +179,7 @@ def worker_ours(name: str) -> dict:
         "blocking_recall": len(cand_set & truth) / len(truth),
         "candidates": len(cands),
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "peak_mib": _peak_mib(),
         "records": len(recs),
         "true_pairs": len(truth),
@@ -221,7 +227,7 @@ def worker_splink(name: str) -> dict:
     source = {r["id"]: r.get("_source", "") for r in recs}
     df = _splink_frame(recs)
     has = {c for c in df.columns if df[c].notna().any()}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     comparisons = [
         cl.NameComparison("first_names").configure(term_frequency_adjustments=True),
         cl.NameComparison("surname").configure(term_frequency_adjustments=True),
@@ -264,7 +270,7 @@ def worker_splink(name: str) -> dict:
     )
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     preds = linker.inference.predict().as_pandas_dataframe()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     scored = []
     blocked = set()
     cols = (preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"])
@@ -281,6 +287,7 @@ def worker_splink(name: str) -> dict:
         "blocking_recall": len(blocked & truth) / len(truth),
         "candidates": len(preds),
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "peak_mib": _peak_mib(),
     }
 

@@ -108,6 +108,12 @@ KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
 )
 
 
+#: Families whose keys leave out the birth date (or keep only its year): their blocks are
+#: large for common names, so they are capped at ``max_block_size // WIDE_DIVISOR``.
+WIDE_FAMILIES = frozenset({_pn, _ff, _place})
+WIDE_DIVISOR = 8
+
+
 def blocking_keys(prepared: Prepared) -> list[str]:
     """Sorted, de-duplicated blocking keys of one record, e.g. ``"pn:MRT3:1984"``.
 
@@ -124,18 +130,21 @@ def candidate_pairs(
 ) -> list[tuple[int, int]]:
     """Sorted index pairs ``(i, j)``, ``i < j``, of records sharing a blocking key.
 
-    Families are processed one at a time to bound memory.
+    Families are processed one at a time to bound memory. Blocks larger than
+    ``max_block_size`` (``max_block_size // WIDE_DIVISOR`` for the families without a full
+    birth date) are skipped: they would add many pairs and few duplicates.
     """
     seen: set[int] = set()
     n = len(records)
     for family in families:
+        cap = max(2, max_block_size // WIDE_DIVISOR) if family in WIDE_FAMILIES else max_block_size
         blocks: dict[str, list[int]] = {}
         for i, p in enumerate(records):
             for k in set(family(p)):
                 blocks.setdefault(k, []).append(i)
         for members in blocks.values():
             size = len(members)
-            if size < 2 or size > max_block_size:
+            if size < 2 or size > cap:
                 continue
             for x in range(size - 1):
                 base = members[x] * n

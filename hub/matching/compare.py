@@ -64,9 +64,13 @@ def _name_level(
     b_phon: tuple[str, ...],
 ) -> tuple[int, str]:
     """Best level over every (name of a, name of b); returns (level, agreed value)."""
-    common = set(a_keys).intersection(b_keys)
-    if common:
-        return N_EXACT, min(common)
+    if len(a_keys) == 1 and len(b_keys) == 1:
+        if a_keys[0] == b_keys[0]:
+            return N_EXACT, a_keys[0]
+    else:
+        common = set(a_keys).intersection(b_keys)
+        if common:
+            return N_EXACT, min(common)
     best = N_DIFF
     for i, x in enumerate(a_keys):
         for j, y in enumerate(b_keys):
@@ -102,8 +106,8 @@ def _first(a: Prepared, b: Prepared) -> tuple[int, str]:
     if (
         ta[0] == tb[0]
         or (len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x)))
-        or set(ta) <= set(tb)
-        or set(tb) <= set(ta)
+        or a.first_set <= b.first_set
+        or b.first_set <= a.first_set
     ):
         return N_PARTIAL, ""
     if a.first_phon and a.first_phon == b.first_phon:

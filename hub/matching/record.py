@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from .normalize import (
     commune_key,
@@ -40,9 +41,8 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A record normalised once, with the keys comparisons and blocking need.
+class Prepared(NamedTuple):
+    """A record normalised once (immutable), with the keys comparisons and blocking need.
 
     ``surnames`` holds every surname the person is known by (birth name first, then usage
     names, including those found behind ``épouse``/``née`` markers), each glued without
@@ -57,6 +57,7 @@ class Prepared:
     surname_tokens: frozenset[str]
     first: str
     first_tokens: tuple[str, ...]
+    first_set: frozenset[str]
     first_phon: str
     sex: str
     year: int
@@ -72,21 +73,41 @@ class Prepared:
     nir: str
 
 
-def _surnames(birth: object, usage: object) -> tuple[list[str], list[str]]:
-    """(names, roles) with the birth name(s) first."""
-    b_birth, b_usage = split_name_markers(str(birth or ""))
-    u_birth, u_usage = split_name_markers(str(usage or ""))
+@lru_cache(maxsize=1 << 16)
+def _surnames(birth: str, usage: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """(glued names with the birth name(s) first, their phonetic keys, their words)."""
+    b_birth, b_usage = split_name_markers(birth)
+    u_birth, u_usage = split_name_markers(usage)
     # Roles only set the order (birth names first); every name is compared with every other.
-    ordered = [b_birth, u_birth, b_usage, u_usage]
     names: list[str] = []
     tokens: list[str] = []
-    for raw in ordered:
+    for raw in (b_birth, u_birth, b_usage, u_usage):
         toks = name_tokens(raw)
         key = "".join(toks)
         if key and key not in names:
             names.append(key)
             tokens.extend(toks)
-    return names, tokens
+    return tuple(names), tuple(phonetic(n) for n in names), frozenset(tokens)
+
+
+@lru_cache(maxsize=1 << 16)
+def _first(text: str) -> tuple[str, tuple[str, ...], frozenset[str], str]:
+    tokens = first_name_tokens(text)
+    glued = "".join(tokens)
+    return glued, tokens, frozenset(tokens), phonetic(glued)
+
+
+@lru_cache(maxsize=1 << 16)
+def _date(text: str) -> tuple[int, int, int, str]:
+    y, m, d = parse_birth_date(text)
+    return y, m, d, f"{y:04d}{m:02d}{d:02d}" if y else ""
+
+
+_place = lru_cache(maxsize=1 << 14)(normalize_place)
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def prepare(record: Mapping) -> Prepared:
@@ -97,27 +118,27 @@ def prepare(record: Mapping) -> Prepared:
     (the hub's HMAC) passes through unchanged apart from case.
     """
     get = record.get
-    names, tokens = _surnames(get("birth_name"), get("usage_name"))
-    first_tokens = first_name_tokens(get("first_names"))
-    first = "".join(first_tokens)
-    y, m, d = parse_birth_date(get("birth_date"))
+    names, phons, tokens = _surnames(_s(get("birth_name")), _s(get("usage_name")))
+    first, first_tokens, first_set, first_phon = _first(_s(get("first_names")))
+    y, m, d, date = _date(_s(get("birth_date")).strip())
     postcode = normalize_postcode(get("postcode"))
     return Prepared(
         id=str(record["id"]),
-        surnames=tuple(names),
-        surname_phon=tuple(phonetic(n) for n in names),
-        surname_tokens=frozenset(tokens),
+        surnames=names,
+        surname_phon=phons,
+        surname_tokens=tokens,
         first=first,
         first_tokens=first_tokens,
-        first_phon=phonetic(first),
+        first_set=first_set,
+        first_phon=first_phon,
         sex=normalize_sex(get("sex")),
         year=y,
         month=m,
         day=d,
-        date=f"{y:04d}{m:02d}{d:02d}" if y else "",
-        birth_place=normalize_place(get("birth_place")),
+        date=date,
+        birth_place=_place(_s(get("birth_place"))),
         postcode=postcode,
-        commune=commune_key(postcode, get("city")),
+        commune=commune_key(postcode, _s(get("city"))),
         address=normalize_address(get("address")),
         phone=normalize_phone(get("phone")),
         email=normalize_email(get("email")),
