@@ -141,20 +141,9 @@ def _em(
     return m, lam
 
 
-def _patterns(
-    records: Sequence[Prepared],
-    pairs: Iterable[tuple[int, int]],
-    known: Mapping[tuple[int, int], tuple[int, ...]] | None = None,
-) -> Counter:
-    """Level-pattern counts over ``pairs``; ``known`` holds levels already computed."""
-    c: Counter = Counter()
-    known = known or {}
-    for pair in pairs:
-        levels = known.get(pair)
-        if levels is None:
-            levels = compare_levels(records[pair[0]], records[pair[1]])[0]
-        c[levels] += 1
-    return c
+def _patterns(records: Sequence[Prepared], pairs: Iterable[tuple[int, int]]) -> Counter:
+    """Level-pattern counts over ``pairs``."""
+    return Counter(compare_levels(records[i], records[j])[0] for i, j in pairs)
 
 
 _NAME_FIELDS = frozenset({"surname", "first_names"})
@@ -168,7 +157,6 @@ def _fit(
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
-    known: Mapping[tuple[int, int], tuple[int, ...]] | None = None,
 ) -> Model:
     """u by random sampling; m by two EM sessions (Splink's recipe):
 
@@ -189,13 +177,14 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)), known)
+    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)))
     n_names = sum(by_names.values())
     lam_names = None
     if n_names >= MIN_EM_PAIRS:
         m1, lam_names = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
         m.update({k: m1[k] for k in _OTHER_FIELDS})
-    by_date = _patterns(records, candidate_pairs(records, max_block_size, (birth_date_key,)), known)
+    date_pairs = candidate_pairs(records, max_block_size, (birth_date_key,))
+    by_date = _patterns(records, date_pairs)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=0.1)
         m.update({k: m2[k] for k in _NAME_FIELDS})
@@ -254,23 +243,32 @@ def deduplicate(
     """
     recs = _as_prepared(records)
     pairs = candidate_pairs(recs, max_block_size)
-    compared = [compare_levels(recs[i], recs[j]) for i, j in pairs]
+    # Levels of every candidate pair, computed once. Patterns are interned (a few thousand
+    # distinct tuples for millions of pairs) and the agreed names are references to strings
+    # the records already hold, so this costs three pointers per pair.
+    interned: dict[tuple[int, ...], tuple[int, ...]] = {}
+    levels_of: list[tuple[int, ...]] = []
+    s_vals: list[str] = []
+    f_vals: list[str] = []
+    for i, j in pairs:
+        levels, s_val, f_val = compare_levels(recs[i], recs[j])
+        levels_of.append(interned.setdefault(levels, levels))
+        s_vals.append(s_val)
+        f_vals.append(f_val)
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            known = {pair: c[0] for pair, c in zip(pairs, compared, strict=True)}
-            patterns = Counter(known.values())
-            model = _fit(recs, patterns, len(pairs), max_block_size=max_block_size, known=known)
-            del known
+            model = _fit(recs, Counter(levels_of), len(pairs), max_block_size=max_block_size)
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
     out: list[Pair] = []
-    for (i, j), (levels, s_val, f_val) in zip(pairs, compared, strict=True):
-        score = model.probability(model.weight_of(levels, s_val, f_val))
+    weight_of, probability, grade = model.weight_of, model.probability, model.grade
+    for k, (i, j) in enumerate(pairs):
+        score = probability(weight_of(levels_of[k], s_vals[k], f_vals[k]))
         if score >= cut:
             a, b = recs[i].id, recs[j].id
             if b < a:
                 a, b = b, a
-            out.append(Pair(a, b, score, model.grade(score) or "possible"))
+            out.append(Pair(a, b, score, grade(score) or "possible"))
     out.sort()
     return out
