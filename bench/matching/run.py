@@ -36,10 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATA = HERE / "data"
 SYNTHETIC = {"synthetic-10k": 10_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
-OUR_FIELDS = (
-    "id first_names birth_name usage_name sex birth_date birth_place postcode city address "
-    "phone email nir"
-).split()
+OUR_FIELDS = ["id", "first_names", "birth_name", "usage_name", "sex", "birth_date", "birth_place", "postcode", "city", "address", "phone", "email", "nir"]
 
 
 # --- datasets -----------------------------------------------------------------------------
