@@ -327,6 +327,9 @@ class RecordKey(models.Model):
         indexes = [models.Index(fields=["key"], name="record_key_idx")]
         constraints = [models.UniqueConstraint(fields=["record", "key"], name="record_key_unique")]
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class LinkDecision(models.Model):
     """Why a record was linked to its beneficiary (automatic at intake, or by a person)."""
@@ -348,6 +351,9 @@ class LinkDecision(models.Model):
         verbose_name = _("décision de rattachement")
         verbose_name_plural = _("décisions de rattachement")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.outcome}"
 
 
 class ReviewStatus(models.TextChoices):
