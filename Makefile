@@ -39,7 +39,8 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 deploy-check: $(STAMP)
-	$(TEST_ENV) ALLOWED_HOSTS=passerelle.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" NIR_HASH_KEY=deploy-check \
+	  ALLOWED_HOSTS=passerelle.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 quality: lint migrations-check layers deploy-check
 

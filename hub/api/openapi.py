@@ -42,3 +42,48 @@ def embed_json_schemas(result, generator, request, public):
                 },
             }
     return result
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_ERRORS_BY_METHOD = {
+    "get": ("400", "401", "403", "404", "406", "429"),
+    "delete": ("401", "403", "404", "406", "409", "412", "429"),
+    "post": ("400", "401", "403", "404", "406", "409", "410", "412", "413", "415", "422", "429"),
+    "put": ("400", "401", "403", "404", "406", "409", "412", "413", "415", "422", "429"),
+    "patch": ("400", "401", "403", "404", "406", "409", "412", "413", "415", "422", "429"),
+}
+
+
+def document_problems(result, generator, request, public):
+    """Every operation may answer the problem details its method can produce."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _ERRORS_BY_METHOD or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _ERRORS_BY_METHOD[method]:
+                responses.setdefault(code, {"description": "Problem details", "content": problem})
+    return result
