@@ -54,7 +54,14 @@ admin.site.index_title = _("Administration")
 # Purpose written in the access log for a consultation in the admin.
 ADMIN_PURPOSE = "consultation_admin"
 
-IDENTITY_FIELDS = ("first_names", "birth_name", "usage_name", "sex", "birth_date", "birth_place")
+IDENTITY_FIELDS = (
+    "first_names",
+    "birth_name",
+    "usage_name",
+    "sex",
+    "birth_date_display",
+    "birth_place",
+)
 CONTACT_FIELDS = ("phone", "email", "address_line", "postcode", "city", "insee_code")
 
 

@@ -98,7 +98,7 @@ def assert_absent(response):
 
 def test_member_lists_only_persons_and_records_of_own_organization(client, world, member_a):
     login(client, member_a)
-    record_a, record_b = world["record_a"], world["record_b"]
+    record_a = world["record_a"]
     assert listed(client.get(BENEFICIARIES)) == {str(record_a.beneficiary_id)}
     assert listed(client.get(RECORDS)) == {str(record_a.pk)}
 
@@ -133,9 +133,7 @@ def test_person_search_ignores_accents_and_case_and_reads_french_dates(
     client, world, member_a, term
 ):
     login(client, member_a)
-    assert listed(client.get(BENEFICIARIES, {"q": term})) == {
-        str(world["record_a"].beneficiary_id)
-    }
+    assert listed(client.get(BENEFICIARIES, {"q": term})) == {str(world["record_a"].beneficiary_id)}
 
 
 def test_person_search_by_wrong_name_finds_nobody(client, world, member_a):
@@ -143,9 +141,7 @@ def test_person_search_by_wrong_name_finds_nobody(client, world, member_a):
     assert listed(client.get(BENEFICIARIES, {"q": "lefebvre"})) == set()
 
 
-def test_typing_change_url_of_other_organization_person_answers_not_found(
-    client, world, member_a
-):
+def test_typing_change_url_of_other_organization_person_answers_not_found(client, world, member_a):
     login(client, member_a)
     before = AccessLog.objects.count()
     response = client.get(f"{BENEFICIARIES}{world['record_b'].beneficiary_id}/change/")
@@ -153,14 +149,10 @@ def test_typing_change_url_of_other_organization_person_answers_not_found(
     assert AccessLog.objects.count() == before
 
 
-def test_typing_change_url_of_other_organization_record_answers_not_found(
-    client, world, member_a
-):
+def test_typing_change_url_of_other_organization_record_answers_not_found(client, world, member_a):
     login(client, member_a)
     assert_absent(client.get(f"{RECORDS}{world['record_b'].pk}/change/"))
-    assert_absent(
-        client.get(f"/admin/registry/organization/{world['b'].organization.pk}/change/")
-    )
+    assert_absent(client.get(f"/admin/registry/organization/{world['b'].organization.pk}/change/"))
 
 
 def test_viewing_a_person_writes_one_access_log_row(client, world, member_a):
@@ -363,5 +355,7 @@ def test_admin_is_in_french(client, world, member_a):
     login(client, member_a)
     content = client.get(BENEFICIARIES).content.decode()
     assert "Passerelle — administration" in content
-    assert "Personnes (fiches consolidées)" in content or "personnes (fiches consolidées)" in content
+    assert (
+        "Personnes (fiches consolidées)" in content or "personnes (fiches consolidées)" in content
+    )
     assert "Rechercher" in content
