@@ -605,13 +605,15 @@ class PartnerRecordAdmin(OrganizationScopedAdmin):
         return obj
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term:
-            by_name = Q()
+        """Each word must match the external id or a name the partner sent (case-insensitive)."""
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            condition = Q(external_id__icontains=bit)
             for field in ("birth_name", "usage_name", "first_names"):
-                by_name |= Q(**{f"payload__{field}__icontains": search_term})
-            queryset |= self.get_queryset(request).filter(by_name)
-        return queryset, duplicates
+                condition |= Q(**{f"payload__{field}__icontains": bit})
+            queryset = queryset.filter(condition)
+        return queryset, False
 
     def has_add_permission(self, request):
         return False

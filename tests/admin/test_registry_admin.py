@@ -359,3 +359,11 @@ def test_admin_is_in_french(client, world, member_a):
         "Personnes (fiches consolidées)" in content or "personnes (fiches consolidées)" in content
     )
     assert "Rechercher" in content
+
+
+def test_record_search_finds_own_record_by_name_or_external_id(client, world, member_a):
+    login(client, member_a)
+    expected = {str(world["record_a"].pk)}
+    assert listed(client.get(RECORDS, {"q": "Hélène"})) == expected
+    assert listed(client.get(RECORDS, {"q": "a-1"})) == expected
+    assert listed(client.get(RECORDS, {"q": "Hélène Dupont"})) == set()
