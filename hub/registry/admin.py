@@ -407,7 +407,7 @@ class PartnerRecordInline(ScopedInlineMixin, admin.TabularInline):
 
 
 class FollowedByFilter(admin.SimpleListFilter):
-    title = _("suivie par")
+    title = _("organisation de suivi")
     parameter_name = "organisation"
 
     def lookups(self, request, model_admin):
@@ -429,7 +429,6 @@ class FollowedByFilter(admin.SimpleListFilter):
 @admin.register(Beneficiary)
 class BeneficiaryAdmin(OrganizationScopedAdmin):
     list_display = (
-        "display_name",
         "birth_name",
         "usage_name",
         "first_names",
@@ -437,6 +436,7 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
         "city",
         "status",
     )
+    list_display_links = ("birth_name", "usage_name", "first_names")
     list_filter = (FollowedByFilter, "status", "sex")
     search_fields = ("birth_name", "usage_name", "first_names", "birth_date")
     search_help_text = _(
