@@ -43,7 +43,7 @@ $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)
     for table in APPEND_ONLY:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
         purgeable = "'consent_accesslog'" if table == "consent_accesslog" else ""
@@ -63,7 +63,7 @@ def backwards(apps, schema_editor):
     schema_editor.execute("DROP TRIGGER IF EXISTS consent_grant_no_delete ON consent_grant;")
     for table in APPEND_ONLY:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
-    schema_editor.execute(OLD_FUNCTION)
+    schema_editor.execute(OLD_FUNCTION, params=None)
     schema_editor.execute(
         "CREATE TRIGGER consent_accesslog_append_only BEFORE UPDATE OR DELETE ON consent_accesslog "
         "FOR EACH STATEMENT EXECUTE FUNCTION passerelle_refuse_change();"
