@@ -209,8 +209,8 @@ class ReferralAction(APIView):
     def post(self, request, referral_id, action):
         if action not in referrals.TRANSITIONS:
             raise Http404
-        body = request.data if request._request.body.strip() else {}
-        data = _validated(ReferralActionSerializer, body)
+        empty = (request.META.get("CONTENT_LENGTH") or "0") == "0"
+        data = _validated(ReferralActionSerializer, {} if empty else request.data)
         try:
             referral = referrals.transition(
                 actor=request.actor,

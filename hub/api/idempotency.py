@@ -35,6 +35,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.db import connection
 from django.utils import timezone
 from rest_framework.response import Response
@@ -66,6 +67,10 @@ def _raw_body(request, view) -> bytes:
         raise Problem(
             413, f"The body is larger than the {limit}-byte limit of this endpoint."
         ) from None
+    except RawPostDataException:
+        # Something (form parsing during authentication) consumed the stream: fingerprint the
+        # parsed body instead, canonically.
+        return json.dumps(request.data, sort_keys=True, cls=JSONEncoder).encode()
 
 
 def _lock(client_id: int, key: str) -> bool:

@@ -177,9 +177,11 @@ def test_patch_refuses_fields_that_cannot_change(partner_a):
 
 def test_another_organizations_case_answers_404(partner_a, partner_b):
     beneficiary = person(partner_a)
-    case = partner_a.api().post(
-        "/api/v1/cases", {"beneficiary": beneficiary, "type": "food_aid"}, format="json"
-    ).json()
+    case = (
+        partner_a.api()
+        .post("/api/v1/cases", {"beneficiary": beneficiary, "type": "food_aid"}, format="json")
+        .json()
+    )
     api_b = partner_b.api()
     assert api_b.get(f"/api/v1/cases/{case['id']}").status_code == 404
     patched = api_b.patch(f"/api/v1/cases/{case['id']}", {"status": "closed"}, format="json")
