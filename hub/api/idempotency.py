@@ -35,8 +35,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http.request import RawPostDataException
 from django.db import connection
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
