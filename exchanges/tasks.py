@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from exchanges import feed, imports, referrals, relay, webhooks
-from hub.api.idempotency import purge_expired_keys
+from exchanges.idempotency import purge_expired_keys
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

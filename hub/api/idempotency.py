@@ -22,7 +22,8 @@ Concurrency: on PostgreSQL a transaction-scoped advisory lock on (client, key) i
 a request that does not get it answers 409 at once. The lock is released at commit, after the
 stored row became visible, so the next request either sees the row (replay) or runs alone. On
 SQLite, write transactions are serialised (``BEGIN IMMEDIATE``), which gives the same result.
-Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` hours (``purge_expired_keys``, Celery beat).
+Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` hours (``exchanges.idempotency.purge_expired_keys``,
+Celery beat).
 """
 
 from __future__ import annotations
@@ -31,13 +32,11 @@ import functools
 import hashlib
 import json
 import re
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http.request import RawPostDataException
-from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -139,10 +138,3 @@ def idempotent(method):
         return response
 
     return wrapper
-
-
-def purge_expired_keys(*, now=None) -> int:
-    now = now or timezone.now()
-    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
