@@ -72,14 +72,17 @@ def _raw_body(request, view) -> bytes:
         return json.dumps(request.data, sort_keys=True, cls=JSONEncoder).encode()
 
 
+def lock_id(client_id: int, key: str) -> int:
+    """The PostgreSQL advisory lock key of (client, Idempotency-Key)."""
+    digest = hashlib.sha256(f"idempotency:{client_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _lock(client_id: int, key: str) -> bool:
     if connection.vendor != "postgresql":
         return True
-    lock_id = int.from_bytes(
-        hashlib.sha256(f"idempotency:{client_id}:{key}".encode()).digest()[:8], "big", signed=True
-    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id(client_id, key)])
         return bool(cursor.fetchone()[0])
 
 
