@@ -68,8 +68,11 @@ def _raw_body(request, view) -> bytes:
         ) from None
     except RawPostDataException:
         # Something (form parsing during authentication) consumed the stream: fingerprint the
-        # parsed body instead, canonically.
-        return json.dumps(request.data, sort_keys=True, cls=JSONEncoder).encode()
+        # parsed body instead, canonically (raw parsers give bytes).
+        data = request.data
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, sort_keys=True, cls=JSONEncoder).encode()
 
 
 def lock_id(client_id: int, key: str) -> int:
