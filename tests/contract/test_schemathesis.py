@@ -6,7 +6,9 @@ process (WSGI) with a real partner token.
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,6 +32,17 @@ CHECKS = [
 
 @pytest.fixture
 def bearer(db):
+    token = _token()  # the test client reconnects the signals below after each request
+    # The WSGI app is called in process, outside Django's test client: keep the test
+    # transaction's connection open across requests, as the test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield token
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def _token():
     partner = Partner("CCAS Schemathesis")
     api = partner.api()
     assert api.put("/api/v1/records/known-1", record_payload(), format="json").status_code == 201
