@@ -147,7 +147,14 @@ def _patterns(records: Sequence[Prepared], pairs: Iterable[tuple[int, int]]) -> 
 
 
 _NAME_FIELDS = frozenset({"surname", "first_names"})
+# sex follows the first name, so it is not evidence among same-name pairs: its m stays the
+# cold-start one.
+_SESSION1_FIXED = _NAME_FIELDS | {"sex"}
 _OTHER_FIELDS = frozenset(name for name, _ in COMPARISONS) - _NAME_FIELDS
+#: EM starts from few matches: starting high lets a large homonym cluster capture the match
+#: class (with many homonyms, a 50 % start converges to "match = anything"); a true match
+#: pattern has such a Bayes factor that a low start does not hide it.
+EM_START_SHARE = 0.01
 
 
 def _fit(
@@ -181,12 +188,12 @@ def _fit(
     n_names = sum(by_names.values())
     lam_names = None
     if n_names >= MIN_EM_PAIRS:
-        m1, lam_names = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
-        m.update({k: m1[k] for k in _OTHER_FIELDS})
+        m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
+        m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
     date_pairs = candidate_pairs(records, max_block_size, (birth_date_key,))
     by_date = _patterns(records, date_pairs)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
-        m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=0.1)
+        m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
     n = len(records)
     total_pairs = max(n * (n - 1) // 2, 1)
@@ -194,7 +201,7 @@ def _fit(
         recall = m["first_names"][0] * m["surname"][0]
         matches = lam_names * n_names / max(recall, 0.05)
     else:
-        _, lam = _em(patterns, m, u, lam=0.1, update_m=False)
+        _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
     model = Model(m=m, u=u, prior=prior, thresholds=dict(base.thresholds))
