@@ -212,7 +212,9 @@ def _email(x: str, y: str) -> int:
         return 3
     if x == y:
         return 0
-    if x.split("@", 1)[0] == y.split("@", 1)[0] or _osa(x, y, score_cutoff=1) <= 1:
+    # same mailbox name at another provider; one character apart is NOT close for e-mails
+    # (marie.martin12@ and marie.martin13@ are two people)
+    if x.split("@", 1)[0] == y.split("@", 1)[0]:
         return 1
     return 2
 

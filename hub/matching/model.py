@@ -8,6 +8,9 @@
 * Term frequencies: an exact surname or first-name agreement is worth ``log2(m / f)`` where
   ``f`` is the frequency of that name (MARTIN agrees by chance far more often than a rare
   name), bounded to [u/20, 20u] around the level's average ``u``.
+* Household fields (city, address, phone) are shared by relatives living together and
+  depend on each other: when first names differ (a relative's pattern), their disagreements
+  all count, only their strongest agreement does.
 * Grades are probability thresholds chosen on principle, not fitted: ``possible`` = more
   likely than not (0.5), ``probable`` = 9 chances in 10, ``certain`` = 99 in 100.
 """
@@ -26,6 +29,10 @@ __all__ = ["Comparison", "DEFAULT_THRESHOLDS", "Model"]
 
 DEFAULT_THRESHOLDS: dict[str, float] = {"certain": 0.99, "probable": 0.9, "possible": 0.5}
 TF_FIELDS = ("surname", "first_names")
+HOUSEHOLD = ("city", "address", "phone")
+_FIRST_INDEX = [name for name, _ in COMPARISONS].index("first_names")
+_FIRST_DIFFERENT = COMPARISONS[_FIRST_INDEX][1].index("different")
+_HOUSEHOLD_INDEX = tuple(i for i, (name, _) in enumerate(COMPARISONS) if name in HOUSEHOLD)
 TF_BOUND = 20.0
 MAX_TF_VALUES = 20_000
 #: Cold-start prior: about one duplicate pair per 100,000 random pairs of records.
@@ -190,13 +197,30 @@ class Model:
         f = min(max(f, u / TF_BOUND), u * TF_BOUND)
         return math.log2(u / f)
 
+    def field_weights(self, levels: tuple[int, ...]) -> list[float]:
+        """Weight each field contributes (before term frequencies).
+
+        The household fields (``HOUSEHOLD``: city, address, phone) are strongly dependent and
+        are shared by relatives living together. When the first names are different (the
+        pattern of a relative), their disagreements all count but only the strongest of their
+        agreements does.
+        """
+        ws = [table[lv] for table, lv in zip(self._weights, levels, strict=True)]
+        if levels[_FIRST_INDEX] != _FIRST_DIFFERENT:
+            return ws
+        positive = [i for i in _HOUSEHOLD_INDEX if ws[i] > 0]
+        if len(positive) > 1:
+            keep = max(positive, key=lambda i: (ws[i], -i))
+            for i in positive:
+                if i != keep:
+                    ws[i] = 0.0
+        return ws
+
     def pattern_weight(self, levels: tuple[int, ...]) -> float:
         """Match weight (prior included) of a level pattern, before term frequencies."""
         w = self._pattern_cache.get(levels)
         if w is None:
-            w = self._prior_weight + sum(
-                ws[lv] for ws, lv in zip(self._weights, levels, strict=True)
-            )
+            w = self._prior_weight + sum(self.field_weights(levels))
             self._pattern_cache[levels] = w
         return w
 
@@ -225,8 +249,9 @@ class Model:
             "first_names": self._tf_adjust("first_names", 1, f_val),
         }
         explanation = []
-        for (name, names), ws, lv in zip(COMPARISONS, self._weights, levels, strict=True):
-            w = ws[lv] + tf_adj.get(name, 0.0)
+        weights = self.field_weights(levels)
+        for (name, names), fw, lv in zip(COMPARISONS, weights, levels, strict=True):
+            w = fw + tf_adj.get(name, 0.0)
             explanation.append({"field": name, "level": names[lv], "weight": round(w, 2)})
         weight = self.pattern_weight(levels) + tf_adj["surname"] + tf_adj["first_names"]
         score = self.probability(weight)
