@@ -230,19 +230,21 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     if s_level >= N_PHON and f_level >= N_PHON and s_level != N_MISS and _swapped(a, b):
         s_level = f_level = N_SWAPPED
         s_value = f_value = ""
+    # fast paths (missing / equal) inline, the helpers only for two different values
+    x, y = a.birth_place, b.birth_place
+    place = 3 if not x or not y else 0 if x == y else _place(x, y)
+    x, y = a.address, b.address
+    address = 3 if not x or not y else 0 if x == y else _address(x, y)
+    x, y = a.phone, b.phone
+    phone = 3 if not x or not y else 0 if x == y else _exactish(x, y)
+    x, y = a.email, b.email
+    email = 3 if not x or not y else 0 if x == y else _email(x, y)
+    x, y = a.nir, b.nir
+    nir = 3 if not x or not y else 0 if x == y else _exactish(x, y)
+    x, y = a.sex, b.sex
+    sex = 2 if not x or not y else 0 if x == y else 1
     return (
-        (
-            s_level,
-            f_level,
-            2 if not a.sex or not b.sex else (0 if a.sex == b.sex else 1),
-            _date(a, b),
-            _place(a.birth_place, b.birth_place),
-            _city(a, b),
-            _address(a.address, b.address),
-            _exactish(a.phone, b.phone),
-            _email(a.email, b.email),
-            _exactish(a.nir, b.nir),
-        ),
+        (s_level, f_level, sex, _date(a, b), place, _city(a, b), address, phone, email, nir),
         s_value,
         f_value,
     )

@@ -21,7 +21,8 @@ U_MIN_COUNT = 10  # fewer observations of a level than this: keep the cold-start
 EM_MAX_ITER = 100
 EM_TOL = 1e-7
 M_PSEUDO_COUNT = 1.0
-MIN_EM_PAIRS = 50  # fewer training pairs than this: keep the cold-start m
+MIN_EM_PAIRS = 50
+EM_MAX_PAIRS = 100_000  # fewer training pairs than this: keep the cold-start m
 SEED = 20240611
 
 
@@ -141,9 +142,11 @@ def _em(
     return m, lam
 
 
-def _patterns(records: Sequence[Prepared], pairs: Iterable[tuple[int, int]]) -> Counter:
-    """Level-pattern counts over ``pairs``."""
-    return Counter(compare_levels(records[i], records[j])[0] for i, j in pairs)
+def _patterns(records: Sequence[Prepared], pairs: Sequence[tuple[int, int]]) -> Counter:
+    """Level-pattern counts over ``pairs`` (an evenly spaced subset of at most
+    ``EM_MAX_PAIRS``: EM needs pattern frequencies, not every pair)."""
+    step = max(1, -(-len(pairs) // EM_MAX_PAIRS))
+    return Counter(compare_levels(records[i], records[j])[0] for i, j in pairs[::step])
 
 
 _NAME_FIELDS = frozenset({"surname", "first_names"})
@@ -184,10 +187,12 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)))
-    n_names = sum(by_names.values())
+    names_pairs = candidate_pairs(records, max_block_size, (names_key,))
+    by_names = _patterns(records, names_pairs)
+    n_names = len(names_pairs)
+    del names_pairs
     lam_names = None
-    if n_names >= MIN_EM_PAIRS:
+    if sum(by_names.values()) >= MIN_EM_PAIRS:
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
     date_pairs = candidate_pairs(records, max_block_size, (birth_date_key,))
@@ -216,13 +221,14 @@ def estimate(
 ) -> Model:
     """Estimate a model from records and candidate index pairs (usually blocked pairs).
 
-    u comes from random record pairs (seeded), m and the share of matches among ``pairs``
-    from EM with u fixed; the prior is rescaled to all record pairs; term frequencies come
-    from ``prepared_records``. Deterministic for given inputs and seed.
+    u comes from random record pairs (seeded); m from two EM sessions with u fixed (see
+    ``_fit``); the prior from the same-name session, or, on data too small for it, from EM
+    over ``pairs``; term frequencies from ``prepared_records``. Deterministic for given inputs
+    and seed.
     """
     recs = list(prepared_records)
-    patterns = _patterns(recs, pairs)
-    return _fit(recs, patterns, sum(patterns.values()), base, seed)
+    pairs = list(pairs)
+    return _fit(recs, _patterns(recs, pairs), len(pairs), base, seed)
 
 
 def train(
