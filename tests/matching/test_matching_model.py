@@ -274,3 +274,34 @@ def test_small_file_uses_the_cold_start_model():
         ]
     )
     assert [(p.id_a, p.id_b, p.grade) for p in pairs] == [("a", "b", "certain")]
+
+
+def test_relative_at_the_same_address_is_not_proposed(model):
+    parent = rec("a", first_names="Jean", sex="M", birth_date="1950-03-02", email="")
+    child = rec(
+        "b", first_names="Lucas", sex="M", birth_date="1980-07-19", email="", birth_place="Roubaix"
+    )
+    assert model.compare(prepare(parent), prepare(child)).grade is None
+
+
+def test_household_fields_count_once_when_first_names_differ(model):
+    a = prepare(rec("a", first_names="Jean", sex="M", email=""))
+    b = prepare(rec("b", first_names="Lucas", sex="M", email=""))
+    by_field = {e["field"]: e for e in model.compare(a, b).explanation}
+    household = [by_field[f] for f in ("city", "address", "phone")]
+    assert [e["level"] for e in household] == ["exact", "exact", "exact"]
+    assert sum(1 for e in household if e["weight"] > 0) == 1
+
+
+def test_household_fields_add_up_when_first_names_agree(model):
+    c = model.compare(prepare(rec("a", email="")), prepare(rec("b", email="")))
+    by_field = {e["field"]: e for e in c.explanation}
+    assert all(by_field[f]["weight"] > 0 for f in ("city", "address", "phone"))
+
+
+def test_emails_one_character_apart_are_different_people(model):
+    c = model.compare(
+        prepare({"id": "a", "email": "marie.martin12@example.fr"}),
+        prepare({"id": "b", "email": "marie.martin13@example.fr"}),
+    )
+    assert next(e for e in c.explanation if e["field"] == "email")["level"] == "different"
