@@ -225,8 +225,15 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
 
     Symmetric: ``compare_levels(a, b) == compare_levels(b, a)``.
     """
-    s_level, s_value = _surname(a, b)
-    f_level, f_value = _first(a, b)
+    sa, sb = a.surnames, b.surnames
+    if len(sa) == 1 and len(sb) == 1 and sa[0] == sb[0]:
+        s_level, s_value = N_EXACT, sa[0]
+    else:
+        s_level, s_value = _surname(a, b)
+    if a.first and a.first == b.first:
+        f_level, f_value = N_EXACT, a.first
+    else:
+        f_level, f_value = _first(a, b)
     if s_level >= N_PHON and f_level >= N_PHON and s_level != N_MISS and _swapped(a, b):
         s_level = f_level = N_SWAPPED
         s_value = f_value = ""
@@ -243,8 +250,14 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     nir = 3 if not x or not y else 0 if x == y else _exactish(x, y)
     x, y = a.sex, b.sex
     sex = 2 if not x or not y else 0 if x == y else 1
+    if a.date and a.date == b.date and a.day:
+        date = D_PLACEHOLDER if a.month == 1 and a.day == 1 else D_EXACT
+    else:
+        date = _date(a, b)
+    same_place = a.postcode and a.postcode == b.postcode and a.commune == b.commune
+    city = 0 if same_place else _city(a, b)
     return (
-        (s_level, f_level, sex, _date(a, b), place, _city(a, b), address, phone, email, nir),
+        (s_level, f_level, sex, date, place, city, address, phone, email, nir),
         s_value,
         f_value,
     )
