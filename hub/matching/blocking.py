@@ -109,9 +109,9 @@ KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
 
 
 #: Families whose keys leave out the birth date (or keep only its year): their blocks are
-#: large for common names, so they are capped at ``max_block_size // WIDE_DIVISOR``.
-WIDE_FAMILIES = frozenset({_pn, _ff, _place})
-WIDE_DIVISOR = 8
+#: large for common names, so their cap is ``max_block_size`` divided by this (37 and 18 by
+#: default; a place holds more people than a name-and-year).
+WIDE_FAMILIES = {_pn: 8, _ff: 8, _place: 16}
 
 
 def blocking_keys(prepared: Prepared) -> list[str]:
@@ -131,13 +131,13 @@ def candidate_pairs(
     """Sorted index pairs ``(i, j)``, ``i < j``, of records sharing a blocking key.
 
     Families are processed one at a time to bound memory. Blocks larger than
-    ``max_block_size`` (``max_block_size // WIDE_DIVISOR`` for the families without a full
-    birth date) are skipped: they would add many pairs and few duplicates.
+    ``max_block_size`` (less for ``WIDE_FAMILIES``, those without a full birth date) are
+    skipped: they would add many pairs and few duplicates.
     """
     seen: set[int] = set()
     n = len(records)
     for family in families:
-        cap = max(2, max_block_size // WIDE_DIVISOR) if family in WIDE_FAMILIES else max_block_size
+        cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
         blocks: dict[str, list[int]] = {}
         for i, p in enumerate(records):
             for k in set(family(p)):
@@ -146,8 +146,11 @@ def candidate_pairs(
             size = len(members)
             if size < 2 or size > cap:
                 continue
+            if size == 2:
+                seen.add(members[0] * n + members[1])
+                continue
             for x in range(size - 1):
                 base = members[x] * n
-                seen.update(base + y for y in members[x + 1 :])
+                seen.update([base + y for y in members[x + 1 :]])
         del blocks
     return [divmod(code, n) for code in sorted(seen)]

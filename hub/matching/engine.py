@@ -16,7 +16,7 @@ __all__ = ["Pair", "deduplicate", "estimate", "train", "MIN_TRAIN_RECORDS"]
 
 #: Below this many records, ``deduplicate`` keeps the cold-start model (EM needs data).
 MIN_TRAIN_RECORDS = 500
-U_SAMPLE_PAIRS = 100_000
+U_SAMPLE_PAIRS = 60_000
 U_MIN_COUNT = 10  # fewer observations of a level than this: keep the cold-start u
 EM_MAX_ITER = 100
 EM_TOL = 1e-7
