@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -241,18 +243,56 @@ def train(
     return estimate(recs, candidate_pairs(recs, max_block_size), base)
 
 
+#: Below this many candidate pairs, worker processes cost more than they save.
+PARALLEL_MIN_PAIRS = 200_000
+_SHARED: tuple = ()
+
+
+def _compare_slice(bounds: tuple[int, int]) -> list[tuple[tuple[int, ...], str, str]]:
+    recs, pairs = _SHARED
+    return [compare_levels(recs[i], recs[j]) for i, j in pairs[bounds[0] : bounds[1]]]
+
+
+def _compare_all(
+    recs: Sequence[Prepared], pairs: Sequence[tuple[int, int]], workers: int
+) -> Iterable[tuple[tuple[int, ...], str, str]]:
+    """compare_levels over ``pairs``, in order; forked worker processes when asked and
+    possible (POSIX fork, not inside a daemonic process such as a Celery prefork worker)."""
+    global _SHARED
+    if (
+        workers <= 1
+        or len(pairs) < PARALLEL_MIN_PAIRS
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon
+    ):
+        for i, j in pairs:
+            yield compare_levels(recs[i], recs[j])
+        return
+    _SHARED = (recs, pairs)  # inherited by the forked workers, never pickled
+    try:
+        step = -(-len(pairs) // (workers * 8))
+        bounds = [(lo, min(lo + step, len(pairs))) for lo in range(0, len(pairs), step)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for chunk in pool.imap(_compare_slice, bounds):
+                yield from chunk
+    finally:
+        _SHARED = ()
+
+
 def deduplicate(
     records: Iterable[Mapping | Prepared],
     model: Model | None = None,
     threshold: float | None = None,
     max_block_size: int = MAX_BLOCK_SIZE,
+    workers: int = 1,
 ) -> list[Pair]:
     """Predicted duplicate pairs with ``score >= threshold``, sorted by ``(id_a, id_b)``.
 
     Without ``model``, a model is trained on the records themselves by EM (from
     ``MIN_TRAIN_RECORDS`` records up), else the cold-start ``Model.default()`` is used.
-    ``threshold`` defaults to the model's ``possible`` threshold. Raises ``ValueError`` on a
-    duplicated id or a malformed field.
+    ``threshold`` defaults to the model's ``possible`` threshold. ``workers`` > 1 compares
+    candidate pairs in that many forked processes (same result; ignored where forking is
+    not possible). Raises ``ValueError`` on a duplicated id or a malformed field.
     """
     recs = _as_prepared(records)
     pairs = candidate_pairs(recs, max_block_size)
@@ -263,11 +303,11 @@ def deduplicate(
     levels_of: list[tuple[int, ...]] = []
     s_vals: list[str] = []
     f_vals: list[str] = []
-    for i, j in pairs:
-        levels, s_val, f_val = compare_levels(recs[i], recs[j])
+    intern = sys.intern
+    for levels, s_val, f_val in _compare_all(recs, pairs, workers):
         levels_of.append(interned.setdefault(levels, levels))
-        s_vals.append(s_val)
-        f_vals.append(f_val)
+        s_vals.append(intern(s_val))
+        f_vals.append(intern(f_val))
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
             model = _fit(recs, Counter(levels_of), len(pairs), max_block_size=max_block_size)

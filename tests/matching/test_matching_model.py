@@ -305,3 +305,10 @@ def test_emails_one_character_apart_are_different_people(model):
         prepare({"id": "b", "email": "marie.martin13@example.fr"}),
     )
     assert next(e for e in c.explanation if e["field"] == "email")["level"] == "different"
+
+
+def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypatch):
+    import hub.matching.engine as engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_PAIRS", 1)
+    assert deduplicate(synthetic[0], workers=2) == deduplicated
