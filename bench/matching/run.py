@@ -149,8 +149,12 @@ def _best_f1(scored: list[tuple[float, tuple[str, str]]], truth: set) -> dict:
 
 
 def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    """User + system CPU seconds of this process (all threads) and its finished children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
 
 
 def _peak_mib() -> float:
