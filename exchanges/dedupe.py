@@ -136,6 +136,8 @@ def run_chunk(*, run_id, number: int, max_block_size: int = MAX_BLOCK_SIZE) -> C
         result = _process(
             keys=chunk.keys, skipped=set(run.skipped_keys), max_block_size=max_block_size
         )
+        # the keys (phone numbers, e-mails...) are not kept once the chunk is done
+        DedupeChunk.objects.filter(pk=chunk.pk).update(keys=[])
         DedupeRun.objects.filter(pk=run_id).update(
             done_chunks=F("done_chunks") + 1,
             pairs_scored=F("pairs_scored") + result.pairs_scored,

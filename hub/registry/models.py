@@ -492,3 +492,6 @@ class DedupeChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="dedupe_chunk_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.number}"

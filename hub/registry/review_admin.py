@@ -42,6 +42,7 @@ from hub.registry.intake import current_model
 from hub.registry.merging import MergeError, decide_review
 from hub.registry.models import (
     Beneficiary,
+    BeneficiaryStatus,
     DedupeRun,
     Merge,
     PartnerRecord,
@@ -317,6 +318,17 @@ def side_records(request, person: Beneficiary) -> dict:
     return {"records": shown, "others": others}
 
 
+def is_active_root(person: Beneficiary) -> bool:
+    return person.status == BeneficiaryStatus.ACTIVE and not person.merged_into_id
+
+
+INACTIVE_NOTICE = _(
+    "L'une des deux personnes a depuis été fusionnée dans une autre fiche ou anonymisée : "
+    "elle ne peut plus être fusionnée ici. Marquez la paire « personnes différentes » ou "
+    "examinez la fiche consolidée qui la remplace."
+)
+
+
 # --- review queue ------------------------------------------------------------------------------
 
 
@@ -476,6 +488,7 @@ class ReviewItemAdmin(RoleAccessMixin, admin.ModelAdmin):
             "side_a": side_records(request, a),
             "side_b": side_records(request, b),
             "can_decide": may_decide(request) and item.status in OPEN_STATUSES,
+            "inactive_notice": None if is_active_root(a) and is_active_root(b) else INACTIVE_NOTICE,
             "target": min((a, b), key=lambda p: (p.created_at, str(p.pk))),
             "has_view_permission": True,
             "changelist_url": self._changelist_url(request),
@@ -499,6 +512,9 @@ class ReviewItemAdmin(RoleAccessMixin, admin.ModelAdmin):
         choice = request.POST.get("decision")
         if choice == "same":
             a, b = item.beneficiary_a, item.beneficiary_b
+            if not (is_active_root(a) and is_active_root(b)):
+                self.message_user(request, INACTIVE_NOTICE, messages.ERROR)
+                return HttpResponseRedirect(here)
             target, source = sorted((a, b), key=lambda p: (p.created_at, str(p.pk)))
             try:
                 merge_beneficiaries(

@@ -1,7 +1,10 @@
 """``manage.py dedupe``: batch re-scoring in resumable, idempotent chunks."""
 
+import threading
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from consent.models import AccessLog
 from exchanges.dedupe import plan_run, run_chunk
@@ -187,3 +190,41 @@ def test_train_stores_a_model_fitted_on_all_records_and_keeps_thresholds(planted
     assert model.trained_on == PartnerRecord.objects.count()
     assert Model.from_dict(model.params).thresholds == DEFAULT_THRESHOLDS
     assert DedupeRun.objects.get().status == "done"
+
+
+def test_done_chunks_do_not_keep_their_blocking_keys(planted_probable):
+    call_command("dedupe", verbosity=0)
+    assert list(DedupeChunk.objects.values_list("keys", flat=True).distinct()) == [[]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_same_chunk_run_by_two_workers_at_once_is_done_once(partner_a, partner_b):
+    use_model(BLIND)
+    first = put(partner_a, "A-1")
+    second = put(partner_b, "B-1", birth_date="1985-03-12", address={})
+    use_model(DEFAULT_THRESHOLDS)
+    run = plan_run(chunks=1)
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(run_chunk(run_id=run.pk, number=0))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r is not None for r in results) == 1
+    run.refresh_from_db()
+    assert (run.done_chunks, run.review_items, run.status) == (1, 1, "done")
+    item = ReviewItem.objects.get()
+    assert {str(item.beneficiary_a_id), str(item.beneficiary_b_id)} == {first, second}

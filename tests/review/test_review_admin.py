@@ -283,3 +283,16 @@ def test_dedupe_run_progress_is_shown(client, superuser):
     html = client.get(reverse("admin:registry_deduperun_changelist")).content.decode()
     assert "1/4 (25 %)" in html
     assert client.get(reverse("admin:registry_deduperun_add")).status_code == 403
+
+
+def test_same_person_refused_when_a_side_was_merged_elsewhere_meanwhile(
+    client, items, agent_a, people
+):
+    merge_beneficiaries(actor=SYSTEM_ACTOR, source_id=people["a2"].pk, target_id=people["b2"].pk)
+    client.force_login(agent_a)
+    page_html = client.get(page(items["in_a"])).content.decode()
+    assert "a depuis été fusionnée" in page_html
+    response = client.post(page(items["in_a"]), {"decision": "same"}, follow=True)
+    assert "a depuis été fusionnée" in response.content.decode()
+    assert Merge.objects.count() == 1
+    assert ReviewItem.objects.get(pk=items["in_a"].pk).status == ReviewStatus.PENDING
