@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	mkdir -p "$${PASSERELLE_VAR_DIR:-var}"
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000

@@ -23,6 +23,7 @@ api_v1 = [
         registry_api.BeneficiaryDetail.as_view(),
         name="beneficiary-detail",
     ),
+    path("match", registry_api.Match.as_view(), name="match"),
     path("", include("consent.api.urls")),
     path("", include("exchanges.api.urls")),
 ]

@@ -39,7 +39,7 @@ def record_etag(record: PartnerRecord) -> str:
     return f'"{record.id}-{record.version}"'
 
 
-def _split_nir(payload: dict) -> tuple[dict, str]:
+def split_nir(payload: dict) -> tuple[dict, str]:
     clean = copy.deepcopy(payload)
     nir = clean.pop("nir", None)
     return clean, (nir_hash(nir) if nir else "")
@@ -99,7 +99,7 @@ def record_upsert(
     its beneficiary and refreshes the golden record. ``precondition(current_etag_or_None)`` is
     called under the row lock so that concurrent If-Match writers cannot both win.
     """
-    clean, nir_digest = _split_nir(payload)
+    clean, nir_digest = split_nir(payload)
     with transaction.atomic():
         record = (
             PartnerRecord.objects.select_for_update()

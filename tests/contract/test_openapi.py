@@ -69,3 +69,14 @@ def test_valid_examples_validate(example):
 def test_invalid_examples_name_their_field(case):
     errors = schemas.validate("beneficiary-record", 1, case["body"])
     assert case["field"] in {e["field"] for e in errors}
+
+
+def test_match_request_reuses_the_record_schema_component():
+    document = _openapi()
+    post = document["paths"]["/api/v1/match"]["post"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    component = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert component["properties"]["person"] == {"$ref": "#/components/schemas/BeneficiaryRecordV1"}
+    assert document["components"]["schemas"]["BeneficiaryRecordV1"] == json_schema_component(
+        "beneficiary-record", 1
+    )
