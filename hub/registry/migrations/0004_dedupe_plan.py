@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0002_matching'),
+        ('registry', '0003_role_groups'),
     ]
 
     operations = [
