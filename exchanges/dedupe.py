@@ -13,7 +13,8 @@ run. Each chunk is then processed by ``run_chunk`` (called by a Celery task, one
   share (skipped keys left aside);
 * pairs are scored between merge roots; a pair already decided *not the same person* is never
   proposed again, an existing review item (pending, postponed) is left as it is;
-* ``certain`` merges automatically through ``exchanges.merges.merge_beneficiaries`` (audit row
+* ``certain`` (with the safeguard of intake's automatic links: agreeing surnames or an agreeing
+  identifier) merges automatically through ``exchanges.merges.merge_beneficiaries`` (audit row
   and event), keeping the older person and filing a review item marked merged, so that the score
   and explanation of the decision are kept; ``probable``/``possible`` files a review item
   (source ``batch``).
@@ -252,7 +253,7 @@ def _process(*, keys: list[str], skipped: set[str], max_block_size: int) -> Chun
             continue
         if (a, b) in known:
             continue
-        if comparison.grade == "certain":
+        if _safe_to_merge(comparison):
             if _auto_merge(people[a], people[b], comparison, parents):
                 result.merges += 1
                 known[(a, b)] = ReviewStatus.MERGED
@@ -270,6 +271,14 @@ def _process(*, keys: list[str], skipped: set[str], max_block_size: int) -> Chun
         known[(a, b)] = ReviewStatus.PENDING
         result.review_items += int(created)
     return result
+
+
+def _safe_to_merge(comparison) -> bool:
+    """The rule of intake's automatic links: ``certain`` and agreeing surnames or an agreeing
+    identifier; any other graded pair goes to a person (``hub.registry.intake.safe_to_link``)."""
+    return intake.safe_to_link(
+        intake.Candidate(None, comparison.score, comparison.grade, list(comparison.explanation))
+    )
 
 
 def _decided_pairs(pairs: set[tuple]) -> dict[tuple, str]:

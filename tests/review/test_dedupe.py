@@ -228,3 +228,19 @@ def test_same_chunk_run_by_two_workers_at_once_is_done_once(partner_a, partner_b
     assert (run.done_chunks, run.review_items, run.status) == (1, 1, "done")
     item = ReviewItem.objects.get()
     assert {str(item.beneficiary_a_id), str(item.beneficiary_b_id)} == {first, second}
+
+
+def test_certain_score_with_different_surnames_goes_to_review_not_merged(partner_a, partner_b):
+    use_model(BLIND)
+    common = {
+        "birth_place": "Lyon",
+        "address": {"line": "3 rue de la Paix", "postcode": "69003", "city": "Lyon"},
+    }
+    put(partner_a, "A-1", **common)
+    put(partner_b, "B-1", birth_name="Durand", **common)
+    use_model(DEFAULT_THRESHOLDS)
+    call_command("dedupe", verbosity=0)
+    item = ReviewItem.objects.get()
+    assert (item.grade, item.status) == ("certain", "pending")
+    assert {e["field"]: e["level"] for e in item.explanation}["surname"] == "different"
+    assert not Merge.objects.exists()
