@@ -27,7 +27,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -237,7 +237,8 @@ def _process(*, keys: list[str], skipped: set[str], max_block_size: int) -> Chun
         for b in Beneficiary.objects.filter(pk__in=part).only("id", "status", "created_at")
     }
     ordered = sorted(best.items(), key=lambda kv: (-kv[1].score, str(kv[0][0]), str(kv[0][1])))
-    for (ra, rb), comparison in ordered:
+    for root_pair, comparison in ordered:
+        ra, rb = root_pair
         if known.get((ra, rb)) is not None:
             continue  # already proposed: a pending or postponed item stays as it is
         if any(known.get(p) == ReviewStatus.DISTINCT for p in behind[(ra, rb)]):
@@ -251,6 +252,11 @@ def _process(*, keys: list[str], skipped: set[str], max_block_size: int) -> Chun
             continue
         if any(people[p].status != BeneficiaryStatus.ACTIVE for p in (a, b)):
             continue
+        if (a, b) != root_pair and (a, b) not in known:
+            # a pair moved by this chunk's merges may have an item no query above has seen
+            status = _item_status(a, b)
+            if status is not None:
+                known[(a, b)] = status
         if (a, b) in known:
             continue
         if _safe_to_merge(comparison):
@@ -278,6 +284,14 @@ def _safe_to_merge(comparison) -> bool:
     identifier; any other graded pair goes to a person (``hub.registry.intake.safe_to_link``)."""
     return intake.safe_to_link(
         intake.Candidate(None, comparison.score, comparison.grade, list(comparison.explanation))
+    )
+
+
+def _item_status(a, b) -> str | None:
+    return (
+        ReviewItem.objects.filter(beneficiary_a_id=a, beneficiary_b_id=b)
+        .values_list("status", flat=True)
+        .first()
     )
 
 
@@ -316,8 +330,8 @@ def _auto_merge(a: Beneficiary, b: Beneficiary, comparison, parents: dict) -> bo
                 review_item=item,
                 request_id="dedupe",
             )
-    except MergeError:
-        return False  # merged or anonymised meanwhile: nothing written
+    except (MergeError, IntegrityError):
+        return False  # merged, anonymised or filed by another chunk meanwhile: nothing written
     parents[source.pk] = target.pk
     source.status = BeneficiaryStatus.MERGED
     return True
