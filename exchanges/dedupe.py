@@ -5,10 +5,12 @@ least two records are split into chunks by a stable hash of the key; keys shared
 than the engine's cap (``hub.matching.blocking.MAX_BLOCK_SIZE``) are skipped and remembered on the
 run. Each chunk is then processed by ``run_chunk`` (called by a Celery task, one per chunk):
 
-* the chunk claims itself with ``UPDATE ... SET done = true WHERE done = false`` and goes on only
-  if that changed one row; the claim and all the chunk's writes share one transaction, so a chunk
-  interrupted halfway leaves nothing behind and is done again by ``dedupe --resume``, and a chunk
-  delivered twice is done once;
+* one worker at a time holds a chunk (a PostgreSQL advisory lock); each decision is its own
+  short transaction (the access-log chain lock is never held for a whole chunk, so intake is not
+  kept waiting); the chunk is marked done at the end with ``UPDATE ... SET done = true WHERE
+  done = false`` and counted only if that changed one row. A chunk delivered twice is done once;
+  a chunk interrupted halfway is done again by ``dedupe --resume``, harmlessly: its decisions are
+  idempotent (an existing review item is kept, a merged pair shares a root);
 * a pair of records sharing several keys is scored once, by the chunk of the smallest key they
   share (skipped keys left aside);
 * pairs are scored between merge roots; a pair already decided *not the same person* is never
@@ -25,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -124,30 +128,59 @@ class ChunkResult:
     merges: int = 0
 
 
+@contextmanager
+def _exclusive(run_id, number: int):
+    """Whether this worker holds chunk ``number`` of the run (PostgreSQL session advisory lock,
+    released at the end or when the worker's connection dies). Elsewhere (SQLite: one process,
+    tasks run inline) always true."""
+    if not settings.USES_POSTGRES:
+        yield True
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"dedupe:{run_id}:{number}".encode()).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 def run_chunk(*, run_id, number: int, max_block_size: int = MAX_BLOCK_SIZE) -> ChunkResult | None:
-    """Process one chunk of a run; ``None`` if it was already done (or claimed) by someone else."""
-    with transaction.atomic():
-        claimed = DedupeChunk.objects.filter(run_id=run_id, number=number, done=False).update(
-            done=True
-        )
-        if claimed != 1:
+    """Process one chunk of a run; ``None`` if it is done, or being done by another worker.
+
+    Each decision (a merge, a review item) is its own short transaction, so that the access-log
+    chain and the persons' rows are never held for a whole chunk. The chunk is marked done at the
+    end by ``UPDATE ... SET done = true WHERE done = false``, with the run's counters, only if that
+    changed one row. A chunk interrupted halfway is simply done again: its decisions are
+    idempotent (existing items are kept, merged pairs share a root).
+    """
+    with _exclusive(run_id, number) as mine:
+        if not mine:
             return None
-        run = DedupeRun.objects.get(pk=run_id)
-        chunk = DedupeChunk.objects.get(run_id=run_id, number=number)
-        result = _process(
-            keys=chunk.keys, skipped=set(run.skipped_keys), max_block_size=max_block_size
-        )
-        # the keys (phone numbers, e-mails...) are not kept once the chunk is done
-        DedupeChunk.objects.filter(pk=chunk.pk).update(keys=[])
-        DedupeRun.objects.filter(pk=run_id).update(
-            done_chunks=F("done_chunks") + 1,
-            pairs_scored=F("pairs_scored") + result.pairs_scored,
-            review_items=F("review_items") + result.review_items,
-            merges=F("merges") + result.merges,
-        )
-        DedupeRun.objects.filter(
-            pk=run_id, status=RUNNING, done_chunks__gte=F("total_chunks")
-        ).update(status=DONE, finished_at=timezone.now())
+        chunk = DedupeChunk.objects.filter(run_id=run_id, number=number, done=False).first()
+        if chunk is None:
+            return None
+        skipped = set(DedupeRun.objects.values_list("skipped_keys", flat=True).get(pk=run_id))
+        result = _process(keys=chunk.keys, skipped=skipped, max_block_size=max_block_size)
+        with transaction.atomic():
+            # the keys (phone numbers, e-mails...) are not kept once the chunk is done
+            claimed = DedupeChunk.objects.filter(pk=chunk.pk, done=False).update(done=True, keys=[])
+            if claimed != 1:
+                return None
+            DedupeRun.objects.filter(pk=run_id).update(
+                done_chunks=F("done_chunks") + 1,
+                pairs_scored=F("pairs_scored") + result.pairs_scored,
+                review_items=F("review_items") + result.review_items,
+                merges=F("merges") + result.merges,
+            )
+            DedupeRun.objects.filter(
+                pk=run_id, status=RUNNING, done_chunks__gte=F("total_chunks")
+            ).update(status=DONE, finished_at=timezone.now())
         return result
 
 

@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from consent.models import AccessLog
-from exchanges.dedupe import plan_run, run_chunk
+from exchanges.dedupe import _process, plan_run, run_chunk
 from hub.matching import DEFAULT_THRESHOLDS, Model
+from hub.matching.blocking import MAX_BLOCK_SIZE
 from hub.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
@@ -244,3 +245,18 @@ def test_certain_score_with_different_surnames_goes_to_review_not_merged(partner
     assert (item.grade, item.status) == ("certain", "pending")
     assert {e["field"]: e["level"] for e in item.explanation}["surname"] == "different"
     assert not Merge.objects.exists()
+
+
+def test_chunk_interrupted_after_its_decisions_is_redone_harmlessly(planted_probable):
+    run = plan_run(chunks=1)
+    chunk = run.chunks.get()
+    # the worker filed its review items, then died before marking the chunk done
+    _process(keys=chunk.keys, skipped=set(), max_block_size=MAX_BLOCK_SIZE)
+    filed = pairs()
+    assert len(filed) == 1
+
+    call_command("dedupe", "--resume", verbosity=0)
+
+    assert pairs() == filed
+    run.refresh_from_db()
+    assert (run.status, run.done_chunks) == ("done", 1)
