@@ -96,18 +96,17 @@ def log_display(request, beneficiaries, *, resource: str, categories=(Category.I
     """One access-log row per person shown in this request; returns the policy decisions."""
     actor = actor_of(request)
     logged = request.__dict__.setdefault("_review_admin_logged", {})
-    for person in beneficiaries:
-        key = (resource, person.pk)
-        if key in logged:
-            continue
-        decision = policy.decide(actor, person, purpose=PURPOSE, categories=categories)
-        logged[key] = decision
+    new = [p for p in dict.fromkeys(b.pk for b in beneficiaries) if (resource, p) not in logged]
+    decisions = policy.decide_many(actor, new, purpose=PURPOSE, categories=categories)
+    for pk in new:
+        decision = decisions.get(pk, policy.DENY)
+        logged[(resource, pk)] = decision
         log_access(
             actor=actor,
             action="read",
             resource=resource,
             decision=decision.decision,
-            beneficiary_id=person.pk,
+            beneficiary_id=pk,
             categories=sorted(decision.categories),
             purpose=PURPOSE,
             basis=decision.basis,
@@ -164,7 +163,9 @@ def person_link(person: Beneficiary):
 
 
 def score_percent(score) -> str:
-    return "—" if score is None else f"{score:.1%}".replace(".", ",")
+    if score is None:
+        return "—"
+    return f"{score * 100:.1f}\u00a0%".replace(".", ",")
 
 
 LEVEL_LABELS = {
@@ -570,6 +571,7 @@ class MergeAdmin(RoleAccessMixin, admin.ModelAdmin):
     )
     list_filter = (("unmerged_at", admin.EmptyFieldListFilter), "merged_at")
     list_select_related = ("source", "target", "merged_by", "unmerged_by")
+    list_per_page = 50
     fields = (
         "source_display",
         "target_display",
@@ -663,6 +665,24 @@ class MergeAdmin(RoleAccessMixin, admin.ModelAdmin):
 # --- dedupe runs -------------------------------------------------------------------------------
 
 
+RUN_STATUS_LABELS = {
+    "running": _("en cours"),
+    "done": _("terminé"),
+    "abandoned": _("abandonné"),
+}
+
+
+class RunStatusFilter(admin.SimpleListFilter):
+    title = _("statut")
+    parameter_name = "statut"
+
+    def lookups(self, request, model_admin):
+        return list(RUN_STATUS_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(DedupeRun)
 class DedupeRunAdmin(RoleAccessMixin, admin.ModelAdmin):
     list_display = (
@@ -685,20 +705,14 @@ class DedupeRunAdmin(RoleAccessMixin, admin.ModelAdmin):
         "finished_at",
     )
     readonly_fields = fields
-    list_filter = ("status",)
+    list_filter = (RunStatusFilter,)
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    STATUS_LABELS = {
-        "running": _("en cours"),
-        "done": _("terminé"),
-        "abandoned": _("abandonné"),
-    }
-
     @admin.display(description=_("statut"), ordering="status")
     def status_display(self, obj):
-        return self.STATUS_LABELS.get(obj.status, obj.status)
+        return RUN_STATUS_LABELS.get(obj.status, obj.status)
 
     @admin.display(description=_("avancement"))
     def progress_display(self, obj):
