@@ -333,6 +333,23 @@ INACTIVE_NOTICE = _(
 # --- review queue ------------------------------------------------------------------------------
 
 
+SOURCE_LABELS = {
+    "intake": _("arrivée d'une fiche"),
+    "batch": _("dédoublonnage"),
+}
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = _("origine")
+    parameter_name = "origine"
+
+    def lookups(self, request, model_admin):
+        return list(SOURCE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source=self.value()) if self.value() else queryset
+
+
 class QueueFilter(admin.SimpleListFilter):
     """Default: the items still to decide (pending, then postponed)."""
 
@@ -377,11 +394,11 @@ class ReviewItemAdmin(RoleAccessMixin, admin.ModelAdmin):
         "score_display",
         "grade",
         "status",
-        "source",
+        "source_display",
         "created_at",
     )
     list_display_links = ("person_a", "person_b")
-    list_filter = (QueueFilter, "grade", "source")
+    list_filter = (QueueFilter, "grade", SourceFilter)
     list_select_related = ("beneficiary_a", "beneficiary_b")
     list_per_page = 50
     actions = ("mark_distinct", "mark_later")
@@ -418,6 +435,10 @@ class ReviewItemAdmin(RoleAccessMixin, admin.ModelAdmin):
     @admin.display(description=_("score"), ordering="score")
     def score_display(self, obj):
         return score_percent(obj.score)
+
+    @admin.display(description=_("origine"), ordering="source")
+    def source_display(self, obj):
+        return SOURCE_LABELS.get(obj.source, obj.source)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -483,6 +504,7 @@ class ReviewItemAdmin(RoleAccessMixin, admin.ModelAdmin):
             "fresh": fresh,
             "fresh_score": score_percent(fresh.score) if fresh else None,
             "filed_score": score_percent(item.score),
+            "source_label": SOURCE_LABELS.get(item.source, item.source),
             "rows": rows,
             "agreeing": [r for r in rows if r["agreement"] == "agree"],
             "disagreeing": [r for r in rows if r["agreement"] == "disagree"],
