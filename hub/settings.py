@@ -83,7 +83,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    # Embedded default: a SQLite file in VAR_DIR, created on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}"
 try:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
@@ -256,3 +260,24 @@ LOGGING = {
 CONSENT_DEFAULT_DAYS = env_int("CONSENT_DEFAULT_DAYS", 365, minimum=1)
 # Webhook targets on private, loopback or link-local addresses are refused unless allowed.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+
+# --- Consent, audit and retention (consent app) -----------------------------------------------
+# A vital-interest disclosure lasts at most this long, and is always reviewed afterwards.
+CONSENT_VITAL_INTEREST_HOURS = env_int("CONSENT_VITAL_INTEREST_HOURS", 72, minimum=1)
+# CNIL référentiel (action sociale): active data kept 2 years after the last contact.
+RETENTION_ACTIVE_DAYS = env_int("RETENTION_ACTIVE_DAYS", 730, minimum=30)
+# Access logs kept 6 to 12 months (CNIL recommendation for traceability logs).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=180)
+if ACCESS_LOG_RETENTION_DAYS > 366:
+    raise ConfigError("ACCESS_LOG_RETENTION_DAYS must be between 180 and 366 (6 to 12 months)")
+# Retention runs only report (dry run) until an operator turns enforcement on.
+RETENTION_ENFORCE = env_bool("RETENTION_ENFORCE", False)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+CELERY_BEAT_SCHEDULE["consent-checkpoint"] = {
+    "task": "consent.tasks.checkpoint_chains",
+    "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=60),
+}
+CELERY_BEAT_SCHEDULE["consent-retention"] = {
+    "task": "consent.tasks.run_retention",
+    "schedule": 24 * 3600,
+}

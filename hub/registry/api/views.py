@@ -12,9 +12,11 @@ from rest_framework.views import APIView
 import schemas
 from consent import policy
 from consent.audit import log_access
+from consent.selectors import disclose_beneficiary
+from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
-from hub.api.problems import ValidationProblem
+from hub.api.problems import ValidationProblem, problem_response
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
 from hub.registry import intake
 from hub.registry.api.serializers import (
@@ -89,32 +91,39 @@ class RecordDetail(APIView):
 
 
 class BeneficiaryDetail(APIView):
+    """The golden record reduced to the categories the policy allows.
+
+    ``?purpose=`` narrows the decision to grants given for that purpose. A denied read is
+    logged as ``deny`` and answered with a 404 problem *returned*, not raised, so that the
+    request's transaction commits the audit row.
+    """
+
     scope_map = {"GET": "records:read"}
 
-    @extend_schema(responses=BeneficiarySerializer, operation_id="beneficiaries_retrieve")
+    @extend_schema(
+        responses=BeneficiarySerializer,
+        operation_id="beneficiaries_retrieve",
+        parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, required=False)],
+    )
     def get(self, request, beneficiary_id):
-        actor = request.actor
-        beneficiary = policy.visible_beneficiaries(actor).filter(pk=beneficiary_id).first()
-        decision = (
-            policy.decide(actor, beneficiary, purpose="coordination")
-            if beneficiary
-            else policy.DENY
-        )
-        if not decision.allowed:
-            raise Http404
-        log_access(
-            actor=actor,
-            action="read",
-            resource="beneficiary",
-            decision=decision.decision,
-            beneficiary_id=beneficiary.pk,
-            categories=decision.categories,
-            purpose="coordination",
-            basis=decision.basis,
-            grant_id=decision.grant_id,
+        purpose = request.query_params.get("purpose", "")
+        if purpose and purpose not in Purpose.values:
+            raise ValidationProblem(
+                [{"field": "purpose", "message": f"one of: {', '.join(Purpose.values)}"}]
+            )
+        disclosure = disclose_beneficiary(
+            actor=request.actor,
+            beneficiary_id=beneficiary_id,
+            purpose=purpose,
             request_id=request.request_id,
         )
-        return Response(BeneficiarySerializer(beneficiary, context={"decision": decision}).data)
+        if not disclosure.allowed:
+            return problem_response(404, "No resource at this address.", instance=request.path)
+        return Response(
+            BeneficiarySerializer(
+                disclosure.beneficiary, context={"decision": disclosure.decision}
+            ).data
+        )
 
 
 GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
@@ -171,3 +180,4 @@ class Match(APIView):
                 request_id=request.request_id,
             )
         return Response(MatchResultSerializer({"candidates": found}).data)
+
