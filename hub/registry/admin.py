@@ -350,14 +350,25 @@ class PartnerRecordInline(ScopedInlineMixin, admin.TabularInline):
 
     model = PartnerRecord
     fk_name = "beneficiary"
+    template = "admin/registry/beneficiary/records_inline.html"
     extra = 0
     max_num = 0
     can_delete = False
-    show_change_link = True
     verbose_name = _("fiche partenaire")
     verbose_name_plural = _("fiches partenaires")
-    fields = ("organization", "external_id", "summary", "version", "updated_at")
+    fields = ("partner", "external_id_display", "summary", "version", "updated_at")
     readonly_fields = fields
+
+    @admin.display(description=_("organisation"))
+    def partner(self, obj):
+        return obj.organization.name
+
+    @admin.display(description=_("identifiant chez le partenaire"))
+    def external_id_display(self, obj):
+        if not getattr(obj, "_readable", False):
+            return "—"
+        url = reverse("admin:registry_partnerrecord_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.external_id)
 
     def get_queryset(self, request):
         actor = actor_for_request(request)
@@ -458,7 +469,8 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
         if obj is None:
             return None
         actor = actor_for_request(request)
-        decision = policy.decide(actor, obj, purpose=ADMIN_PURPOSE)
+        # No purpose: a consultation in the admin is covered by any active grant's purposes.
+        decision = policy.decide(actor, obj)
         _decisions(request)[obj.pk] = decision
         obj._viewer = actor
         _log_display(request, resource="beneficiary", beneficiary_id=obj.pk, decision=decision)

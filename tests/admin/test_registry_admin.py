@@ -367,3 +367,36 @@ def test_record_search_finds_own_record_by_name_or_external_id(client, world, me
     assert listed(client.get(RECORDS, {"q": "Hélène"})) == expected
     assert listed(client.get(RECORDS, {"q": "a-1"})) == expected
     assert listed(client.get(RECORDS, {"q": "Hélène Dupont"})) == set()
+
+
+def test_grant_shows_person_to_other_organization_reduced_to_granted_categories(
+    client, world, member_b
+):
+    from consent.grants import record_grant
+
+    person_id = world["record_a"].beneficiary_id
+    grant = record_grant(
+        actor=Actor.for_client(world["a"].onboarded.client),
+        beneficiary_id=person_id,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=world["b"].organization.pk,
+        purposes=["coordination"],
+        categories=["identity", "support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand, CCAS A",
+    )
+    login(client, member_b)
+    assert str(person_id) in listed(client.get(BENEFICIARIES))
+    before = AccessLog.objects.count()
+    page = client.get(f"{BENEFICIARIES}{person_id}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Lefèvre" in content
+    assert "Téléphone" not in content  # contact data not granted
+    assert "CCAS A" in content  # who else supports the person (support history granted)
+    assert "contenu non communiqué" in content
+    assert "A-1" not in content
+    row = AccessLog.objects.order_by("id")[before:].get()
+    assert (row.basis, row.grant_id, row.user_id) == ("consent", grant.pk, member_b.pk)
+    assert sorted(row.categories) == ["identity", "support_history"]
