@@ -281,3 +281,30 @@ CELERY_BEAT_SCHEDULE["consent-retention"] = {
     "task": "consent.tasks.run_retention",
     "schedule": 24 * 3600,
 }
+
+# --- Exchanges: change feed, webhooks, referrals, idempotency (exchanges app) -----------------
+# Outbox events are served by the change feed for this many days; an older cursor answers 410.
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=1)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOKS_RELAY_SECONDS = env_int("WEBHOOKS_RELAY_SECONDS", 5, minimum=1)
+WEBHOOKS_REQUEUE_SECONDS = env_int("WEBHOOKS_REQUEUE_SECONDS", 60, minimum=1)
+WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum=1)
+REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "exchanges-relay-outbox": {
+            "task": "exchanges.tasks.relay_outbox",
+            "schedule": float(WEBHOOKS_RELAY_SECONDS),
+        },
+        "exchanges-remind-referrals": {
+            "task": "exchanges.tasks.remind_referrals",
+            "schedule": 3600.0,
+        },
+        "exchanges-prune-events": {"task": "exchanges.tasks.prune_events", "schedule": 86400.0},
+        "exchanges-purge-idempotency-keys": {
+            "task": "exchanges.tasks.purge_idempotency_keys",
+            "schedule": 3600.0,
+        },
+    }
+)

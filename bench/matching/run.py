@@ -36,7 +36,21 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATA = HERE / "data"
 SYNTHETIC = {"synthetic-10k": 10_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
-OUR_FIELDS = ["id", "first_names", "birth_name", "usage_name", "sex", "birth_date", "birth_place", "postcode", "city", "address", "phone", "email", "nir"]
+OUR_FIELDS = [
+    "id",
+    "first_names",
+    "birth_name",
+    "usage_name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "postcode",
+    "city",
+    "address",
+    "phone",
+    "email",
+    "nir",
+]
 
 
 # --- datasets -----------------------------------------------------------------------------
@@ -253,7 +267,8 @@ def worker_splink(name: str) -> dict:
     elapsed = time.perf_counter() - t0
     scored = []
     blocked = set()
-    for a, b, p in zip(preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"]):
+    cols = (preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"])
+    for a, b, p in zip(*cols, strict=True):
         a, b = str(a), str(b)
         if linkage and source[a] == source[b]:
             continue
@@ -303,7 +318,8 @@ def _fmt(ours: dict, spl: dict, name: str) -> str:
 
 
 HEADER = (
-    "| dataset | records | ours P | ours R | ours F1 (default thr.) | Splink best F1 | F1 ours/Splink "
+    "| dataset | records | ours P | ours R | ours F1 (default thr.) | Splink best F1 "
+    "| F1 ours/Splink "
     "| ours blocking recall | Splink blocking recall | ours candidates | Splink candidates "
     "| ours s | Splink s | time ours/Splink | ours peak MiB | Splink peak MiB |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

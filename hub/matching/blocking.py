@@ -48,6 +48,32 @@ def _dp(p: Prepared) -> Iterator[str]:
         yield f"dp:{p.date}:{p.postcode or p.commune}"
 
 
+def _place(p: Prepared) -> Iterator[str]:
+    """Phonetic surname, and phonetic first name, within one postcode (or commune): catches
+    wrong or missing birth dates of people who did not move."""
+    where = p.postcode or p.commune
+    if where:
+        for ph in p.surname_phon:
+            if ph:
+                yield f"sp:{ph[:_P]}:{where}"
+        if p.first_phon:
+            yield f"fp:{p.first_phon[:_P]}:{where}"
+
+
+def _fb(p: Prepared) -> Iterator[str]:
+    """Phonetic first name + full birth date: catches a changed (married) or mangled surname."""
+    if p.month and p.day and p.first_phon:
+        yield f"fb:{p.first_phon[:_P]}:{p.date}"
+
+
+def _sd(p: Prepared) -> Iterator[str]:
+    """First two letters of any name (surnames and first name, so swaps agree) + full birth
+    date: catches phonetic-breaking typos and a missing first name."""
+    if p.month and p.day:
+        for name in {*p.surnames, p.first} - {""}:
+            yield f"sd:{name[:2]}:{p.date}"
+
+
 def _ids(p: Prepared) -> Iterator[str]:
     if p.nir:
         yield f"nir:{p.nir}"
@@ -70,7 +96,16 @@ def names_key(p: Prepared) -> Iterator[str]:
             yield f"n:{p.first}:{s}"
 
 
-KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (_pn, _fd, _ff, _dp, _ids)
+KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
+    _pn,
+    _fd,
+    _ff,
+    _dp,
+    _place,
+    _fb,
+    _sd,
+    _ids,
+)
 
 
 def blocking_keys(prepared: Prepared) -> list[str]:

@@ -16,7 +16,7 @@ from typing import TextIO
 from .engine import deduplicate
 from .record import FIELDS, prepare
 
-__all__ = ["LinkFileError", "parse_columns", "read_records", "run_link_file"]
+__all__ = ["LinkFileError", "link_file", "parse_columns", "read_records", "run_link_file"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -113,6 +113,37 @@ def read_records(text: str, columns: Mapping[str, str] | None = None) -> list[di
     return records
 
 
+def link_file(
+    in_path: str | Path,
+    out_path: str | Path,
+    threshold: float | None = None,
+    columns: str | Mapping[str, str] | None = None,
+) -> int:
+    """Read ``in_path``, write predicted duplicate pairs to ``out_path``; return their count.
+
+    Output header ``id_a,id_b,score,grade``; one row per pair, ``id_a < id_b``, sorted.
+    Raises ``LinkFileError`` (one-line message naming the line) for any bad input.
+    """
+    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
+        raise LinkFileError(f"--threshold must be between 0 and 1, got {threshold}")
+    mapping = parse_columns(columns)
+    try:
+        data = Path(in_path).read_bytes()
+    except OSError as exc:
+        raise LinkFileError(f"cannot read {in_path}: {exc.strerror}") from None
+    records = read_records(_decode(data), mapping)
+    pairs = deduplicate(records, threshold=threshold)
+    try:
+        with open(out_path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id_a", "id_b", "score", "grade"])
+            for p in pairs:
+                w.writerow([p.id_a, p.id_b, f"{p.score:.6f}", p.grade])
+    except OSError as exc:
+        raise LinkFileError(f"cannot write {out_path}: {exc.strerror}") from None
+    return len(pairs)
+
+
 def run_link_file(
     in_path: str | Path,
     out_path: str | Path,
@@ -120,31 +151,12 @@ def run_link_file(
     columns: str | Mapping[str, str] | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Read ``in_path``, write predicted duplicate pairs to ``out_path``; return exit code.
-
-    Output header ``id_a,id_b,score,grade``; one row per pair, ``id_a < id_b``, sorted.
-    """
-    err = stderr or sys.stderr
+    """``link_file`` as a process: returns the exit code (0, or 2 with a one-line error on
+    ``stderr``)."""
     try:
-        if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
-            raise LinkFileError(f"--threshold must be between 0 and 1, got {threshold}")
-        mapping = parse_columns(columns)
-        try:
-            data = Path(in_path).read_bytes()
-        except OSError as exc:
-            raise LinkFileError(f"cannot read {in_path}: {exc.strerror}") from None
-        records = read_records(_decode(data), mapping)
-        pairs = deduplicate(records, threshold=threshold)
-        try:
-            with open(out_path, "w", encoding="utf-8", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(["id_a", "id_b", "score", "grade"])
-                for p in pairs:
-                    w.writerow([p.id_a, p.id_b, f"{p.score:.6f}", p.grade])
-        except OSError as exc:
-            raise LinkFileError(f"cannot write {out_path}: {exc.strerror}") from None
+        link_file(in_path, out_path, threshold, columns)
     except LinkFileError as exc:
-        print(f"link_file: error: {exc}", file=err)
+        print(f"link_file: error: {exc}", file=stderr or sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 

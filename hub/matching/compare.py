@@ -115,13 +115,19 @@ def _first(a: Prepared, b: Prepared) -> tuple[int, str]:
     return N_DIFF, ""
 
 
+def _close(x: str, x_phon: str, y: str, y_phon: str) -> bool:
+    """Exact, or a typo-level similarity (short phonetic keys alone collide too often)."""
+    return x == y or bool(_jw(x, y, score_cutoff=NAME_FUZZY))
+
+
 def _swapped(a: Prepared, b: Prepared) -> bool:
-    """First name and surname exchanged between the two records (exactly or phonetically)."""
+    """First name and surname exchanged between the two records (exactly, phonetically or
+    with a typo on each side)."""
     if not (a.first and b.first and a.surnames and b.surnames):
         return False
-    a_s_b_f = a.surnames[0] == b.first or a.surname_phon[0] == b.first_phon
-    b_s_a_f = b.surnames[0] == a.first or b.surname_phon[0] == a.first_phon
-    return a_s_b_f and b_s_a_f
+    return _close(a.surnames[0], a.surname_phon[0], b.first, b.first_phon) and _close(
+        b.surnames[0], b.surname_phon[0], a.first, a.first_phon
+    )
 
 
 def _date(a: Prepared, b: Prepared) -> int:

@@ -16,7 +16,7 @@ __all__ = ["Pair", "deduplicate", "estimate", "train", "MIN_TRAIN_RECORDS"]
 
 #: Below this many records, ``deduplicate`` keeps the cold-start model (EM needs data).
 MIN_TRAIN_RECORDS = 500
-U_SAMPLE_PAIRS = 200_000
+U_SAMPLE_PAIRS = 100_000
 U_MIN_COUNT = 10  # fewer observations of a level than this: keep the cold-start u
 EM_MAX_ITER = 100
 EM_TOL = 1e-7
@@ -34,8 +34,12 @@ class Pair(NamedTuple):
     grade: str
 
 
+def _by_id(p: Prepared) -> str:
+    return p.id
+
+
 def _as_prepared(records: Iterable[Mapping | Prepared]) -> list[Prepared]:
-    out = [r if isinstance(r, Prepared) else prepare(r) for r in records]
+    out = sorted((r if isinstance(r, Prepared) else prepare(r) for r in records), key=_by_id)
     ids = Counter(p.id for p in out)
     dup = sorted(i for i, c in ids.items() if c > 1)
     if dup:
@@ -71,13 +75,8 @@ def _estimate_u(records: Sequence[Prepared], base: Model, seed: int) -> dict[str
         if n_obs == 0:
             u[name] = list(base.u[name])
             continue
-        raw = [c[i] / n_obs if c[i] >= U_MIN_COUNT else None for i in range(k)]
-        # levels seen too rarely keep their prior share of the mass the observed ones leave
-        known = sum(x for x in raw if x is not None)
-        prior_rest = sum(base.u[name][i] for i in range(k) if raw[i] is None)
-        scale = (1.0 - known) / prior_rest if prior_rest > 0 else 0.0
-        vals = [x if x is not None else base.u[name][i] * scale for i, x in enumerate(raw)]
-        vals = [max(v, 1e-9) for v in vals]
+        # a level seen too rarely keeps its cold-start u; all are then renormalised
+        vals = [c[i] / n_obs if c[i] >= U_MIN_COUNT else base.u[name][i] for i in range(k)]
         s = sum(vals)
         u[name] = [v / s for v in vals]
     return u
@@ -142,10 +141,19 @@ def _em(
     return m, lam
 
 
-def _patterns(records: Sequence[Prepared], pairs: Iterable[tuple[int, int]]) -> Counter:
+def _patterns(
+    records: Sequence[Prepared],
+    pairs: Iterable[tuple[int, int]],
+    known: Mapping[tuple[int, int], tuple[int, ...]] | None = None,
+) -> Counter:
+    """Level-pattern counts over ``pairs``; ``known`` holds levels already computed."""
     c: Counter = Counter()
-    for i, j in pairs:
-        c[compare_levels(records[i], records[j])[0]] += 1
+    known = known or {}
+    for pair in pairs:
+        levels = known.get(pair)
+        if levels is None:
+            levels = compare_levels(records[pair[0]], records[pair[1]])[0]
+        c[levels] += 1
     return c
 
 
@@ -160,6 +168,7 @@ def _fit(
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
+    known: Mapping[tuple[int, int], tuple[int, ...]] | None = None,
 ) -> Model:
     """u by random sampling; m by two EM sessions (Splink's recipe):
 
@@ -174,11 +183,11 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)))
+    by_names = _patterns(records, candidate_pairs(records, max_block_size, (names_key,)), known)
     if sum(by_names.values()) >= MIN_EM_PAIRS:
         m1, _ = _em(by_names, base.m, u, fixed=_NAME_FIELDS, lam=0.5)
         m.update({k: m1[k] for k in _OTHER_FIELDS})
-    by_date = _patterns(records, candidate_pairs(records, max_block_size, (birth_date_key,)))
+    by_date = _patterns(records, candidate_pairs(records, max_block_size, (birth_date_key,)), known)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=0.1)
         m.update({k: m2[k] for k in _NAME_FIELDS})
@@ -235,8 +244,10 @@ def deduplicate(
     compared = [compare_levels(recs[i], recs[j]) for i, j in pairs]
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            patterns = Counter(c[0] for c in compared)
-            model = _fit(recs, patterns, len(pairs), max_block_size=max_block_size)
+            known = {pair: c[0] for pair, c in zip(pairs, compared, strict=True)}
+            patterns = Counter(known.values())
+            model = _fit(recs, patterns, len(pairs), max_block_size=max_block_size, known=known)
+            del known
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "fold",
@@ -33,6 +34,16 @@ _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _SAINT = {"ST": "SAINT", "STE": "SAINTE", "SAINTES": "SAINTES"}
 
 
+@lru_cache(maxsize=1 << 18)
+def _fold(text: str) -> str:
+    if not text.isascii():
+        text = text.translate(_LIGATURES)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    words = _NON_ALNUM.sub(" ", text.upper()).split()
+    return " ".join(_SAINT.get(w, w) for w in words)
+
+
 def fold(text: str | None) -> str:
     """Uppercase ASCII, accents removed, every run of punctuation/space -> one space.
 
@@ -41,11 +52,7 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = str(text).translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
-    words = _NON_ALNUM.sub(" ", text).split()
-    return " ".join(_SAINT.get(w, w) for w in words)
+    return _fold(str(text))
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -59,6 +66,7 @@ _USAGE_MARKERS = frozenset({"EPOUSE", "EP", "EPSE", "EPX", "VEUVE", "VVE", "DIVO
 _BIRTH_MARKERS = frozenset({"NEE", "NE"})
 
 
+@lru_cache(maxsize=1 << 16)
 def split_name_markers(text: str | None) -> tuple[str, str]:
     """Split a surname field on civil-status markers.
 
@@ -83,6 +91,7 @@ def split_name_markers(text: str | None) -> tuple[str, str]:
     return " ".join(words), ""
 
 
+@lru_cache(maxsize=1 << 16)
 def name_tokens(text: str | None) -> tuple[str, ...]:
     """Words of a folded name, particles dropped unless nothing else would remain."""
     words = [w for w in fold(text).split() if not w.isdigit()]
@@ -149,6 +158,7 @@ def normalize_postcode(text: str | None) -> str:
     return digits if len(digits) == 5 else ""
 
 
+@lru_cache(maxsize=1 << 14)
 def commune_key(postcode: str | None, city: str | None) -> str:
     """The commune a postcode/city pair designates; arrondissements collapse to the city."""
     pc = normalize_postcode(postcode)

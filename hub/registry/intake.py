@@ -166,6 +166,24 @@ def score_candidates(
     return sorted(best.values(), key=lambda c: (-c.score, str(c.beneficiary_id)))
 
 
+IDENTIFIER_FIELDS = ("nir", "email", "phone")
+
+
+def safe_to_link(candidate: Candidate) -> bool:
+    """An automatic link needs a certain grade AND agreeing surnames or an agreeing identifier.
+
+    A false link discloses one person's file to another person's partners, which is worse than a
+    duplicate: a certain score reached despite different surnames (a marriage? a relative at the
+    same address?) goes to a social worker instead.
+    """
+    if candidate.grade != "certain":
+        return False
+    levels = {entry["field"]: entry["level"] for entry in candidate.explanation}
+    if levels.get("surname") != "different":
+        return True
+    return any(levels.get(name) == "exact" for name in IDENTIFIER_FIELDS)
+
+
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:
     from hub.registry.models import Beneficiary
 
@@ -176,7 +194,7 @@ def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeD
     if not candidates:
         return IntakeDecision(outcome=MatchOutcome.CREATED)
     best = candidates[0]
-    if best.grade == "certain":
+    if safe_to_link(best):
         return IntakeDecision(
             outcome=MatchOutcome.LINKED,
             beneficiary=Beneficiary.objects.get(pk=best.beneficiary_id),

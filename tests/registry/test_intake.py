@@ -109,3 +109,21 @@ def test_twenty_concurrent_intakes_of_one_new_person_create_one_beneficiary(part
     assert errors == []
     assert PartnerRecord.objects.count() == 20
     assert Beneficiary.objects.count() == 1
+
+
+def test_certain_score_with_different_surnames_goes_to_review_not_linked(partner_a, partner_b):
+    first = _put(partner_a, "A-1")
+    # Same first name, birth date and address, another surname: perhaps a married name,
+    # perhaps a relative. Without an agreeing identifier a social worker decides.
+    other = _put(partner_b, "B-1", birth_name="Zola")
+    assert other["match"]["grade"] == "certain"
+    assert other["match"]["outcome"] == "review"
+    assert other["beneficiary"] != first["beneficiary"]
+    assert ReviewItem.objects.count() == 1
+
+
+def test_different_surname_with_same_nir_links(partner_a, partner_b):
+    first = _put(partner_a, "A-1", nir=NIR)
+    married = _put(partner_b, "B-1", birth_name="Zola", nir=NIR)
+    assert married["match"]["outcome"] == "linked"
+    assert married["beneficiary"] == first["beneficiary"]

@@ -180,4 +180,3 @@ class Match(APIView):
                 request_id=request.request_id,
             )
         return Response(MatchResultSerializer({"candidates": found}).data)
-
