@@ -400,3 +400,32 @@ def test_grant_shows_person_to_other_organization_reduced_to_granted_categories(
     row = AccessLog.objects.order_by("id")[before:].get()
     assert (row.basis, row.grant_id, row.user_id) == ("consent", grant.pk, member_b.pk)
     assert sorted(row.categories) == ["identity", "support_history"]
+
+
+def test_person_listed_under_grant_without_identity_is_masked(client, world, member_b):
+    from consent.grants import record_grant
+
+    person_id = world["record_a"].beneficiary_id
+    record_grant(
+        actor=Actor.for_client(world["a"].onboarded.client),
+        beneficiary_id=person_id,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=world["b"].organization.pk,
+        purposes=["coordination"],
+        categories=["support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand, CCAS A",
+    )
+    login(client, member_b)
+    page = client.get(BENEFICIARIES)
+    assert str(person_id) in listed(page)
+    content = page.content.decode()
+    assert "Dupont" in content  # B's own person, in full
+    assert "Lefèvre" not in content and "Hélène" not in content
+    assert "(non communiqué)" in content
+    page = client.get(f"{BENEFICIARIES}{person_id}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Lefèvre" not in content and "Hélène" not in content
+    assert "identité non communiquée" in content
