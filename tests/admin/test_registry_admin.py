@@ -429,3 +429,20 @@ def test_person_listed_under_grant_without_identity_is_masked(client, world, mem
     content = page.content.decode()
     assert "Lefèvre" not in content and "Hélène" not in content
     assert "identité non communiquée" in content
+
+
+def test_person_list_queries_do_not_grow_with_rows(client, world, member_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, member_a)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(BENEFICIARIES).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(12):
+        submit(world["a"], f"A-x{n}", birth_name=f"Nom{n}", first_names="Test", birth_date="1970")
+    assert queries() == few
