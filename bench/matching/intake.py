@@ -31,9 +31,9 @@ import django  # noqa: E402
 
 django.setup()
 
+import generate  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-import generate  # noqa: E402
 from hub import matching  # noqa: E402
 from hub.registry import intake  # noqa: E402
 from hub.registry.models import (  # noqa: E402
