@@ -93,6 +93,20 @@ def after(position: Position):
     return queryset.order_by("xid", "id")
 
 
+def waiting(position: Position) -> bool:
+    """Are there events after ``position`` held back by an older transaction still running?"""
+    xmin = snapshot_xmin()
+    if xmin is None:
+        return False
+    return (
+        Event.objects.filter(
+            Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.event_id)
+        )
+        .filter(xid__gte=xmin)
+        .exists()
+    )
+
+
 def audience_q(actor: Actor) -> Q:
     """Events that concern the actor's organizations (before the per-person policy check)."""
     if actor.is_superuser:

@@ -54,3 +54,10 @@ def relay(*, batch: int = 1000, max_rounds: int = 100) -> list[int]:
             continue
         break
     return queued
+
+
+def held_back() -> bool:
+    """Committed events the relay cannot read yet because an older transaction is still open."""
+    mark = OutboxMark.objects.filter(name=feed.RELAY).first()
+    position = feed.Position(mark.xid, mark.event_id) if mark else feed.Position()
+    return feed.waiting(position)

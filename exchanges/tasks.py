@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 
 from exchanges import feed, imports, referrals, relay, webhooks
 from exchanges.idempotency import purge_expired_keys
+
+REKICK_KEY = "passerelle:relay:rekick"
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -14,6 +18,14 @@ def relay_outbox() -> int:
     ids = relay.relay() + webhooks.due_deliveries()
     for delivery_id in dict.fromkeys(ids):
         deliver_webhook.delay(delivery_id)
+    # Events waiting for an older transaction to end: look again shortly rather than at the
+    # next beat tick (at most one such follow-up in flight).
+    if (
+        not settings.CELERY_TASK_ALWAYS_EAGER
+        and relay.held_back()
+        and cache.add(REKICK_KEY, 1, timeout=1)
+    ):
+        relay_outbox.apply_async(countdown=0.2)
     return len(ids)
 
 

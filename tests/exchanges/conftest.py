@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
+from django.db import connection
+from django.db.models import Max
 
+from exchanges import feed
+from exchanges.models import Event
 from hub.registry.models import PartnerRecord
 from tests.factories import record_payload
 
@@ -36,3 +41,18 @@ def also_known_by(partner, beneficiary_id: str) -> PartnerRecord:
         beneficiary_id=beneficiary_id,
         payload=record_payload(),
     )
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait until every committed event is readable (PostgreSQL: below the snapshot xmin, which
+    other sessions on the same server may hold back for a while), then run the relay as Celery
+    beat would. Only for tests with real commits (``transaction=True``)."""
+    from exchanges.tasks import relay_outbox
+
+    deadline = time.monotonic() + timeout
+    while connection.vendor == "postgresql" and time.monotonic() < deadline:
+        top = Event.objects.aggregate(top=Max("xid"))["top"]
+        if top is None or feed.snapshot_xmin() > top:
+            break
+        time.sleep(0.05)
+    relay_outbox.delay()
