@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
-import pytest
 from django.db import connection
 from django.db.models import Max
 
@@ -14,13 +12,6 @@ from exchanges import feed
 from exchanges.models import Event
 from hub.registry.models import PartnerRecord
 from tests.factories import record_payload
-
-
-@pytest.fixture(autouse=True)
-def _broker_required(request):
-    """``broker`` tests need a real broker and worker; without CELERY_BROKER_URL they skip."""
-    if request.node.get_closest_marker("broker") and not os.environ.get("CELERY_BROKER_URL"):
-        pytest.skip("needs a real Celery broker: set CELERY_BROKER_URL (CI uses Redis db 15)")
 
 
 def person(partner, external_id: str | None = None, **overrides) -> str:
