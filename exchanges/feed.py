@@ -5,14 +5,16 @@ Ordering and the late-commit problem
 Event ids come from a sequence at INSERT time, but transactions commit in another order: a
 reader paging by id alone could pass over id 10 while the transaction that wrote it is still
 open, then never see it. On PostgreSQL every event stores the 64-bit id of the transaction that
-wrote it (``xid``), and readers only take events whose ``xid`` is below the ``xmin`` of their
-snapshot: every transaction older than ``xmin`` has ended, so the set of events below it is
-final. The feed is ordered by ``(xid, id)`` and a cursor is a ``(xid, id)`` position: any event
-appearing later has ``xid >= xmin`` of the earlier read, hence sorts after every position
-already served. No relay process and no locking on the write path are needed; the price is
-that an event becomes readable only once every transaction older than it has finished (a
-transaction left open delays the feed, it never loses events). On SQLite writers are
-serialised, ``xid`` is 0 and the order is the id order.
+wrote it (``xid``, from ``pg_current_xact_id()``), and readers only take events whose ``xid`` is
+below a watermark: the oldest transaction of this database still running (``snapshot_xmin``).
+Every transaction below the watermark has ended, so the set of events below it is final. The
+feed is ordered by ``(xid, id)`` and a cursor is a ``(xid, id)`` position: any event appearing
+later has an ``xid`` at or above the watermark of the earlier read, hence sorts after every
+position already served. No relay process and no lock on the write path are needed; the price
+is that an event becomes readable only once every older transaction of the database has ended
+(a transaction left open delays the feed, it never loses events: set PostgreSQL's
+``idle_in_transaction_session_timeout``). On SQLite writers are serialised, ``xid`` is 0 and
+the order is the id order.
 
 Retention
 ---------
@@ -73,13 +75,37 @@ class CursorExpired(Exception):
         super().__init__("cursor before the retention horizon")
 
 
+_WATERMARK_SQL = """
+SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+       array(SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE datname = current_database() AND backend_xid IS NOT NULL)
+"""
+
+
 def snapshot_xmin() -> int | None:
-    """The oldest transaction still running for our snapshot (None on SQLite)."""
+    """The oldest transaction of this database still running (None on SQLite).
+
+    ``pg_snapshot_xmin(pg_current_snapshot())`` would do, but it covers every database of the
+    server: a transaction left open in another database would hold the feed back. We take the
+    oldest ``backend_xid`` among this database's sessions instead, widened to 64 bits with the
+    epoch of the current ``xmax`` (a running xid is always within 2^31 of it), or ``xmax`` when
+    nothing is running. Every transaction below it has ended; every later one gets an xid at
+    least ``xmax``.
+    """
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(_WATERMARK_SQL)
+        xmax, running = cursor.fetchone()
+    oldest = xmax
+    epoch = xmax >> 32
+    for xid32 in running:
+        full = (epoch << 32) | xid32
+        if full > xmax:
+            full -= 1 << 32
+        oldest = min(oldest, full)
+    return oldest
 
 
 def after(position: Position):
@@ -87,22 +113,22 @@ def after(position: Position):
     queryset = Event.objects.filter(
         Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.event_id)
     )
-    xmin = snapshot_xmin()
-    if xmin is not None:
-        queryset = queryset.filter(xid__lt=xmin)
+    watermark = snapshot_xmin()
+    if watermark is not None:
+        queryset = queryset.filter(xid__lt=watermark)
     return queryset.order_by("xid", "id")
 
 
 def waiting(position: Position) -> bool:
     """Are there events after ``position`` held back by an older transaction still running?"""
-    xmin = snapshot_xmin()
-    if xmin is None:
+    watermark = snapshot_xmin()
+    if watermark is None:
         return False
     return (
         Event.objects.filter(
             Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.event_id)
         )
-        .filter(xid__gte=xmin)
+        .filter(xid__gte=watermark)
         .exists()
     )
 
