@@ -1,35 +1,43 @@
 """The one policy decision point: may this actor see this person's data, for this purpose?
 
-``decide()`` answers for one person; ``visible_beneficiaries()`` is the selector every face uses
-to list or fetch persons, so that a face never reads personal data outside the policy.
+``decide()`` answers for one person, ``decide_many()`` for a list in two queries, and
+``visible_beneficiaries()`` is the selector every face uses to list or fetch persons, so that a
+face never reads personal data outside the policy.
 
-Rules: an organization always sees what it submitted itself (its own records and the golden
-record of a person it has a record of); anything else needs an active grant.
+Rules:
+- an organization always sees what it submitted itself (a person it holds a record of);
+- anything else needs an active grant naming one of the actor's organizations, a coordination
+  group one of them belongs to, or their kind of organization;
+- the answer is reduced to the categories the grants cover (for the purpose asked, if any);
+- withdrawal and expiry are read from timestamps at decision time: they take effect on the
+  very next request, with no job in between;
+- an anonymised person is never disclosed.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from consent.models import CoordinationGroup, Grant, GranteeType
+from consent.vocab import BASIS_PRIORITY, Basis, Category
 from hub.registry.actors import Actor
-from hub.registry.models import Beneficiary, BeneficiaryStatus, PartnerRecord
+from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, PartnerRecord
 
-
-class Category:
-    IDENTITY = "identity"
-    CONTACT = "contact"
-    SITUATION = "situation"
-    SUPPORT_HISTORY = "support_history"
-    HEALTH = "health"
-
-    ALL = (IDENTITY, CONTACT, SITUATION, SUPPORT_HISTORY, HEALTH)
-
-
-class Basis:
-    OWN_RECORD = "own_record"
-    SUPERUSER = "superuser"
+__all__ = [
+    "DENY",
+    "Basis",
+    "Category",
+    "PolicyDecision",
+    "decide",
+    "decide_many",
+    "visible_beneficiaries",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class PolicyDecision:
     basis: str = ""
     categories: frozenset = field(default_factory=frozenset)
     grant_id: object | None = None
+    # Every grant that contributed categories (``grant_id`` is the main one).
+    grant_ids: tuple = ()
 
     @property
     def decision(self) -> str:
@@ -53,19 +63,123 @@ def own_beneficiary_ids(actor: Actor) -> QuerySet:
     )
 
 
+def grantee_q(actor: Actor) -> Q:
+    """Grants naming one of the actor's organizations, one of their groups, or their kind."""
+    orgs = actor.organization_ids
+    groups = CoordinationGroup.members.through.objects.filter(
+        organization_id__in=orgs, coordinationgroup__is_active=True
+    ).values("coordinationgroup_id")
+    kinds = Organization.objects.filter(pk__in=orgs).values("kind")
+    return (
+        Q(grantee_type=GranteeType.ORGANIZATION, grantee_organization_id__in=orgs)
+        | Q(grantee_type=GranteeType.GROUP, grantee_group_id__in=groups)
+        | Q(grantee_type=GranteeType.KIND, grantee_kind__in=kinds)
+    )
+
+
+def active_grants_for(actor: Actor, now=None) -> QuerySet:
+    return Grant.objects.active(now).filter(grantee_q(actor))
+
+
+def _combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDecision:
+    """Fold the actor's active grants for one person into one decision."""
+    covered: set[str] = set()
+    best = None  # (number of categories, -priority, grant id, basis)
+    used = []
+    for grant_id, basis, purposes, categories in rows:
+        if purpose and purpose not in (purposes or ()):
+            continue
+        granted = wanted.intersection(categories or ())
+        if not granted:
+            continue
+        covered |= granted
+        used.append(grant_id)
+        rank = (len(granted), -BASIS_PRIORITY.get(basis, 99))
+        if best is None or rank > best[0]:
+            best = (rank, grant_id, basis)
+    if best is None:
+        return DENY
+    return PolicyDecision(True, best[2], frozenset(covered), best[1], tuple(sorted(used, key=str)))
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _grant_rows(actor: Actor, beneficiary_ids, now):
+    return (
+        active_grants_for(actor, now)
+        .filter(beneficiary_id__in=beneficiary_ids)
+        .exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
+        .values_list("beneficiary_id", "id", "basis", "purposes", "categories")
+    )
+
+
 def decide(
     actor: Actor, beneficiary: Beneficiary, purpose: str = "", categories=Category.ALL
 ) -> PolicyDecision:
+    """Allow or deny ``actor`` the ``categories`` of ``beneficiary`` (an object or its id)."""
     wanted = frozenset(categories)
     if actor.is_superuser:
         return PolicyDecision(True, Basis.SUPERUSER, wanted)
-    if not actor.organization_ids:
+    if not actor.organization_ids or beneficiary is None:
         return DENY
-    if PartnerRecord.objects.filter(
-        organization_id__in=actor.organization_ids, beneficiary_id=beneficiary.pk
-    ).exists():
+    pk = getattr(beneficiary, "pk", beneficiary)
+    if getattr(beneficiary, "status", None) == BeneficiaryStatus.ANONYMISED:
+        return DENY
+    if (
+        PartnerRecord.objects.filter(organization_id__in=actor.organization_ids, beneficiary_id=pk)
+        .exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
+        .exists()
+    ):
         return PolicyDecision(True, Basis.OWN_RECORD, wanted)
-    return DENY
+    return decide_by_grants(actor, pk, purpose, wanted)
+
+
+def decide_by_grants(actor: Actor, beneficiary_id, purpose: str, wanted: frozenset):
+    """The grant half of ``decide`` (for callers that already know there is no own record)."""
+    rows = [row[1:] for row in _grant_rows(actor, [beneficiary_id], timezone.now())]
+    return _combine(rows, purpose, frozenset(wanted))
+
+
+def decide_many(
+    actor: Actor, beneficiary_ids: Iterable, purpose: str = "", categories=Category.ALL
+) -> dict:
+    """``decide`` for many persons in two queries: ``{beneficiary_id: PolicyDecision}``.
+
+    Keys are ``uuid.UUID`` (ids given as strings are converted; malformed ones are left out).
+    Every well-formed id asked for is in the answer (``DENY`` when not visible).
+    """
+    wanted = frozenset(categories)
+    ids = list(dict.fromkeys(filter(None, map(_as_uuid, beneficiary_ids))))
+    if actor.is_superuser:
+        return dict.fromkeys(ids, PolicyDecision(True, Basis.SUPERUSER, wanted))
+    answer = dict.fromkeys(ids, DENY)
+    if not actor.organization_ids or not ids:
+        return answer
+    own = set(
+        PartnerRecord.objects.filter(
+            organization_id__in=actor.organization_ids, beneficiary_id__in=ids
+        )
+        .exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
+        .values_list("beneficiary_id", flat=True)
+    )
+    own_decision = PolicyDecision(True, Basis.OWN_RECORD, wanted)
+    for pk in own:
+        answer[pk] = own_decision
+    rest = [pk for pk in ids if pk not in own]
+    if rest:
+        grouped = defaultdict(list)
+        for row in _grant_rows(actor, rest, timezone.now()):
+            grouped[row[0]].append(row[1:])
+        for pk, rows in grouped.items():
+            answer[pk] = _combine(rows, purpose, wanted)
+    return answer
 
 
 def visible_beneficiaries(actor: Actor) -> QuerySet:
@@ -75,4 +189,5 @@ def visible_beneficiaries(actor: Actor) -> QuerySet:
         return base
     if not actor.organization_ids:
         return base.none()
-    return base.filter(pk__in=own_beneficiary_ids(actor))
+    granted = active_grants_for(actor).values("beneficiary_id")
+    return base.filter(Q(pk__in=own_beneficiary_ids(actor)) | Q(pk__in=granted))

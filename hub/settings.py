@@ -83,7 +83,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    # Embedded default: a SQLite file in VAR_DIR, created on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}"
 try:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
@@ -160,6 +164,16 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "PKCE_REQUIRED": True,
     "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": 10000,
+    # RFC 9700 (OAuth 2.0 Security BCP): tokens stored as hashes, no implicit or password grant,
+    # S256 PKCE only, tokens never accepted in the query string.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 if OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"] > 900:
     raise ConfigError("ACCESS_TOKEN_EXPIRE_SECONDS must not exceed 900 (15 minutes)")
@@ -190,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
+        "hub.api.openapi.document_problems",
     ],
     "TITLE": "Passerelle partner API",
     "DESCRIPTION": "Data-exchange hub for French social action. OAuth2 client credentials; errors are RFC 9457 problem details.",
@@ -199,15 +214,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "oauth2": {
-                "type": "oauth2",
-                "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": API_SCOPES}},
-            }
-        }
-    },
-    "SECURITY": [{"oauth2": []}],
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -229,7 +235,7 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -254,6 +260,27 @@ LOGGING = {
 CONSENT_DEFAULT_DAYS = env_int("CONSENT_DEFAULT_DAYS", 365, minimum=1)
 # Webhook targets on private, loopback or link-local addresses are refused unless allowed.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+
+# --- Consent, audit and retention (consent app) -----------------------------------------------
+# A vital-interest disclosure lasts at most this long, and is always reviewed afterwards.
+CONSENT_VITAL_INTEREST_HOURS = env_int("CONSENT_VITAL_INTEREST_HOURS", 72, minimum=1)
+# CNIL référentiel (action sociale): active data kept 2 years after the last contact.
+RETENTION_ACTIVE_DAYS = env_int("RETENTION_ACTIVE_DAYS", 730, minimum=30)
+# Access logs kept 6 to 12 months (CNIL recommendation for traceability logs).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=180)
+if ACCESS_LOG_RETENTION_DAYS > 366:
+    raise ConfigError("ACCESS_LOG_RETENTION_DAYS must be between 180 and 366 (6 to 12 months)")
+# Retention runs only report (dry run) until an operator turns enforcement on.
+RETENTION_ENFORCE = env_bool("RETENTION_ENFORCE", False)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+CELERY_BEAT_SCHEDULE["consent-checkpoint"] = {
+    "task": "consent.tasks.checkpoint_chains",
+    "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=60),
+}
+CELERY_BEAT_SCHEDULE["consent-retention"] = {
+    "task": "consent.tasks.run_retention",
+    "schedule": 24 * 3600,
+}
 
 # --- Exchanges: change feed, webhooks, referrals, idempotency (exchanges app) -----------------
 # Outbox events are served by the change feed for this many days; an older cursor answers 410.

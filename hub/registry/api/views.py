@@ -12,16 +12,21 @@ from rest_framework.views import APIView
 import schemas
 from consent import policy
 from consent.audit import log_access
+from consent.selectors import disclose_beneficiary
+from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
-from hub.api.problems import ValidationProblem
+from hub.api.problems import ValidationProblem, problem_response
+from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
+from hub.registry import intake
 from hub.registry.api.serializers import (
     BeneficiarySerializer,
+    MatchResultSerializer,
     RecordSerializer,
     RecordWriteResultSerializer,
 )
 from hub.registry.models import PartnerRecord
-from hub.registry.services import record_etag
+from hub.registry.services import record_etag, split_nir
 
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
 IF_NONE_MATCH = OpenApiParameter(
@@ -86,29 +91,92 @@ class RecordDetail(APIView):
 
 
 class BeneficiaryDetail(APIView):
+    """The golden record reduced to the categories the policy allows.
+
+    ``?purpose=`` narrows the decision to grants given for that purpose. A denied read is
+    logged as ``deny`` and answered with a 404 problem *returned*, not raised, so that the
+    request's transaction commits the audit row.
+    """
+
     scope_map = {"GET": "records:read"}
 
-    @extend_schema(responses=BeneficiarySerializer, operation_id="beneficiaries_retrieve")
+    @extend_schema(
+        responses=BeneficiarySerializer,
+        operation_id="beneficiaries_retrieve",
+        parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, required=False)],
+    )
     def get(self, request, beneficiary_id):
-        actor = request.actor
-        beneficiary = policy.visible_beneficiaries(actor).filter(pk=beneficiary_id).first()
-        decision = (
-            policy.decide(actor, beneficiary, purpose="coordination")
-            if beneficiary
-            else policy.DENY
-        )
-        if not decision.allowed:
-            raise Http404
-        log_access(
-            actor=actor,
-            action="read",
-            resource="beneficiary",
-            decision=decision.decision,
-            beneficiary_id=beneficiary.pk,
-            categories=decision.categories,
-            purpose="coordination",
-            basis=decision.basis,
-            grant_id=decision.grant_id,
+        purpose = request.query_params.get("purpose", "")
+        if purpose and purpose not in Purpose.values:
+            raise ValidationProblem(
+                [{"field": "purpose", "message": f"one of: {', '.join(Purpose.values)}"}]
+            )
+        disclosure = disclose_beneficiary(
+            actor=request.actor,
+            beneficiary_id=beneficiary_id,
+            purpose=purpose,
             request_id=request.request_id,
         )
-        return Response(BeneficiarySerializer(beneficiary, context={"decision": decision}).data)
+        if not disclosure.allowed:
+            return problem_response(404, "No resource at this address.", instance=request.path)
+        return Response(
+            BeneficiarySerializer(
+                disclosure.beneficiary, context={"decision": disclosure.decision}
+            ).data
+        )
+
+
+GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
+
+
+class Match(APIView):
+    """$match: candidates for a person description, only among persons the caller may see.
+
+    A person known only to other partners is never a candidate, so a probe about them answers
+    exactly as for a stranger.
+    """
+
+    scope_map = {"POST": "records:read"}
+    throttle_classes = [ClientRateThrottle, MatchRateThrottle]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=MatchResultSerializer,
+        operation_id="match",
+        extensions={"x-passerelle-body": "match-request.v1"},
+    )
+    def post(self, request):
+        errors = schemas.validate("match-request", 1, request.data)
+        if errors:
+            raise ValidationProblem(errors)
+        actor = request.actor
+        clean, nir_digest = split_nir(request.data["person"])
+        prepared = intake.prepared_for("probe", clean, nir_digest)
+        candidates = intake.score_candidates(
+            prepared,
+            intake.matching.blocking_keys(prepared),
+            restrict_to=policy.visible_beneficiaries(actor),
+        )
+        wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
+        found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
+        persons = policy.visible_beneficiaries(actor).in_bulk([c.beneficiary_id for c in found])
+        for candidate in found:
+            decision = policy.decide(
+                actor,
+                persons[candidate.beneficiary_id],
+                "identification",
+                [policy.Category.IDENTITY],
+            )
+            log_access(
+                actor=actor,
+                action="search",
+                resource="match",
+                decision=decision.decision,
+                beneficiary_id=candidate.beneficiary_id,
+                categories=decision.categories,
+                purpose="identification",
+                basis=decision.basis,
+                grant_id=decision.grant_id,
+                request_id=request.request_id,
+            )
+        return Response(MatchResultSerializer({"candidates": found}).data)
