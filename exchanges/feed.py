@@ -149,9 +149,8 @@ def visible_events(actor: Actor, events: list[Event]) -> list[Event]:
     wanted = {event.beneficiary_id for event in events if event.beneficiary_id}
     visible = set()
     if wanted:
-        visible = set(
-            policy.visible_beneficiaries(actor).filter(pk__in=wanted).values_list("pk", flat=True)
-        )
+        decisions = policy.decide_many(actor, wanted)
+        visible = {pk for pk, decision in decisions.items() if decision.allowed}
     orgs = set(actor.organization_ids)
     out = []
     for event in events:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from exchanges import feed
 from exchanges.outbox import emit
 from hub.registry.actors import Actor
-from tests.exchanges.conftest import also_known_by, person, settle
+from tests.exchanges.conftest import also_known_by, consent_for, person, settle
 
 # Real commits: on PostgreSQL the feed only serves events of transactions that have ended.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -179,3 +179,30 @@ def test_feed_never_skips_events_committed_late_by_slow_concurrent_writers(organ
     assert len(emitted) == 8 * 15
     assert len(read) == len(set(read)), "an event was served twice"
     assert sorted(read) == sorted(emitted), f"missed: {sorted(set(emitted) - set(read))}"
+
+
+def test_withdrawn_consent_hides_the_persons_events_from_the_feed(partner_a, partner_b):
+    from consent.grants import withdraw_grant
+
+    beneficiary = person(partner_a)
+    grant = consent_for(partner_a, beneficiary, partner_b, ["shelter"], ["identity", "contact"])
+    referral = partner_a.api().post(
+        "/api/v1/referrals",
+        {
+            "beneficiary": beneficiary,
+            "receiver": str(partner_b.organization.pk),
+            "case_type": "emergency_shelter",
+        },
+        format="json",
+    )
+    assert referral.status_code == 201
+    events, _ = read_all(partner_b.api())
+    assert [e["type"] for e in events] == ["referral.sent"]
+    actor = Actor(
+        organization_id=partner_a.organization.pk,
+        organization_ids=(partner_a.organization.pk,),
+    )
+    with transaction.atomic():
+        withdraw_grant(actor=actor, grant_id=grant.pk, reason="La personne retire son accord")
+    events, _ = read_all(partner_b.api())
+    assert events == []
