@@ -28,16 +28,70 @@ def person(partner, external_id: str | None = None, **overrides) -> str:
 _counter = iter(range(10**9))
 
 
-SURNAMES = (
-    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
-    "Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard Andre Mercier "
-    "Dupont Lambert Bonnet Francois Martinez Legrand Garnier Faure Rousseau Blanc Guerin "
-    "Muller Henry Roussel Nicolas Perrin"
-).split()
-FIRST_NAMES = (
-    "Jeanne Paul Amina Karim Louise Hugo Chloe Yanis Ines Lucas Emma Nathan Lea Adam Sarah "
-    "Noah Manon Rayan Camille Leo"
-).split()
+SURNAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "Andre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "Francois",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guerin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Perrin",
+]
+FIRST_NAMES = [
+    "Jeanne",
+    "Paul",
+    "Amina",
+    "Karim",
+    "Louise",
+    "Hugo",
+    "Chloe",
+    "Yanis",
+    "Ines",
+    "Lucas",
+    "Emma",
+    "Nathan",
+    "Lea",
+    "Adam",
+    "Sarah",
+    "Noah",
+    "Manon",
+    "Rayan",
+    "Camille",
+    "Leo",
+]
 
 
 def distinct_identity() -> dict:
