@@ -1,7 +1,7 @@
 """Exchanges benchmarks on PostgreSQL: change feed, bulk import, webhook latency.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pas_exchanges_bench \
-    CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/5 REDIS_URL=redis://127.0.0.1:6379/6 \
     SECRET_KEY=bench NIR_HASH_KEY=bench python bench/exchanges/run.py [--only feed,import,webhooks]
 
 Each section prints its figure and a baseline measured in the same run, as a ratio:
@@ -357,8 +357,8 @@ def bench_webhooks(rate: int, seconds: int) -> None:
     from hub.registry.partners import onboard_partner
     from tests.exchanges.worker import Worker
 
-    if not settings.CELERY_BROKER_URL:
-        say("WEBHOOKS skipped: set CELERY_BROKER_URL")
+    if not settings.CELERY_BROKER_URL or not settings.REDIS_URL:
+        say("WEBHOOKS skipped: set CELERY_BROKER_URL and REDIS_URL (shared cache)")
         return
     reset()
     onboarded = onboard_partner(
@@ -372,7 +372,13 @@ def bench_webhooks(rate: int, seconds: int) -> None:
     import tempfile
 
     tmp = Path(tempfile.mkdtemp())
-    worker = Worker(tmp, WEBHOOKS_ALLOW_PRIVATE_TARGETS="true")
+    worker = Worker(
+        tmp,
+        concurrency=8,
+        WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",
+        WEBHOOKS_REQUEUE_SECONDS="60",
+        REDIS_URL=os.environ.get("REDIS_URL", ""),
+    )
     worker.env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     with worker:
         total = rate * seconds
@@ -389,6 +395,8 @@ def bench_webhooks(rate: int, seconds: int) -> None:
         deadline = time.time() + 60
         while len(receiver.arrivals) < total and time.time() < deadline:
             time.sleep(0.1)
+    if os.environ.get("BENCH_WORKER_LOG"):
+        Path(os.environ["BENCH_WORKER_LOG"]).write_text("".join(worker.output))
     latencies = sorted(receiver.arrivals[s] - commits[s] for s in commits if s in receiver.arrivals)
     if not latencies:
         say("WEBHOOKS nothing delivered")

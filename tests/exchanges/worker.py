@@ -28,8 +28,9 @@ def test_database_url() -> str:
 class Worker:
     """A worker process group; ``kill()`` is SIGKILL, as when a machine dies."""
 
-    def __init__(self, tmp_path: Path, broker_url: str | None = None, **env):
+    def __init__(self, tmp_path: Path, broker_url: str | None = None, concurrency: int = 2, **env):
         self.tmp_path = tmp_path
+        self.concurrency = concurrency
         self.env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
@@ -44,7 +45,8 @@ class Worker:
             "PYTHONPATH": str(ROOT),
             **env,
         }
-        self.env.pop("REDIS_URL", None)
+        if "REDIS_URL" not in env:
+            self.env.pop("REDIS_URL", None)
         self.process: subprocess.Popen | None = None
         self.output: list[str] = []
         self.ready = threading.Event()
@@ -61,7 +63,7 @@ class Worker:
                 "worker",
                 "-B",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={self.concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "-s",
