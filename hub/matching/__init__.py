@@ -12,7 +12,7 @@ Public API::
     nir_is_valid(nir) -> bool
 """
 
-from .blocking import blocking_keys, candidate_pairs
+from .blocking import block_cap, blocking_keys, candidate_pairs
 from .compare import COMPARISONS, LEVELS, compare_levels
 from .engine import Pair, deduplicate, estimate, train
 from .model import DEFAULT_THRESHOLDS, Comparison, Model
@@ -27,6 +27,7 @@ __all__ = [
     "Model",
     "Pair",
     "Prepared",
+    "block_cap",
     "blocking_keys",
     "candidate_pairs",
     "compare_levels",

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from .record import Prepared
 
-__all__ = ["KEY_FAMILIES", "MAX_BLOCK_SIZE", "blocking_keys", "candidate_pairs"]
+__all__ = ["KEY_FAMILIES", "MAX_BLOCK_SIZE", "block_cap", "blocking_keys", "candidate_pairs"]
 
 #: Keys shared by more records than this are skipped (a placeholder phone, JEAN MARTIN...).
 MAX_BLOCK_SIZE = 300
@@ -113,6 +113,15 @@ KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
 #: (Capping the place family at 18 saves a quarter of the pairs at 100k records but costs
 #: 0.2 % of blocking recall.)
 WIDE_FAMILIES = {_pn: 8, _ff: 8, _place: 8}
+
+
+#: Key prefixes of the wide families (``pn:``, ``ff:``, ``sp:`` and ``fp:``), for indexes.
+_WIDE_PREFIXES = {"pn": 8, "ff": 8, "sp": 8, "fp": 8}
+
+
+def block_cap(key: str, max_block_size: int = MAX_BLOCK_SIZE) -> int:
+    """Largest block a stored key may have and still be used (the same caps as batch)."""
+    return max(2, max_block_size // _WIDE_PREFIXES.get(key.split(":", 1)[0], 1))
 
 
 def blocking_keys(prepared: Prepared) -> list[str]:

@@ -143,6 +143,26 @@ def _parents(ids) -> dict:
     return parents
 
 
+def usable_keys(keys: list[str]) -> list[str]:
+    """Drop keys shared by more records than the engine's cap for their family (a common name
+    in a large town, JEAN MARTIN born in 1960): batch deduplication skips such blocks too."""
+    from django.db.models import Count
+
+    from hub.registry.models import RecordKey
+
+    if not keys:
+        return []
+    caps = {key: matching.block_cap(key) for key in keys}
+    sizes = dict(
+        RecordKey.objects.filter(key__in=keys)
+        .values("key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=min(caps.values()))
+        .values_list("key", "n")
+    )
+    return [key for key in keys if sizes.get(key, 0) <= caps[key]]
+
+
 def score_candidates(
     prepared: matching.Prepared, keys: list[str], *, restrict_to=None
 ) -> list[Candidate]:
@@ -152,6 +172,9 @@ def score_candidates(
     """
     from hub.registry.models import PartnerRecord, RecordKey
 
+    keys = usable_keys(keys)
+    if not keys:
+        return []
     record_ids = RecordKey.objects.filter(key__in=keys).values("record_id")
     records = PartnerRecord.objects.filter(pk__in=record_ids)
     rows = list(

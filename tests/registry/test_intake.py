@@ -141,3 +141,27 @@ def test_compound_first_name_written_differently_still_links(partner_a, partner_
     again = _put(partner_b, "B-1", first_names="JEAN PIERRE", sex="M")
     assert again["match"]["outcome"] == "linked"
     assert again["beneficiary"] == first["beneficiary"]
+
+
+def test_keys_shared_by_too_many_records_are_not_used_for_candidates(partner_a):
+    from hub import matching
+    from hub.registry.intake import prepared_for, usable_keys
+    from hub.registry.models import RecordKey
+
+    record = PartnerRecord.objects.get(external_id=_put(partner_a, "A-1")["external_id"])
+    keys = matching.blocking_keys(prepared_for("probe", record.payload, record.nir_hash))
+    wide = next(k for k in keys if k.startswith("pn:"))
+    assert wide in usable_keys(keys)
+    cap = matching.block_cap(wide)
+    others = [
+        PartnerRecord.objects.create(
+            organization=record.organization,
+            external_id=f"X-{i}",
+            beneficiary=record.beneficiary,
+            payload={},
+        )
+        for i in range(cap)
+    ]
+    RecordKey.objects.bulk_create([RecordKey(record=r, key=wide) for r in others])
+    assert wide not in usable_keys(keys)
+    assert set(usable_keys(keys)) == set(keys) - {wide}
