@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	mkdir -p "$${PASSERELLE_VAR_DIR:-var}"
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
@@ -39,7 +40,8 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 deploy-check: $(STAMP)
-	$(TEST_ENV) ALLOWED_HOSTS=passerelle.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" NIR_HASH_KEY=deploy-check \
+	  ALLOWED_HOSTS=passerelle.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 quality: lint migrations-check layers deploy-check
 

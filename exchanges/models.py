@@ -1,12 +1,29 @@
-"""Transactional outbox: thin events (type, ids, time; no personal data)."""
+"""Exchanges between partners: outbox events, cases, referrals, webhooks, imports, idempotency.
+
+Events are thin (type, ids, time; no personal data). Cases and referrals point at the golden
+record (``registry.Beneficiary``); what a partner may learn about them is decided by
+``consent.policy`` at read time, never stored here.
+"""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# --- Transactional outbox ---------------------------------------------------------------------
+
 
 class Event(models.Model):
+    """One change, written in the transaction of the change it describes.
+
+    ``xid`` is the PostgreSQL transaction id that wrote the row (``pg_current_xact_id()``); the
+    change feed and the webhook relay read in (xid, id) order and only below the snapshot xmin,
+    so a long transaction committing late can never be skipped (see ``exchanges.feed``). On
+    SQLite writers are serialised and ``xid`` stays 0: the order is the id order.
+    """
+
     id = models.BigAutoField(primary_key=True)
     type = models.CharField(_("type"), max_length=60, db_index=True)
     organization = models.ForeignKey(
@@ -17,15 +34,470 @@ class Event(models.Model):
         related_name="+",
         verbose_name=_("organisation à l'origine"),
     )
+    recipient = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation destinataire"),
+    )
+    shared = models.BooleanField(
+        _("partagé"),
+        default=False,
+        help_text=_("Visible de toute organisation qui peut voir la personne concernée."),
+    )
     beneficiary_id = models.UUIDField(_("personne"), null=True, blank=True, db_index=True)
     subject_id = models.CharField(_("objet"), max_length=64, blank=True, default="")
     data = models.JSONField(_("données"), default=dict)
     occurred_at = models.DateTimeField(_("survenu le"), auto_now_add=True, db_index=True)
+    xid = models.BigIntegerField(_("transaction"), default=0)
 
     class Meta:
         verbose_name = _("événement")
         verbose_name_plural = _("événements")
         ordering = ["id"]
+        indexes = [models.Index(fields=["xid", "id"], name="event_xid_id_idx")]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.type}"
+
+
+class OutboxMark(models.Model):
+    """A named position (xid, id) in the outbox.
+
+    ``horizon``: events up to here were pruned (retention); a feed cursor before it answers 410.
+    ``relay``: events up to here were fanned out to webhook endpoints.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    xid = models.BigIntegerField(default=0)
+    event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("repère du flux")
+        verbose_name_plural = _("repères du flux")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.xid}, {self.event_id})"
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+class CaseType(models.TextChoices):
+    FOOD_AID = "food_aid", _("Aide alimentaire")
+    EMERGENCY_SHELTER = "emergency_shelter", _("Hébergement d'urgence")
+    HOUSING = "housing", _("Accès au logement")
+    SOCIAL_SUPPORT = "social_support", _("Accompagnement social")
+    PROFESSIONAL_INSERTION = "professional_insertion", _("Insertion professionnelle")
+    DOMICILIATION = "domiciliation", _("Domiciliation")
+    FINANCIAL_AID = "financial_aid", _("Aide financière")
+    BUDGET_SUPPORT = "budget_support", _("Accompagnement budgétaire")
+    HEALTH_ACCESS = "health_access", _("Accès aux soins")
+    RIGHTS_ACCESS = "rights_access", _("Accès aux droits")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("En cours")
+    SUSPENDED = "suspended", _("Suspendu")
+    CLOSED = "closed", _("Clos")
+
+
+class Case(models.Model):
+    """Support given by one organization to one person."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("organisation"),
+    )
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("personne"),
+    )
+    type = models.CharField(_("type d'accompagnement"), max_length=40, choices=CaseType.choices)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    referent = models.CharField(_("référent"), max_length=200, blank=True, default="")
+    referral = models.OneToOneField(
+        "Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opened_case",
+        verbose_name=_("orientation à l'origine"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("accompagnement")
+        verbose_name_plural = _("accompagnements")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["beneficiary", "type", "status"], name="case_overlap_idx"),
+            models.Index(fields=["organization", "created_at", "id"], name="case_org_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="case_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.organization}"
+
+
+class OverlapAlert(models.Model):
+    """Two open cases of the same type for the same person in two organizations.
+
+    One row per organization concerned, so that each coordinator sees their own alert, and
+    ``disclosed`` records whether the policy allowed that organization to learn the partner.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="overlap_alerts",
+        verbose_name=_("organisation alertée"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        related_name="overlap_alerts",
+        verbose_name=_("accompagnement"),
+    )
+    other_case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accompagnement chez le partenaire"),
+    )
+    beneficiary_id = models.UUIDField(_("personne"), db_index=True)
+    type = models.CharField(_("type d'accompagnement"), max_length=40, choices=CaseType.choices)
+    disclosed = models.BooleanField(
+        _("partenaire communiqué"),
+        default=False,
+        help_text=_(
+            "Vrai si une base légale de coordination ou un consentement permet de nommer le "
+            "partenaire ; sinon seule l'existence du chevauchement est signalée."
+        ),
+    )
+    basis = models.CharField(_("base"), max_length=60, blank=True, default="")
+    created_at = models.DateTimeField(_("détecté le"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alerte de chevauchement")
+        verbose_name_plural = _("alertes de chevauchement")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "case", "other_case"], name="overlap_alert_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.organization}"
+
+
+# --- Referrals --------------------------------------------------------------------------------
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Envoyée")
+    ACCEPTED = "accepted", _("Acceptée")
+    DECLINED = "declined", _("Refusée")
+    COMPLETED = "completed", _("Réalisée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", _("Plus de place / capacité atteinte")
+    NOT_ELIGIBLE = "not_eligible", _("Critères non remplis")
+    OUT_OF_AREA = "out_of_area", _("Hors territoire")
+    ALREADY_SUPPORTED = "already_supported", _("Déjà accompagné(e)")
+    PERSON_REFUSED = "person_refused", _("Refus de la personne")
+    UNREACHABLE = "unreachable", _("Personne injoignable")
+    OTHER = "other", _("Autre")
+
+
+class Referral(models.Model):
+    """An orientation of a person from one partner to another."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("personne"),
+    )
+    sender = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="referrals_sent",
+        verbose_name=_("organisation qui oriente"),
+    )
+    receiver = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+        verbose_name=_("organisation destinataire"),
+    )
+    case_type = models.CharField(
+        _("accompagnement demandé"), max_length=40, choices=CaseType.choices
+    )
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    message = models.TextField(_("message"), blank=True, default="")
+    decline_reason = models.CharField(
+        _("motif de refus"), max_length=30, choices=DeclineReason.choices, blank=True, default=""
+    )
+    decline_comment = models.TextField(_("précisions sur le refus"), blank=True, default="")
+    basis = models.CharField(_("base de la transmission"), max_length=60, blank=True, default="")
+    grant_id = models.UUIDField(_("autorisation"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("réponse le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("dernière relance"), null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(_("relances"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("orientation")
+        verbose_name_plural = _("orientations")
+        ordering = ["-sent_at"]
+        indexes = [
+            models.Index(fields=["status", "sent_at"], name="referral_status_sent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sender=models.F("receiver")), name="referral_not_to_self"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.receiver} ({self.get_status_display()})"
+
+
+class ReferralStep(models.Model):
+    """The history of a referral, visible to both sides: each transition and its comment."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="steps", verbose_name=_("orientation")
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=ReferralStatus.choices)
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    comment = models.TextField(_("commentaire"), blank=True, default="")
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("étape d'orientation")
+        verbose_name_plural = _("étapes d'orientation")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+        verbose_name=_("organisation"),
+    )
+    client = models.ForeignKey(
+        "registry.PartnerClient",
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("client partenaire"),
+    )
+    url = models.URLField(_("adresse"), max_length=500)
+    event_types = models.JSONField(
+        _("types d'événements"), default=list, blank=True, help_text=_("Vide : tous.")
+    )
+    secret = models.CharField(_("secret"), max_length=100)
+    previous_secret = models.CharField(_("secret précédent"), max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(
+        _("fin de validité du secret précédent"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    disabled_reason = models.CharField(_("motif de désactivation"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("point de réception webhook")
+        verbose_name_plural = _("points de réception webhook")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    SENDING = "sending", _("En cours d'envoi")
+    SUCCEEDED = "succeeded", _("Livré")
+    FAILED = "failed", _("Abandonné")
+    SKIPPED = "skipped", _("Non envoyé (non autorisé)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, retried until delivered; ``msg_id`` is the webhook-id."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("point de réception"),
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("événement")
+    )
+    msg_id = models.CharField(_("identifiant du message"), max_length=64)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("mis en file le"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("dernier code HTTP"), null=True)
+    last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True, default="")
+    committed_at = models.DateTimeField(_("événement validé le"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("livré le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("livraison webhook")
+        verbose_name_plural = _("livraisons webhook")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.msg_id} → {self.endpoint}"
+
+
+# --- Idempotency ------------------------------------------------------------------------------
+
+
+class IdempotencyKey(models.Model):
+    """The first successful response to a POST carrying ``Idempotency-Key``, per client."""
+
+    client_id = models.BigIntegerField(_("client partenaire"))
+    key = models.CharField(_("clé"), max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(_("empreinte de la requête"), max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [
+            models.UniqueConstraint(fields=["client_id", "key"], name="idempotency_client_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.key}"
+
+
+# --- Bulk import ------------------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("En attente")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échec")
+
+
+class ImportJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        verbose_name=_("organisation"),
+    )
+    client_id = models.BigIntegerField(_("client partenaire"), null=True, blank=True)
+    user_id = models.BigIntegerField(_("utilisateur"), null=True, blank=True)
+    format = models.CharField(_("format"), max_length=10)
+    content = models.BinaryField(_("contenu"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("lignes"), default=0)
+    processed = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    created = models.PositiveIntegerField(_("créées"), default=0)
+    linked = models.PositiveIntegerField(_("rattachées"), default=0)
+    review = models.PositiveIntegerField(_("à vérifier"), default=0)
+    updated = models.PositiveIntegerField(_("mises à jour"), default=0)
+    unchanged = models.PositiveIntegerField(_("inchangées"), default=0)
+    rejected = models.PositiveIntegerField(_("rejetées"), default=0)
+    error = models.CharField(_("erreur"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import en masse")
+        verbose_name_plural = _("imports en masse")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} — {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRow(models.Model):
+    """Per-row report of an import: outcome and reasons. No personal data."""
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="rows", verbose_name=_("import")
+    )
+    index = models.PositiveIntegerField(_("ligne"))
+    external_id = models.CharField(_("identifiant"), max_length=128, blank=True, default="")
+    outcome = models.CharField(_("résultat"), max_length=20)
+    beneficiary_id = models.UUIDField(_("personne"), null=True, blank=True)
+    errors = models.JSONField(_("motifs"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("ligne d'import")
+        verbose_name_plural = _("lignes d'import")
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="import_row_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.index}: {self.outcome}"

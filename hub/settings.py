@@ -83,7 +83,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    # Embedded default: a SQLite file in VAR_DIR, created on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'passerelle.sqlite3'}"
 try:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
@@ -160,6 +164,16 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "PKCE_REQUIRED": True,
     "CLEAR_EXPIRED_TOKENS_BATCH_SIZE": 10000,
+    # RFC 9700 (OAuth 2.0 Security BCP): tokens stored as hashes, no implicit or password grant,
+    # S256 PKCE only, tokens never accepted in the query string.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 if OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"] > 900:
     raise ConfigError("ACCESS_TOKEN_EXPIRE_SECONDS must not exceed 900 (15 minutes)")
@@ -190,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
+        "hub.api.openapi.document_problems",
     ],
     "TITLE": "Passerelle partner API",
     "DESCRIPTION": "Data-exchange hub for French social action. OAuth2 client credentials; errors are RFC 9457 problem details.",
@@ -199,15 +214,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "oauth2": {
-                "type": "oauth2",
-                "flows": {"clientCredentials": {"tokenUrl": "/o/token/", "scopes": API_SCOPES}},
-            }
-        }
-    },
-    "SECURITY": [{"oauth2": []}],
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -229,7 +235,7 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -275,3 +281,30 @@ CELERY_BEAT_SCHEDULE["consent-retention"] = {
     "task": "consent.tasks.run_retention",
     "schedule": 24 * 3600,
 }
+
+# --- Exchanges: change feed, webhooks, referrals, idempotency (exchanges app) -----------------
+# Outbox events are served by the change feed for this many days; an older cursor answers 410.
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=1)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOKS_RELAY_SECONDS = env_int("WEBHOOKS_RELAY_SECONDS", 5, minimum=1)
+WEBHOOKS_REQUEUE_SECONDS = env_int("WEBHOOKS_REQUEUE_SECONDS", 60, minimum=1)
+WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum=1)
+REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "exchanges-relay-outbox": {
+            "task": "exchanges.tasks.relay_outbox",
+            "schedule": float(WEBHOOKS_RELAY_SECONDS),
+        },
+        "exchanges-remind-referrals": {
+            "task": "exchanges.tasks.remind_referrals",
+            "schedule": 3600.0,
+        },
+        "exchanges-prune-events": {"task": "exchanges.tasks.prune_events", "schedule": 86400.0},
+        "exchanges-purge-idempotency-keys": {
+            "task": "exchanges.tasks.purge_idempotency_keys",
+            "schedule": 3600.0,
+        },
+    }
+)

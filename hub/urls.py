@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.transaction import non_atomic_requests
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from oauth2_provider import views as oauth2_views
@@ -9,8 +10,12 @@ from hub.registry.api import views as registry_api
 EXTERNAL_ID = r"(?P<external_id>[A-Za-z0-9._:\-]{1,128})"
 
 api_v1 = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="docs"),
+    path("schema/", non_atomic_requests(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "docs/",
+        non_atomic_requests(SpectacularRedocView.as_view(url_name="api-v1:schema")),
+        name="docs",
+    ),
     path("records", registry_api.RecordList.as_view(), name="record-list"),
     re_path(rf"^records/{EXTERNAL_ID}$", registry_api.RecordDetail.as_view(), name="record-detail"),
     path(
@@ -18,6 +23,7 @@ api_v1 = [
         registry_api.BeneficiaryDetail.as_view(),
         name="beneficiary-detail",
     ),
+    path("match", registry_api.Match.as_view(), name="match"),
     path("", include("consent.api.urls")),
     path("", include("exchanges.api.urls")),
 ]

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from schemas.formats import format_checker, nir_is_valid
 
@@ -41,10 +42,19 @@ def load(name: str, version: int) -> dict:
 
 
 @cache
+def _registry() -> Registry:
+    resources = []
+    for name, version in available():
+        schema = load(name, version)
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@cache
 def _validator(name: str, version: int) -> Draft202012Validator:
     schema = load(name, version)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=format_checker)
+    return Draft202012Validator(schema, format_checker=format_checker, registry=_registry())
 
 
 def _field(error) -> str:

@@ -1,1 +1,26 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from exchanges.api import views
+
+urlpatterns = [
+    path("cases", views.CaseList.as_view(), name="case-list"),
+    path("cases/<uuid:case_id>", views.CaseDetail.as_view(), name="case-detail"),
+    path("referrals", views.ReferralList.as_view(), name="referral-list"),
+    path("referrals/<uuid:referral_id>", views.ReferralDetail.as_view(), name="referral-detail"),
+    re_path(
+        r"^referrals/(?P<referral_id>[0-9a-f-]{36})/(?P<action>accept|decline|complete|cancel)$",
+        views.ReferralAction.as_view(),
+        name="referral-action",
+    ),
+    path("events", views.EventFeed.as_view(), name="event-feed"),
+    path("webhooks", views.WebhookList.as_view(), name="webhook-list"),
+    path("webhooks/<uuid:endpoint_id>", views.WebhookDetail.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<uuid:endpoint_id>/rotate-secret",
+        views.WebhookRotate.as_view(),
+        name="webhook-rotate",
+    ),
+    path("imports", views.ImportList.as_view(), name="import-list"),
+    path("imports/<uuid:job_id>", views.ImportDetail.as_view(), name="import-detail"),
+    path("imports/<uuid:job_id>/rows", views.ImportRows.as_view(), name="import-rows"),
+]

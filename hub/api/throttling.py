@@ -1,10 +1,15 @@
 """Per-client throttling: one bucket per OAuth2 application (not per IP)."""
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
 class ClientRateThrottle(SimpleRateThrottle):
     scope = "client"
+
+    def get_rate(self):
+        # Read at call time (not class definition) so that a settings change takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view):
         actor = getattr(request, "actor", None)

@@ -2,7 +2,18 @@
 
 Use ``OrganizationScopedAdmin`` with ``organization_lookup`` naming the path from the model to its
 organization (``"organization"``, ``"record__organization"``...). Superusers see everything. An
-object outside the user's organizations is absent from lists, search and its change URL (404).
+object outside the user's organizations is absent from lists, search, autocomplete and its change
+URL (the admin answers "n'existe pas", exactly as for a missing object). A user without an active
+membership sees nothing, whatever model permissions they hold.
+
+Model permissions come from one Group per membership role (``ROLE_GROUPS``):
+
+* the groups are created by the data migration ``registry.0002_role_groups`` and refreshed by
+  ``ensure_role_groups()`` (``load_demo`` calls it, so that permissions of models added by later
+  apps are picked up; it is idempotent);
+* a user's groups follow their active memberships: ``sync_user_role_groups(user)`` is called when
+  a membership is saved in the admin (and by ``load_demo``). Permissions are global in Django, so
+  a user holding two roles gets the union; the rows stay limited to their organizations.
 """
 
 from __future__ import annotations
@@ -10,25 +21,169 @@ from __future__ import annotations
 from django.contrib import admin
 
 from hub.registry.actors import Actor
+from hub.registry.models import Role
+
+# Group name per role (French: the names are shown in the admin).
+ROLE_GROUPS = {
+    Role.AGENT: "Rôle : travailleur social",
+    Role.COORDINATOR: "Rôle : coordinateur",
+    Role.ADMIN: "Rôle : administrateur d'organisation",
+    Role.DPO: "Rôle : délégué à la protection des données",
+}
+
+_AGENT = [
+    "registry.view_organization",
+    "registry.view_beneficiary",
+    "registry.view_partnerrecord",
+    "registry.view_household",
+    "registry.add_household",
+    "registry.change_household",
+    "registry.view_householdmember",
+    "registry.add_householdmember",
+    "registry.change_householdmember",
+    "registry.delete_householdmember",
+]
+
+# "app_label.codename" per role. Codenames of models that do not exist (yet) are skipped, so the
+# list may name permissions of apps that other parts of the project add.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.AGENT: _AGENT,
+    Role.COORDINATOR: [*_AGENT, "registry.view_membership", "registry.view_partnerclient"],
+    Role.ADMIN: [
+        *_AGENT,
+        "registry.change_organization",
+        "registry.view_membership",
+        "registry.add_membership",
+        "registry.change_membership",
+        "registry.view_partnerclient",
+        "registry.add_partnerclient",
+        "registry.change_partnerclient",
+    ],
+    # The DPO reads everything of their organizations and changes nothing.
+    Role.DPO: [
+        "registry.view_organization",
+        "registry.view_membership",
+        "registry.view_partnerclient",
+        "registry.view_beneficiary",
+        "registry.view_partnerrecord",
+        "registry.view_household",
+        "registry.view_householdmember",
+        "consent.view_accesslog",
+    ],
+}
+
+
+def ensure_role_groups(*, group_model=None, permission_model=None) -> dict[str, object]:
+    """Create or refresh the Group of each role with exactly its permissions (idempotent).
+
+    The model classes may be historical ones (from a data migration).
+    """
+    if group_model is None or permission_model is None:
+        from django.contrib.auth.models import Group, Permission
+
+        group_model, permission_model = Group, Permission
+    groups = {}
+    for role, name in ROLE_GROUPS.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        wanted = set()
+        for dotted in ROLE_PERMISSIONS[role]:
+            app_label, codename = dotted.split(".", 1)
+            wanted.update(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                ).values_list("pk", flat=True)
+            )
+        current = set(group.permissions.values_list("pk", flat=True))
+        if current != wanted:
+            group.permissions.set(wanted)
+        groups[role] = group
+    return groups
+
+
+def sync_user_role_groups(user) -> None:
+    """Put ``user`` in the groups of the roles of their active memberships, and only those."""
+    from django.contrib.auth.models import Group
+
+    roles = set(
+        user.memberships.filter(is_active=True, organization__is_active=True).values_list(
+            "role", flat=True
+        )
+    )
+    role_groups = {g.name: g for g in Group.objects.filter(name__in=ROLE_GROUPS.values())}
+    current = set(user.groups.filter(name__in=ROLE_GROUPS.values()).values_list("name", flat=True))
+    wanted = {ROLE_GROUPS[role] for role in roles if ROLE_GROUPS.get(role) in role_groups}
+    for name in wanted - current:
+        user.groups.add(role_groups[name])
+    for name in current - wanted:
+        user.groups.remove(role_groups[name])
+    # Permission and actor caches of this user object are stale now.
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_passerelle_actor"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def actor_for_request(request) -> Actor:
     return Actor.for_user(request.user)
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):
+def has_scope(request) -> bool:
+    """The user acts for at least one organization (or is a superuser)."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    actor = actor_for_request(request)
+    return actor.is_superuser or bool(actor.organization_ids)
+
+
+class ScopedPermissionsMixin:
+    """Model permissions apply only to users acting for at least one organization."""
+
+    def has_module_permission(self, request):
+        return has_scope(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return has_scope(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return has_scope(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return has_scope(request) and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return has_scope(request) and super().has_delete_permission(request, obj)
+
+
+class OrganizationScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     organization_lookup = "organization"
+    # Foreign keys to Organization offered in forms are limited to the user's organizations.
+    organization_fields: tuple[str, ...] = ()
 
     def scope_queryset(self, request, queryset):
         actor = actor_for_request(request)
         if actor.is_superuser:
             return queryset
+        if not actor.organization_ids:
+            return queryset.none()
         return queryset.filter(**{f"{self.organization_lookup}__in": actor.organization_ids})
 
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
 
-    def has_module_permission(self, request):
-        return request.user.is_active and (
-            request.user.is_superuser or bool(actor_for_request(request).organization_ids)
-        )
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.organization_fields:
+            kwargs["queryset"] = user_organizations(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedInlineMixin(ScopedPermissionsMixin):
+    """For inlines: the same permission rule as the scoped admins."""
+
+
+def user_organizations(request):
+    from hub.registry.models import Organization
+
+    actor = actor_for_request(request)
+    if actor.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk__in=actor.organization_ids)

@@ -1,12 +1,27 @@
 """Identity matching at intake: is the person of a new record already known to the hub?
 
-The matching engine (``hub.matching``) scores the new record against the records of the
-candidates found through the blocking-key index.
+The new record's blocking keys find candidate records through the ``RecordKey`` index; the
+matching engine (``hub.matching``) scores each candidate; scores are kept per beneficiary (the
+root of its merge chain). ``certain`` links the record to that beneficiary; ``probable`` or
+``possible`` creates a new beneficiary and files review items; otherwise a new beneficiary.
+
+On PostgreSQL, a transaction-scoped advisory lock on each blocking key (taken in sorted order)
+serialises concurrent intakes that could describe the same person, so twenty simultaneous
+requests about one new person create exactly one beneficiary.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+
+from hub import matching
+from hub.registry.golden import flat_identity
+
+MAX_CANDIDATE_RECORDS = 500
 
 
 class MatchOutcome:
@@ -18,21 +33,219 @@ class MatchOutcome:
 
 
 @dataclass
+class Candidate:
+    beneficiary_id: object
+    score: float
+    grade: str | None
+    explanation: list
+
+
+@dataclass
 class IntakeDecision:
     outcome: str
     beneficiary: object | None = None
     score: float | None = None
     grade: str | None = None
+    explanation: list = field(default_factory=list)
     review_candidates: list = field(default_factory=list)
 
 
+_model_cache: dict = {}
+
+
+def current_model() -> matching.Model:
+    """The newest trained model, or the cold-start defaults; cached per process by id."""
+    from hub.registry.models import MatchingModel
+
+    latest = MatchingModel.objects.order_by("-created_at").values_list("id", flat=True).first()
+    if latest not in _model_cache:
+        _model_cache.clear()
+        if latest is None:
+            _model_cache[None] = matching.Model.default()
+        else:
+            _model_cache[latest] = matching.Model.from_dict(
+                MatchingModel.objects.get(pk=latest).params
+            )
+    return _model_cache[latest]
+
+
+def engine_record(identifier, payload: dict, nir_digest: str) -> dict:
+    flat = flat_identity(payload, nir_digest)
+    return {
+        "id": str(identifier),
+        "first_names": flat["first_names"],
+        "birth_name": flat["birth_name"],
+        "usage_name": flat["usage_name"],
+        "sex": flat["sex"],
+        "birth_date": flat["birth_date"],
+        "birth_place": flat["birth_place"],
+        "postcode": flat["postcode"],
+        "city": flat["city"],
+        "address": flat["address_line"],
+        "phone": flat["phone"],
+        "email": flat["email"],
+        "nir": flat["nir_hash"],
+    }
+
+
+def prepared_for(identifier, payload: dict, nir_digest: str) -> matching.Prepared:
+    return matching.prepare(engine_record(identifier, payload, nir_digest))
+
+
+def lock_keys(keys: list[str]) -> None:
+    if not settings.USES_POSTGRES or not keys:
+        return
+    ids = sorted(
+        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
+    )
+    with connection.cursor() as cursor:
+        for key_id in ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key_id])
+
+
+def root_of(beneficiary_id, parents: dict) -> object:
+    seen = set()
+    while parents.get(beneficiary_id) and beneficiary_id not in seen:
+        seen.add(beneficiary_id)
+        beneficiary_id = parents[beneficiary_id]
+    return beneficiary_id
+
+
+def _parents(ids) -> dict:
+    """merged_into links for the given beneficiaries and their ancestors."""
+    from hub.registry.models import Beneficiary
+
+    parents: dict = {}
+    frontier = set(ids)
+    while frontier:
+        rows = list(Beneficiary.objects.filter(pk__in=frontier).values_list("id", "merged_into_id"))
+        frontier = set()
+        for pk, parent in rows:
+            parents[pk] = parent
+            if parent and parent not in parents:
+                frontier.add(parent)
+    return parents
+
+
+def score_candidates(
+    prepared: matching.Prepared, keys: list[str], *, restrict_to=None
+) -> list[Candidate]:
+    """Best score per candidate beneficiary (merge roots), best first.
+
+    ``restrict_to``: an optional queryset of beneficiary ids the candidates must belong to.
+    """
+    from hub.registry.models import PartnerRecord, RecordKey
+
+    record_ids = RecordKey.objects.filter(key__in=keys).values("record_id")
+    records = PartnerRecord.objects.filter(pk__in=record_ids)
+    rows = list(
+        records.values_list("id", "payload", "nir_hash", "beneficiary_id")[:MAX_CANDIDATE_RECORDS]
+    )
+    if not rows:
+        return []
+    parents = _parents({row[3] for row in rows})
+    allowed = None
+    if restrict_to is not None:
+        allowed = set(
+            restrict_to.filter(pk__in=[root_of(r[3], parents) for r in rows]).values_list(
+                "pk", flat=True
+            )
+        )
+    model = current_model()
+    best: dict = {}
+    for record_id, payload, nir_digest, beneficiary_id in rows:
+        root = root_of(beneficiary_id, parents)
+        if allowed is not None and root not in allowed:
+            continue
+        comparison = model.compare(prepared, prepared_for(record_id, payload, nir_digest))
+        current = best.get(root)
+        if current is None or comparison.score > current.score:
+            best[root] = Candidate(
+                root, comparison.score, comparison.grade, list(comparison.explanation)
+            )
+    return sorted(best.values(), key=lambda c: (-c.score, str(c.beneficiary_id)))
+
+
+IDENTIFIER_FIELDS = ("nir", "email", "phone")
+
+
+def safe_to_link(candidate: Candidate) -> bool:
+    """An automatic link needs a certain grade AND agreeing surnames or an agreeing identifier.
+
+    A false link discloses one person's file to another person's partners, which is worse than a
+    duplicate: a certain score reached despite different surnames (a marriage? a relative at the
+    same address?) goes to a social worker instead.
+    """
+    if candidate.grade != "certain":
+        return False
+    levels = {entry["field"]: entry["level"] for entry in candidate.explanation}
+    if levels.get("surname") != "different":
+        return True
+    return any(levels.get(name) == "exact" for name in IDENTIFIER_FIELDS)
+
+
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:
-    return IntakeDecision(outcome=MatchOutcome.CREATED)
+    from hub.registry.models import Beneficiary
+
+    prepared = prepared_for("new", payload, nir_digest)
+    keys = matching.blocking_keys(prepared)
+    lock_keys(keys)
+    candidates = [c for c in score_candidates(prepared, keys) if c.grade]
+    if not candidates:
+        return IntakeDecision(outcome=MatchOutcome.CREATED)
+    best = candidates[0]
+    if safe_to_link(best):
+        return IntakeDecision(
+            outcome=MatchOutcome.LINKED,
+            beneficiary=Beneficiary.objects.get(pk=best.beneficiary_id),
+            score=best.score,
+            grade=best.grade,
+            explanation=best.explanation,
+        )
+    return IntakeDecision(
+        outcome=MatchOutcome.REVIEW,
+        score=best.score,
+        grade=best.grade,
+        explanation=best.explanation,
+        review_candidates=candidates,
+    )
 
 
 def index_record(record) -> None:
-    return None
+    """(Re)write the blocking keys of ``record``."""
+    from hub.registry.models import RecordKey
+
+    keys = matching.blocking_keys(prepared_for(record.pk, record.payload, record.nir_hash))
+    RecordKey.objects.filter(record=record).exclude(key__in=keys).delete()
+    existing = set(RecordKey.objects.filter(record=record).values_list("key", flat=True))
+    RecordKey.objects.bulk_create(
+        [RecordKey(record=record, key=k) for k in keys if k not in existing]
+    )
 
 
 def file_review_items(*, record, decision: IntakeDecision) -> None:
-    return None
+    """Keep the intake decision; file review items for probable/possible candidates."""
+    from hub.registry.models import LinkDecision, ReviewItem
+
+    LinkDecision.objects.create(
+        record=record,
+        beneficiary_id=record.beneficiary_id,
+        outcome=decision.outcome,
+        score=decision.score,
+        grade=decision.grade or "",
+        explanation=decision.explanation,
+    )
+    for candidate in decision.review_candidates:
+        if candidate.beneficiary_id == record.beneficiary_id:
+            continue
+        a, b = sorted([record.beneficiary_id, candidate.beneficiary_id], key=str)
+        ReviewItem.objects.get_or_create(
+            beneficiary_a_id=a,
+            beneficiary_b_id=b,
+            defaults={
+                "score": candidate.score,
+                "grade": candidate.grade,
+                "explanation": candidate.explanation,
+                "source": "intake",
+            },
+        )

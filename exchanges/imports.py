@@ -1,0 +1,269 @@
+"""Bulk import of partner records (NDJSON or CSV), as a resumable job.
+
+Every row goes through ``exchanges.records.submit_record`` (validation, matching, audit, events)
+inside its own savepoint: a bad row is rejected with its reasons and never half-written, and it
+never stops the others. Rows are processed in chunks; each chunk commits its rows, their report
+lines and the job's progress (``processed`` = index of the next row) together, under a lock on
+the job row. A job interrupted anywhere resumes at the first uncommitted chunk, and a second
+runner of the same job only finds work the first has not committed (safe to run twice).
+
+Rows carry no personal data in the report: index, external id, outcome, reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+import schemas
+from exchanges.models import ImportJob, ImportRow, ImportStatus
+from exchanges.outbox import emit
+from exchanges.records import submit_record
+from hub.registry.actors import Actor
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("ndjson", "csv")
+MAX_ROWS = 100_000
+CHUNK = 500
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+ADDRESS_COLUMNS = {"address_line": "line", "postcode": "postcode", "city": "city"}
+ADDRESS_COLUMNS["insee_code"] = "insee_code"
+PLAIN_COLUMNS = (
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "nir",
+    "phone",
+    "email",
+)
+CSV_COLUMNS = ("external_id", *PLAIN_COLUMNS, *ADDRESS_COLUMNS)
+OUTCOMES = ("created", "linked", "review", "updated", "unchanged")
+
+
+class ImportRejected(Exception):
+    def __init__(self, field: str, message: str, status: int = 400):
+        self.field = field
+        self.message = message
+        self.status = status
+        super().__init__(f"{field}: {message}")
+
+
+# --- Parsing ----------------------------------------------------------------------------------
+
+
+def _text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected("body", "the file is not valid UTF-8") from None
+
+
+def _csv_payload(row: dict) -> dict:
+    payload = {name: row[name] for name in PLAIN_COLUMNS if row.get(name)}
+    address = {key: row[col] for col, key in ADDRESS_COLUMNS.items() if row.get(col)}
+    if address:
+        payload["address"] = address
+    return payload
+
+
+def iter_rows(content: bytes, format: str):
+    """Yield (index, external_id, payload, errors) for every data row, index from 0."""
+    text = _text(content)
+    if format == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for index, row in enumerate(reader):
+            if None in row:
+                yield index, "", None, [{"field": "", "message": "more cells than columns"}]
+                continue
+            row = {k: (v or "").strip() for k, v in row.items()}
+            yield index, row.get("external_id", ""), _csv_payload(row), []
+        return
+    index = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield index, "", None, [{"field": "", "message": f"malformed JSON: {exc.msg}"}]
+        else:
+            if not isinstance(obj, dict):
+                yield index, "", None, [{"field": "", "message": "a JSON object is expected"}]
+            else:
+                external_id = obj.pop("external_id", "")
+                yield index, external_id if isinstance(external_id, str) else "", obj, []
+        index += 1
+
+
+def inspect(content: bytes, format: str) -> int:
+    """Check the file's shape before accepting it; return its number of data rows."""
+    if format not in FORMATS:
+        raise ImportRejected("Content-Type", "use application/x-ndjson or text/csv", 415)
+    text = _text(content)
+    if format == "csv":
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if not header:
+            raise ImportRejected("body", "the CSV file has no header line")
+        header = [h.strip() for h in header]
+        unknown = [h for h in header if h not in CSV_COLUMNS]
+        if unknown:
+            raise ImportRejected(unknown[0], f"unknown column; known: {', '.join(CSV_COLUMNS)}")
+        if "external_id" not in header:
+            raise ImportRejected("external_id", "the external_id column is required")
+        total = sum(1 for _ in reader)
+    else:
+        total = sum(1 for line in text.splitlines() if line.strip())
+    if total == 0:
+        raise ImportRejected("body", "the file has no data row")
+    if total > MAX_ROWS:
+        raise ImportRejected("body", f"at most {MAX_ROWS} rows per import")
+    return total
+
+
+def create_job(*, actor: Actor, content: bytes, format: str) -> ImportJob:
+    total = inspect(content, format)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            organization_id=actor.organization_id,
+            client_id=actor.client_id,
+            user_id=actor.user_id,
+            format=format,
+            content=content,
+            total=total,
+        )
+    return job
+
+
+# --- Running ----------------------------------------------------------------------------------
+
+
+def _submit(actor: Actor, job: ImportJob, index: int, external_id, payload, errors) -> ImportRow:
+    row = ImportRow(job=job, index=index, external_id=(external_id or "")[:128])
+    if not errors:
+        if not EXTERNAL_ID_RE.match(external_id or ""):
+            errors = [{"field": "external_id", "message": "1 to 128 of A-Z a-z 0-9 . _ : -"}]
+        else:
+            errors = schemas.validate("beneficiary-record", 1, payload)
+    if errors:
+        row.outcome, row.errors = "rejected", errors
+        return row
+    try:
+        with transaction.atomic():  # the row's savepoint: all of it or nothing
+            result = submit_record(
+                actor=actor, external_id=external_id, payload=payload, request_id=f"import:{job.pk}"
+            )
+    except Exception as exc:  # a bad row must never stop the others
+        logger.exception("import %s row %s failed", job.pk, index)
+        row.outcome = "rejected"
+        row.errors = [{"field": "", "message": f"could not be processed ({type(exc).__name__})"}]
+        return row
+    row.outcome = result.outcome if result.outcome in OUTCOMES else "updated"
+    row.beneficiary_id = result.record.beneficiary_id
+    return row
+
+
+def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
+    """Commit one chunk. Returns the new ``processed``, or None if the job is finished."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+            return None
+        todo = [item for item in chunk if item[0] >= job.processed]
+        if not todo:
+            return job.processed
+        rows = [_submit(actor, job, *item) for item in todo]
+        ImportRow.objects.bulk_create(rows, batch_size=1000)
+        counts = dict.fromkeys((*OUTCOMES, "rejected"), 0)
+        for row in rows:
+            counts[row.outcome] += 1
+        processed = todo[-1][0] + 1
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed=processed, **{name: F(name) + n for name, n in counts.items() if n}
+        )
+        return processed
+
+
+def run_job(*, job_id, progress=None) -> str:
+    """Run (or resume) an import job. ``progress(processed, total)`` is called after each chunk."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return "nothing to do"
+    ImportJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    actor = Actor(
+        organization_id=job.organization_id,
+        organization_ids=(job.organization_id,),
+        client_id=job.client_id,
+        user_id=job.user_id,
+    )
+    start = job.processed
+    chunk: list = []
+    processed = start
+    for item in iter_rows(bytes(job.content), job.format):
+        if item[0] < start:
+            continue
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            processed = _process_chunk(actor, job.pk, chunk)
+            chunk = []
+            if processed is None:
+                return "finished elsewhere"
+            if progress:
+                progress(processed, job.total)
+    if chunk:
+        processed = _process_chunk(actor, job.pk, chunk)
+        if processed is None:
+            return "finished elsewhere"
+        if progress:
+            progress(processed, job.total)
+    with transaction.atomic():
+        done = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.DONE, finished_at=timezone.now()
+        )
+        if done:
+            job.refresh_from_db()
+            emit(
+                type="import.completed",
+                organization_id=job.organization_id,
+                subject_id=job.pk,
+                data={
+                    "import": str(job.pk),
+                    "total": job.total,
+                    "created": job.created,
+                    "linked": job.linked,
+                    "review": job.review,
+                    "rejected": job.rejected,
+                },
+            )
+    return "done"
+
+
+def report(job: ImportJob) -> dict:
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "format": job.format,
+        "total": job.total,
+        "processed": job.processed,
+        "created": job.created,
+        "linked": job.linked,
+        "review": job.review,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "rejected": job.rejected,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -1,0 +1,361 @@
+"""Webhooks: endpoints, Standard Webhooks signatures, fan-out from the outbox and delivery.
+
+Signatures follow https://www.standardwebhooks.com: headers ``webhook-id`` (stable across
+retries), ``webhook-timestamp`` (seconds) and ``webhook-signature`` (space-separated
+``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``). Secrets are ``whsec_`` + base64 of 32
+random bytes. Rotation keeps the previous secret for ``WEBHOOKS_SECRET_GRACE_HOURS``: during
+that time every message carries both signatures, so receivers can switch keys without downtime.
+
+Delivery is at least once: a delivery row per (endpoint, event) is claimed with a conditional
+UPDATE, sent, and marked; a worker killed mid-send leaves the claim to expire and the relay
+queues it again (same ``webhook-id``). Retries follow ``RETRY_SCHEDULE`` (about three days) with
+±20 % jitter. A 410 answer disables the endpoint. Targets resolving to private, loopback,
+link-local or otherwise non-public addresses are refused at registration and at delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import secrets
+import socket
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from exchanges import feed
+from exchanges.models import (
+    DeliveryStatus,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from hub.registry.actors import Actor
+from hub.registry.models import PartnerClient
+
+# Delay before attempt n+1 after the n-th failure (Standard Webhooks style, ~3 days in total).
+RETRY_SCHEDULE = [
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+]
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+MAX_ENDPOINTS_PER_CLIENT = 10
+
+
+class WebhookError(Exception):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+# --- Secrets and signatures -------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    mac = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def active_secrets(endpoint: WebhookEndpoint, now=None) -> list[str]:
+    now = now or timezone.now()
+    out = [endpoint.secret]
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_secret_expires_at
+        and endpoint.previous_secret_expires_at > now
+    ):
+        out.append(endpoint.previous_secret)
+    return out
+
+
+def signature_headers(endpoint: WebhookEndpoint, msg_id: str, body: bytes, now=None) -> dict:
+    now = now or timezone.now()
+    timestamp = int(now.timestamp())
+    signatures = " ".join(sign(s, msg_id, timestamp, body) for s in active_secrets(endpoint, now))
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures,
+        "content-type": "application/json",
+        "user-agent": "Passerelle-Webhooks/1",
+    }
+
+
+# --- Target checks (SSRF) ---------------------------------------------------------------------
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_target(url: str) -> None:
+    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed)."""
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise WebhookError("url", "not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise WebhookError("url", "an absolute https:// URL is required")
+    if parts.scheme == "http" and not allow_private:
+        raise WebhookError("url", "https is required")
+    if parts.username or parts.password:
+        raise WebhookError("url", "credentials in the URL are not accepted")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise WebhookError("url", "the host name does not resolve") from None
+    if allow_private:
+        return
+    for info in infos:
+        if not _is_public(info[4][0]):
+            raise WebhookError(
+                "url", "the host resolves to a private, loopback or link-local address"
+            )
+
+
+# --- Endpoint management ----------------------------------------------------------------------
+
+
+def endpoints_for(actor: Actor):
+    return WebhookEndpoint.objects.filter(client_id=actor.client_id)
+
+
+def register_endpoint(*, actor: Actor, url: str, event_types: list[str]) -> WebhookEndpoint:
+    if not actor.client_id:
+        raise WebhookError("client", "only a partner client may register webhooks")
+    if not isinstance(url, str) or not url or len(url) > 500:
+        raise WebhookError("url", "a URL of at most 500 characters is required")
+    if not isinstance(event_types, list) or not all(
+        isinstance(t, str) and 0 < len(t) <= 60 for t in event_types
+    ):
+        raise WebhookError("event_types", "a list of event type names is expected")
+    check_target(url)
+    with transaction.atomic():
+        client = PartnerClient.objects.select_for_update().get(pk=actor.client_id)
+        if endpoints_for(actor).filter(is_active=True).count() >= MAX_ENDPOINTS_PER_CLIENT:
+            raise WebhookError("url", f"at most {MAX_ENDPOINTS_PER_CLIENT} endpoints per client")
+        return WebhookEndpoint.objects.create(
+            organization_id=client.organization_id,
+            client=client,
+            url=url,
+            event_types=sorted(set(event_types)),
+            secret=new_secret(),
+        )
+
+
+def rotate_secret(*, endpoint: WebhookEndpoint, now=None) -> WebhookEndpoint:
+    """New secret now; the old one keeps signing (alongside) during the grace period."""
+    now = now or timezone.now()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + timedelta(
+        hours=settings.WEBHOOKS_SECRET_GRACE_HOURS
+    )
+    endpoint.secret = new_secret()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    return endpoint
+
+
+def client_actor(endpoint: WebhookEndpoint) -> Actor:
+    return Actor(
+        organization_id=endpoint.organization_id,
+        organization_ids=(endpoint.organization_id,),
+        client_id=endpoint.client_id,
+    )
+
+
+def wants(endpoint: WebhookEndpoint, event: Event) -> bool:
+    return not endpoint.event_types or event.type in endpoint.event_types
+
+
+# --- Fan-out (relay) --------------------------------------------------------------------------
+
+
+def fan_out(events: list[Event], endpoints: list[WebhookEndpoint]) -> list[int]:
+    """Create the delivery rows of ``events`` (idempotent); return the ids to queue now."""
+    if not events or not endpoints:
+        return []
+    rows = []
+    for endpoint in endpoints:
+        candidates = [e for e in events if wants(endpoint, e)]
+        for event in feed.visible_events(client_actor(endpoint), candidates):
+            rows.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    event=event,
+                    msg_id=f"msg_{event.pk}",
+                    next_attempt_at=timezone.now(),
+                    committed_at=event.occurred_at,
+                )
+            )
+    if not rows:
+        return []
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return claim_for_queue(
+        WebhookDelivery.objects.filter(
+            event_id__in=[e.pk for e in events], status=DeliveryStatus.PENDING, queued_at=None
+        )
+    )
+
+
+def claim_for_queue(queryset) -> list[int]:
+    """Mark rows as queued now and return their ids (rows already queued by another are left)."""
+    ids = list(queryset.values_list("pk", flat=True)[:5000])
+    if ids:
+        WebhookDelivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    return ids
+
+
+def due_deliveries(now=None) -> list[int]:
+    """Deliveries to (re)queue: due and not queued recently, or stuck in a dead worker's claim."""
+    now = now or timezone.now()
+    requeue_after = timedelta(seconds=settings.WEBHOOKS_REQUEUE_SECONDS)
+    lease = timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS + 10)
+    return claim_for_queue(
+        WebhookDelivery.objects.filter(
+            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            & (Q(queued_at__isnull=True) | Q(queued_at__lte=now - requeue_after))
+            | Q(status=DeliveryStatus.SENDING, claimed_at__lte=now - lease)
+        ).order_by("next_attempt_at")
+    )
+
+
+def payload(event: Event) -> bytes:
+    return json.dumps(
+        {
+            "type": event.type,
+            "timestamp": event.occurred_at.isoformat(),
+            "data": feed.serialize(event),
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+
+def claim(delivery_id: int, now=None) -> bool:
+    """Conditional UPDATE: go on only if this worker changed exactly one row."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.WEBHOOKS_TIMEOUT_SECONDS + 10)
+    changed = (
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.SENDING, claimed_at__lte=now - lease)
+        )
+        .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    return changed == 1
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one delivery. Safe to run twice: a second run finds the row claimed or done."""
+    if not claim(delivery_id):
+        return "skipped"
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    endpoint, event = delivery.endpoint, delivery.event
+    if not endpoint.is_active:
+        return _finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
+    # The policy is applied again at send time: access may have been withdrawn since.
+    if not feed.visible_events(client_actor(endpoint), [event]):
+        return _finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
+    try:
+        check_target(endpoint.url)
+    except WebhookError as exc:
+        return _retry(delivery, error=exc.message)
+    body = payload(event)
+    headers = signature_headers(endpoint, delivery.msg_id, body)
+    try:
+        response = requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        return _retry(delivery, error=type(exc).__name__)
+    if 200 <= response.status_code < 300:
+        return _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
+    if response.status_code == 410:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            is_active=False, disabled_reason="410 Gone answered by the receiver"
+        )
+        return _finish(delivery, DeliveryStatus.FAILED, code=410, error="endpoint gone")
+    return _retry(delivery, code=response.status_code, error=f"HTTP {response.status_code}")
+
+
+def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:
+    now = timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        last_status_code=code,
+        last_error=error[:300],
+        delivered_at=now if status == DeliveryStatus.SUCCEEDED else None,
+        next_attempt_at=None,
+    )
+    return status
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    base = RETRY_SCHEDULE[attempts - 1]
+    return base * random.uniform(0.8, 1.2)
+
+
+def _retry(delivery: WebhookDelivery, *, code=None, error: str = "") -> str:
+    delivery.refresh_from_db(fields=["attempts"])
+    delay = retry_delay(delivery.attempts)
+    if delay is None:
+        return _finish(delivery, DeliveryStatus.FAILED, code=code, error=error)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PENDING,
+        last_status_code=code,
+        last_error=error[:300],
+        next_attempt_at=timezone.now() + delay,
+        queued_at=None,
+    )
+    return "retry"
+
+
+def replay(*, delivery_ids) -> int:
+    """Manual replay (admin): send again now, whatever the previous outcome; same webhook-id."""
+    return WebhookDelivery.objects.filter(pk__in=list(delivery_ids)).update(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=timezone.now(),
+        queued_at=None,
+        claimed_at=None,
+        attempts=0,
+    )

@@ -1,0 +1,369 @@
+"""The registry admin with three fixed actors: a member of CCAS A, a member of CCAS B, a superuser.
+
+A member of A never sees B's persons or records: not in lists, search, autocomplete, nor by
+typing a change URL (the admin answers as for a missing object).
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+
+from consent.models import AccessLog
+from exchanges.records import submit_record
+from hub.registry.actors import Actor
+from hub.registry.admin_scoping import ROLE_GROUPS, sync_user_role_groups
+from hub.registry.models import Household, Membership, PartnerClient, PartnerRecord, Role
+from tests.conftest import Partner
+from tests.factories import MembershipFactory, UserFactory, record_payload
+
+pytestmark = pytest.mark.django_db
+
+BENEFICIARIES = "/admin/registry/beneficiary/"
+RECORDS = "/admin/registry/partnerrecord/"
+
+
+def submit(partner, external_id, **fields):
+    result = submit_record(
+        actor=Actor.for_client(partner.onboarded.client),
+        external_id=external_id,
+        payload=record_payload(**fields),
+    )
+    return result.record
+
+
+def staff_user(**fields):
+    # UserFactory sets the password after creation without saving it; save, so that the
+    # session hash of force_login matches the stored password.
+    user = UserFactory(**fields)
+    user.save()
+    return user
+
+
+def member(organization, role=Role.AGENT, **user_fields):
+    membership = MembershipFactory(
+        organization=organization, role=role, user=staff_user(**user_fields)
+    )
+    sync_user_role_groups(membership.user)
+    return membership.user
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world():
+    a = Partner("CCAS A")
+    b = Partner("CCAS B")
+    return {
+        "a": a,
+        "b": b,
+        "record_a": submit(
+            a, "A-1", birth_name="Lefèvre", first_names="Hélène", birth_date="1984-03-12"
+        ),
+        "record_b": submit(
+            b, "B-1", birth_name="Dupont", first_names="Zoé", birth_date="1991-07-30", sex="F"
+        ),
+    }
+
+
+@pytest.fixture
+def member_a(world):
+    return member(world["a"].organization, username="agent.a")
+
+
+@pytest.fixture
+def member_b(world):
+    return member(world["b"].organization, username="agent.b")
+
+
+@pytest.fixture
+def superuser(db):
+    return staff_user(username="root", is_superuser=True)
+
+
+def listed(response):
+    assert response.status_code == 200, response.content[:500]
+    return {str(obj.pk) for obj in response.context["cl"].result_list}
+
+
+def assert_absent(response):
+    """The admin redirects to its index saying the object does not exist."""
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("n’existe pas" in text or "n'existe pas" in text for text in texts), texts
+
+
+def test_member_lists_only_persons_and_records_of_own_organization(client, world, member_a):
+    login(client, member_a)
+    record_a = world["record_a"]
+    assert listed(client.get(BENEFICIARIES)) == {str(record_a.beneficiary_id)}
+    assert listed(client.get(RECORDS)) == {str(record_a.pk)}
+
+
+def test_member_of_b_does_not_see_a_persons(client, world, member_b):
+    login(client, member_b)
+    assert listed(client.get(BENEFICIARIES)) == {str(world["record_b"].beneficiary_id)}
+
+
+def test_superuser_sees_every_organization(client, world, superuser):
+    login(client, superuser)
+    assert listed(client.get(BENEFICIARIES)) == {
+        str(world["record_a"].beneficiary_id),
+        str(world["record_b"].beneficiary_id),
+    }
+    assert len(listed(client.get(RECORDS))) == 2
+
+
+def test_search_does_not_reach_other_organization(client, world, member_a, superuser):
+    login(client, member_a)
+    assert listed(client.get(BENEFICIARIES, {"q": "Dupont"})) == set()
+    assert listed(client.get(RECORDS, {"q": "Dupont"})) == set()
+    assert listed(client.get(RECORDS, {"q": "B-1"})) == set()
+    login(client, superuser)
+    assert listed(client.get(BENEFICIARIES, {"q": "Dupont"})) == {
+        str(world["record_b"].beneficiary_id)
+    }
+
+
+@pytest.mark.parametrize("term", ["lefevre", "LEFÈVRE", "hélène lefevre", "Helene", "12/03/1984"])
+def test_person_search_ignores_accents_and_case_and_reads_french_dates(
+    client, world, member_a, term
+):
+    login(client, member_a)
+    assert listed(client.get(BENEFICIARIES, {"q": term})) == {str(world["record_a"].beneficiary_id)}
+
+
+def test_person_search_by_wrong_name_finds_nobody(client, world, member_a):
+    login(client, member_a)
+    assert listed(client.get(BENEFICIARIES, {"q": "lefebvre"})) == set()
+
+
+def test_typing_change_url_of_other_organization_person_answers_not_found(client, world, member_a):
+    login(client, member_a)
+    before = AccessLog.objects.count()
+    response = client.get(f"{BENEFICIARIES}{world['record_b'].beneficiary_id}/change/")
+    assert_absent(response)
+    assert AccessLog.objects.count() == before
+
+
+def test_typing_change_url_of_other_organization_record_answers_not_found(client, world, member_a):
+    login(client, member_a)
+    assert_absent(client.get(f"{RECORDS}{world['record_b'].pk}/change/"))
+    assert_absent(client.get(f"/admin/registry/organization/{world['b'].organization.pk}/change/"))
+
+
+def test_viewing_a_person_writes_one_access_log_row(client, world, member_a):
+    login(client, member_a)
+    beneficiary_id = world["record_a"].beneficiary_id
+    before = AccessLog.objects.count()
+    response = client.get(f"{BENEFICIARIES}{beneficiary_id}/change/")
+    assert response.status_code == 200
+    assert "Lefèvre" in response.content.decode()
+    rows = list(AccessLog.objects.order_by("id")[before:])
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.user_id, row.beneficiary_id, row.decision, row.basis) == (
+        member_a.pk,
+        beneficiary_id,
+        "allow",
+        "own_record",
+    )
+    assert row.organization_id == world["a"].organization.pk
+
+
+def test_person_page_shows_only_records_of_own_organization(client, world, member_a):
+    # The same person is also known to B (linked by hand: identity matching is not the point).
+    record_b = world["record_b"]
+    PartnerRecord.objects.filter(pk=record_b.pk).update(
+        beneficiary_id=world["record_a"].beneficiary_id
+    )
+    login(client, member_a)
+    page = client.get(f"{BENEFICIARIES}{world['record_a'].beneficiary_id}/change/")
+    content = page.content.decode()
+    assert "A-1" in content
+    assert "B-1" not in content
+    assert "CCAS B" not in content
+
+
+def test_person_is_read_only_in_admin(client, world, member_a, superuser):
+    for user in (member_a, superuser):
+        login(client, user)
+        url = f"{BENEFICIARIES}{world['record_a'].beneficiary_id}/change/"
+        response = client.post(url, {"birth_name": "Autre"})
+        assert response.status_code == 403
+    world["record_a"].beneficiary.refresh_from_db()
+    assert world["record_a"].beneficiary.birth_name == "Lefèvre"
+
+
+def test_autocomplete_offers_only_visible_persons(client, world, member_a):
+    login(client, member_a)
+    response = client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "registry",
+            "model_name": "householdmember",
+            "field_name": "beneficiary",
+            "term": "",
+        },
+    )
+    assert response.status_code == 200
+    ids = {item["id"] for item in response.json()["results"]}
+    assert ids == {str(world["record_a"].beneficiary_id)}
+
+
+def test_household_of_other_organization_is_not_found(client, world, member_a):
+    household = Household.objects.create(label="Foyer Dupont", created_by=world["b"].organization)
+    login(client, member_a)
+    assert listed(client.get("/admin/registry/household/")) == set()
+    assert_absent(client.get(f"/admin/registry/household/{household.pk}/change/"))
+
+
+def test_agent_creates_household_for_own_organization_only(client, world, member_a):
+    login(client, member_a)
+    form = {
+        "label": "Foyer Lefèvre",
+        "address_line": "",
+        "postcode": "",
+        "city": "",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-beneficiary": str(world["record_b"].beneficiary_id),
+        "members-0-relationship": "head",
+        "created_by": str(world["b"].organization.pk),
+    }
+    refused = client.post("/admin/registry/household/add/", form)
+    assert refused.status_code == 200  # form redisplayed with errors
+    assert not Household.objects.exists()
+    form["created_by"] = str(world["a"].organization.pk)
+    form["members-0-beneficiary"] = str(world["record_a"].beneficiary_id)
+    created = client.post("/admin/registry/household/add/", form)
+    assert created.status_code == 302, created.content[:2000]
+    household = Household.objects.get()
+    assert household.created_by == world["a"].organization
+    assert household.members.get().beneficiary_id == world["record_a"].beneficiary_id
+
+
+def test_dpo_reads_but_cannot_change(client, world):
+    dpo = member(world["a"].organization, role=Role.DPO, username="dpo.a")
+    household = Household.objects.create(label="Foyer", created_by=world["a"].organization)
+    login(client, dpo)
+    assert client.get(f"/admin/registry/household/{household.pk}/change/").status_code == 200
+    response = client.post(
+        f"/admin/registry/household/{household.pk}/change/",
+        {"label": "Changé", "created_by": str(world["a"].organization.pk)},
+    )
+    assert response.status_code == 403
+    household.refresh_from_db()
+    assert household.label == "Foyer"
+    assert client.get("/admin/registry/household/add/").status_code == 403
+    assert client.get("/admin/registry/membership/add/").status_code == 403
+
+
+def test_staff_without_membership_sees_nothing(client, world):
+    outsider = staff_user(username="outsider")
+    outsider.groups.add(Group.objects.get(name=ROLE_GROUPS[Role.AGENT]))
+    login(client, outsider)
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert "registry" not in {app["app_label"] for app in index.context["app_list"]}
+    assert client.get(BENEFICIARIES).status_code == 403
+    assert client.get(f"{BENEFICIARIES}{world['record_a'].beneficiary_id}/change/").status_code in (
+        302,
+        403,
+    )
+
+
+def test_deactivated_membership_loses_access(client, world, member_a):
+    Membership.objects.filter(user=member_a).update(is_active=False)
+    login(client, member_a)
+    assert client.get(BENEFICIARIES).status_code == 403
+
+
+def test_membership_change_records_updated_by_and_role_group(client, world):
+    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
+    newcomer = staff_user(username="newcomer")
+    login(client, manager)
+    response = client.post(
+        "/admin/registry/membership/add/",
+        {
+            "user": newcomer.pk,
+            "organization": world["a"].organization.pk,
+            "role": Role.COORDINATOR,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    membership = Membership.objects.get(user=newcomer)
+    assert membership.updated_by == manager
+    assert set(newcomer.groups.values_list("name", flat=True)) == {ROLE_GROUPS[Role.COORDINATOR]}
+
+
+def test_membership_cannot_be_added_to_another_organization(client, world):
+    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
+    newcomer = staff_user(username="newcomer")
+    login(client, manager)
+    response = client.post(
+        "/admin/registry/membership/add/",
+        {"user": newcomer.pk, "organization": world["b"].organization.pk, "role": Role.ADMIN},
+    )
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_partner_client_created_in_admin_shows_secret_once_and_gets_a_token(client, world):
+    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
+    login(client, manager)
+    before = set(PartnerClient.objects.values_list("pk", flat=True))
+    response = client.post(
+        "/admin/registry/partnerclient/add/",
+        {
+            "organization": world["a"].organization.pk,
+            "client_name": "Logiciel métier",
+            "scopes": ["records:read"],
+        },
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    created = PartnerClient.objects.exclude(pk__in=before).get()
+    assert created.organization == world["a"].organization
+    assert created.scope_list == ["records:read"]
+    secret = response.context["client_secret"]
+    assert secret in response.content.decode()
+    assert secret != created.application.client_secret  # only the hash is stored
+    partner = Partner.__new__(Partner)
+    partner.client_id, partner.client_secret = created.application.client_id, secret
+    assert partner.token()
+    listing = client.get("/admin/registry/partnerclient/")
+    assert secret not in listing.content.decode()
+
+
+def test_agent_cannot_create_partner_client(client, world, member_a):
+    login(client, member_a)
+    response = client.post(
+        "/admin/registry/partnerclient/add/",
+        {"organization": world["a"].organization.pk, "scopes": ["records:read"]},
+    )
+    assert response.status_code == 403
+
+
+def test_admin_is_in_french(client, world, member_a):
+    login(client, member_a)
+    content = client.get(BENEFICIARIES).content.decode()
+    assert "Passerelle — administration" in content
+    assert (
+        "Personnes (fiches consolidées)" in content or "personnes (fiches consolidées)" in content
+    )
+    assert "Rechercher" in content
+
+
+def test_record_search_finds_own_record_by_name_or_external_id(client, world, member_a):
+    login(client, member_a)
+    expected = {str(world["record_a"].pk)}
+    assert listed(client.get(RECORDS, {"q": "Hélène"})) == expected
+    assert listed(client.get(RECORDS, {"q": "a-1"})) == expected
+    assert listed(client.get(RECORDS, {"q": "Hélène Dupont"})) == set()
