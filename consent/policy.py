@@ -8,7 +8,10 @@ Rules:
 - an organization always sees what it submitted itself (a person it holds a record of);
 - anything else needs an active grant naming one of the actor's organizations, a coordination
   group one of them belongs to, or their kind of organization;
-- the answer is reduced to the categories the grants cover (for the purpose asked, if any);
+- the answer is reduced to the categories the grants cover for the purpose asked. A purpose
+  from the controlled list (``consent.vocab.Purpose``) only matches grants given for it; an
+  operational purpose named by a face (``referral``, ``case_management``...) or none matches
+  every active grant (the operation is not a purpose of processing);
 - withdrawal and expiry are read from timestamps at decision time: they take effect on the
   very next request, with no job in between;
 - an anonymised person is never disclosed.
@@ -25,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consent.models import CoordinationGroup, Grant, GranteeType
-from consent.vocab import BASIS_PRIORITY, Basis, Category
+from consent.vocab import BASIS_PRIORITY, Basis, Category, Purpose
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, PartnerRecord
 
@@ -55,6 +58,7 @@ class PolicyDecision:
 
 
 DENY = PolicyDecision(allowed=False)
+PURPOSES = frozenset(Purpose.values)
 
 
 def own_beneficiary_ids(actor: Actor) -> QuerySet:
@@ -83,6 +87,8 @@ def active_grants_for(actor: Actor, now=None) -> QuerySet:
 
 def _combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDecision:
     """Fold the actor's active grants for one person into one decision."""
+    if purpose not in PURPOSES:
+        purpose = ""
     covered: set[str] = set()
     best = None  # (number of categories, -priority, grant id, basis)
     used = []

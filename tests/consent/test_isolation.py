@@ -213,3 +213,14 @@ def test_decide_many_matches_decide_for_every_person(
     for pk, decision in many.items():
         assert decision == policy.decide(actor, pk)
     assert [d.allowed for d in many.values()] == [True, False]
+
+
+def test_operational_purpose_of_a_face_matches_any_active_grant(person, partner_b, grant_consent):
+    from consent import policy
+    from hub.registry.actors import Actor
+
+    grant_consent(person, partner_b.organization, purposes=["shelter"])
+    actor = Actor.for_client(partner_b.onboarded.client)
+    assert policy.decide(actor, person, purpose="referral").allowed
+    assert policy.decide(actor, person, purpose="shelter").allowed
+    assert not policy.decide(actor, person, purpose="food_aid").allowed
