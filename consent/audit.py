@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from consent.chain import GENESIS, digest, lock_chain
+from consent.chain import GENESIS, digest, lock_and_read_head
 from consent.models import AccessLog
 from hub.registry.actors import Actor
 
@@ -47,8 +47,7 @@ def log_access(
     """Append one access row to the chain. Must run inside the transaction of the access."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log_access must run inside the transaction of the access it records")
-    lock_chain(CHAIN)
-    last = AccessLog.objects.order_by("-id").values_list("id", "hash").first()
+    last = lock_and_read_head(CHAIN, AccessLog._meta.db_table)
     prev_hash = last[1] if last else GENESIS
     row = AccessLog(
         id=(last[0] + 1) if last else 1,
