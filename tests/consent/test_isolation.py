@@ -143,7 +143,9 @@ def test_grantee_cannot_record_grants_for_a_person_it_only_sees_through_a_grant(
 def test_stranger_cannot_withdraw_nor_list_grants(person, partner_b, partner_c, grant_consent):
     grant = grant_consent(person, partner_b.organization)
     api_c = partner_c.api()
-    assert api_c.post(f"/api/v1/grants/{grant['id']}/withdraw").status_code == 404
+    refused = api_c.post(f"/api/v1/grants/{grant['id']}/withdraw", HTTP_X_REQUEST_ID="req-w")
+    assert refused.status_code == 404
+    assert AccessLog.objects.get(request_id="req-w").decision == "deny"
     assert api_c.get(f"/api/v1/beneficiaries/{person}/grants").status_code == 404
     assert Grant.objects.get(pk=grant["id"]).withdrawn_at is None
 
