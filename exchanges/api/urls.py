@@ -8,7 +8,7 @@ urlpatterns = [
     path("referrals", views.ReferralList.as_view(), name="referral-list"),
     path("referrals/<uuid:referral_id>", views.ReferralDetail.as_view(), name="referral-detail"),
     re_path(
-        r"^referrals/(?P<referral_id>[0-9a-f-]{36})/(?P<action>accept|decline|complete|cancel)$",
+        r"^referrals/(?P<referral_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>accept|decline|complete|cancel)$",
         views.ReferralAction.as_view(),
         name="referral-action",
     ),

@@ -387,9 +387,13 @@ def _own_job(request, job_id) -> ImportJob:
 
 
 class RawFileParser(BaseParser):
-    """The body as bytes, within the view's size limit; the view checks the media type."""
+    """The body as bytes, within the view's size limit.
 
-    media_type = "*/*"
+    Only the import formats are accepted; anything else (form data included) answers 415
+    before the body is read.
+    """
+
+    media_type = "application/x-ndjson"
 
     def parse(self, stream, media_type=None, parser_context=None):
         view = parser_context.get("view")
@@ -397,10 +401,14 @@ class RawFileParser(BaseParser):
         return read_limited(stream, limit, parser_context["request"].META)
 
 
+class RawCsvParser(RawFileParser):
+    media_type = "text/csv"
+
+
 class ImportList(APIView):
     scope_map = {"POST": "records:write"}
     max_body_bytes = settings.API_IMPORT_MAX_BYTES
-    parser_classes = [RawFileParser]
+    parser_classes = [RawFileParser, RawCsvParser]
 
     @extend_schema(
         request={"application/x-ndjson": OpenApiTypes.STR, "text/csv": OpenApiTypes.STR},

@@ -11,3 +11,6 @@ class RegistryConfig(AppConfig):
     def ready(self):
         # Make the Celery app current so that shared tasks use its configuration.
         import hub.celery  # noqa: F401
+
+        # Admin of the review queue, merge history and dedupe runs (its own module).
+        from hub.registry import review_admin  # noqa: F401,E402

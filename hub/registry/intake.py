@@ -13,6 +13,7 @@ requests about one new person create exactly one beneficiary.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -50,23 +51,34 @@ class IntakeDecision:
     review_candidates: list = field(default_factory=list)
 
 
-_model_cache: dict = {}
+MODEL_CHECK_SECONDS = 30.0
+_model_cache: dict = {"id": None, "model": None, "checked": 0.0}
 
 
 def current_model() -> matching.Model:
-    """The newest trained model, or the cold-start defaults; cached per process by id."""
+    """The newest trained model, or the cold-start defaults.
+
+    Cached per process; whether a newer model was stored is checked at most every 30 seconds.
+    """
     from hub.registry.models import MatchingModel
 
+    now = time.monotonic()
+    if _model_cache["model"] is not None and now - _model_cache["checked"] < MODEL_CHECK_SECONDS:
+        return _model_cache["model"]
     latest = MatchingModel.objects.order_by("-created_at").values_list("id", flat=True).first()
-    if latest not in _model_cache:
-        _model_cache.clear()
-        if latest is None:
-            _model_cache[None] = matching.Model.default()
-        else:
-            _model_cache[latest] = matching.Model.from_dict(
-                MatchingModel.objects.get(pk=latest).params
-            )
-    return _model_cache[latest]
+    if _model_cache["model"] is None or latest != _model_cache["id"]:
+        params = MatchingModel.objects.get(pk=latest).params if latest else None
+        _model_cache["model"] = (
+            matching.Model.from_dict(params) if params else matching.Model.default()
+        )
+        _model_cache["id"] = latest
+    _model_cache["checked"] = now
+    return _model_cache["model"]
+
+
+def forget_model() -> None:
+    """Drop the cached model (after storing a new one in this process, and in tests)."""
+    _model_cache.update(id=None, model=None, checked=0.0)
 
 
 def engine_record(identifier, payload: dict, nir_digest: str) -> dict:
@@ -99,8 +111,12 @@ def lock_keys(keys: list[str]) -> None:
         {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
     )
     with connection.cursor() as cursor:
-        for key_id in ids:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key_id])
+        # One round trip; the locks are taken in sorted order, so intakes cannot deadlock.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM "
+            "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks",
+            [ids],
+        )
 
 
 def root_of(beneficiary_id, parents: dict) -> object:
@@ -139,11 +155,14 @@ def score_candidates(
     record_ids = RecordKey.objects.filter(key__in=keys).values("record_id")
     records = PartnerRecord.objects.filter(pk__in=record_ids)
     rows = list(
-        records.values_list("id", "payload", "nir_hash", "beneficiary_id")[:MAX_CANDIDATE_RECORDS]
+        records.values_list(
+            "id", "payload", "nir_hash", "beneficiary_id", "beneficiary__merged_into_id"
+        )[:MAX_CANDIDATE_RECORDS]
     )
     if not rows:
         return []
-    parents = _parents({row[3] for row in rows})
+    merged = {row[3] for row in rows if row[4]}
+    parents = _parents(merged) if merged else {}
     allowed = None
     if restrict_to is not None:
         allowed = set(
@@ -153,7 +172,7 @@ def score_candidates(
         )
     model = current_model()
     best: dict = {}
-    for record_id, payload, nir_digest, beneficiary_id in rows:
+    for record_id, payload, nir_digest, beneficiary_id, _parent in rows:
         root = root_of(beneficiary_id, parents)
         if allowed is not None and root not in allowed:
             continue

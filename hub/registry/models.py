@@ -316,6 +316,12 @@ class MatchingModel(models.Model):
     def __str__(self) -> str:
         return f"{_('Modèle')} {self.created_at:%Y-%m-%d %H:%M} ({self.trained_on})"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from hub.registry.intake import forget_model
+
+        forget_model()  # this process uses the new model at once; others within 30 s
+
 
 class RecordKey(models.Model):
     """Blocking-key index: the keys of each partner record, to find candidates quickly."""
@@ -463,6 +469,9 @@ class DedupeRun(models.Model):
     pairs_scored = models.PositiveBigIntegerField(_("paires comparées"), default=0)
     review_items = models.PositiveIntegerField(_("doublons proposés"), default=0)
     merges = models.PositiveIntegerField(_("fusions automatiques"), default=0)
+    skipped_keys = models.JSONField(
+        _("clés écartées (blocs trop grands)"), default=list, blank=True
+    )
     started_at = models.DateTimeField(_("début"), auto_now_add=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
 
@@ -483,6 +492,7 @@ class DedupeChunk(models.Model):
     run = models.ForeignKey(DedupeRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
     done = models.BooleanField(default=False)
+    keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

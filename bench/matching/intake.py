@@ -1,0 +1,170 @@
+"""Intake latency: one match (blocking + scoring) against N beneficiaries in the database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelle_bench \\
+      python bench/matching/intake.py --size 1000000 --probes 2000
+
+Loads N synthetic persons (``generate.py``, fixed seed) as partner records with their
+blocking keys (bulk inserts, no intake), then times ``hub.registry.intake.match_new_record``
+for probes — half noisy copies of loaded persons, half strangers — each in a transaction that
+is rolled back. Prints p50/p95/p99 in milliseconds and, as the baseline in the same run, the
+bare indexed look-up of the same blocking keys (the SQL alone), with the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ.setdefault("NIR_HASH_KEY", "bench-only")
+
+import django  # noqa: E402
+
+django.setup()
+
+import generate  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from hub import matching  # noqa: E402
+from hub.registry import intake  # noqa: E402
+from hub.registry.models import (  # noqa: E402
+    Beneficiary,
+    Organization,
+    OrganizationKind,
+    PartnerRecord,
+    RecordKey,
+)
+from hub.registry.validators import nir_hash  # noqa: E402
+
+BATCH = 5000
+
+
+def as_payload(row: dict) -> tuple[dict, str]:
+    payload = {
+        k: row[k]
+        for k in ("first_names", "birth_name", "usage_name", "sex", "birth_date", "birth_place")
+        if row.get(k)
+    }
+    address = {
+        k: row[src]
+        for k, src in (("line", "address"), ("postcode", "postcode"), ("city", "city"))
+        if row.get(src)
+    }
+    if address:
+        payload["address"] = address
+    for k in ("phone", "email"):
+        if row.get(k):
+            payload[k] = row[k]
+    return payload, (nir_hash(row["nir"]) if row.get("nir") else "")
+
+
+def load(size: int) -> list[dict]:
+    rows, _truth = generate.generate(size)
+    org, _ = Organization.objects.get_or_create(
+        name="Bench CCAS", defaults={"kind": OrganizationKind.CCAS}
+    )
+    existing = PartnerRecord.objects.filter(organization=org).count()
+    if existing >= len(rows):
+        print(f"registry already holds {existing} records; reusing them")
+        return rows
+    PartnerRecord.objects.filter(organization=org).delete()
+    t0 = time.perf_counter()
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        people = [Beneficiary() for _ in chunk]
+        Beneficiary.objects.bulk_create(people, batch_size=BATCH)
+        records, keys = [], []
+        for row, person in zip(chunk, people, strict=True):
+            payload, digest = as_payload(row)
+            record = PartnerRecord(
+                organization=org,
+                external_id=row["id"],
+                beneficiary=person,
+                payload=payload,
+                nir_hash=digest,
+            )
+            records.append(record)
+        PartnerRecord.objects.bulk_create(records, batch_size=BATCH)
+        for record in records:
+            prepared = intake.prepared_for(record.pk, record.payload, record.nir_hash)
+            keys.extend(RecordKey(record=record, key=k) for k in matching.blocking_keys(prepared))
+        RecordKey.objects.bulk_create(keys, batch_size=BATCH * 4)
+        done = start + len(chunk)
+        if done % 100_000 < BATCH:
+            print(f"  loaded {done} records ({time.perf_counter() - t0:.0f} s)", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return rows
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--probes", type=int, default=1000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("this benchmark needs PostgreSQL: set DATABASE_URL")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    rows = load(args.size)
+    rng = random.Random(7)
+    probes = []
+    for i in range(args.probes):
+        if i % 2 == 0:
+            row = dict(rng.choice(rows))
+            row["phone"] = ""  # a noisy copy: no phone, first name case changed
+            row["first_names"] = row["first_names"].upper()
+        else:
+            row = {
+                "first_names": f"Zéphyrin{i}",
+                "birth_name": f"Inconnu{i}",
+                "birth_date": f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            }
+        probes.append(as_payload(row))
+    org = Organization.objects.get(name="Bench CCAS")
+    full, bare = [], []
+    outcomes = {}
+    for payload, digest in probes:
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            decision = intake.match_new_record(organization=org, payload=payload, nir_digest=digest)
+            full.append((time.perf_counter() - t0) * 1000)
+            transaction.set_rollback(True)
+        outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+        keys = matching.blocking_keys(intake.prepared_for("probe", payload, digest))
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            list(
+                PartnerRecord.objects.filter(
+                    pk__in=RecordKey.objects.filter(key__in=keys).values("record_id")
+                ).values_list("id", "payload", "nir_hash", "beneficiary_id")[:500]
+            )
+            bare.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"\nintake match against {PartnerRecord.objects.count():,} records ({args.probes} probes; outcomes {outcomes})"
+    )
+    print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
+    for name, values in (("match (ours)", full), ("bare key look-up (SQL)", bare)):
+        print(
+            f"{name:24}{percentile(values, 50):>10.2f}{percentile(values, 95):>10.2f}{percentile(values, 99):>10.2f}{statistics.fmean(values):>10.2f}"
+        )
+    print(f"ratio match/bare p99: {percentile(full, 99) / percentile(bare, 99):.2f}")
+
+
+if __name__ == "__main__":
+    main()
