@@ -223,8 +223,12 @@ def main() -> None:
             f"{args.concurrency} client threads, {args.rounds} rounds, PostgreSQL"
         )
         for name, (seconds, count, bad) in totals.items():
-            print(f"{name:>13}: {count} requests in {seconds:.2f} s = {rates[name]:.0f} req/s ({bad} non-200)")
-        print(f"ratio policy+audit / bare = {rates['policy+audit'] / rates['bare']:.2f} (target >= 0.50)")
+            print(
+                f"{name:>13}: {count} requests in {seconds:.2f} s = {rates[name]:.0f} req/s ({bad} non-200)"
+            )
+        print(
+            f"ratio policy+audit / bare = {rates['policy+audit'] / rates['bare']:.2f} (target >= 0.50)"
+        )
         if any(bad for _s, _c, bad in totals.values()):
             raise SystemExit("some requests failed")
     finally:
