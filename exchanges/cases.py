@@ -22,13 +22,26 @@ from django.utils import timezone
 from consent import policy
 from consent.audit import log_access
 from consent.policy import Category
+from consent.vocab import Purpose
 from exchanges.models import Case, CaseStatus, CaseType, OverlapAlert
 from exchanges.outbox import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary
 
-COORDINATION = "coordination"
-CASE_MANAGEMENT = "case_management"
+COORDINATION = Purpose.COORDINATION.value
+# The purpose (consent.vocab.Purpose) a case of each type serves; grants name purposes.
+PURPOSE_OF_TYPE = {
+    CaseType.FOOD_AID: Purpose.FOOD_AID,
+    CaseType.EMERGENCY_SHELTER: Purpose.SHELTER,
+    CaseType.HOUSING: Purpose.HOUSING,
+    CaseType.SOCIAL_SUPPORT: Purpose.COORDINATION,
+    CaseType.PROFESSIONAL_INSERTION: Purpose.INSERTION,
+    CaseType.DOMICILIATION: Purpose.COORDINATION,
+    CaseType.FINANCIAL_AID: Purpose.FINANCIAL_AID,
+    CaseType.BUDGET_SUPPORT: Purpose.FINANCIAL_AID,
+    CaseType.HEALTH_ACCESS: Purpose.HEALTH_ACCESS,
+    CaseType.RIGHTS_ACCESS: Purpose.HEALTH_ACCESS,
+}
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.SUSPENDED)
 CONSENT_PROMPT = (
     "This person is already supported for this need by another partner. Ask the person to "
@@ -78,17 +91,37 @@ def actor_for_organization(organization_id) -> Actor:
 
 
 def coordination_basis(actor: Actor, beneficiary: Beneficiary) -> policy.PolicyDecision:
-    """May ``actor`` learn about partners' support of this person? Own records do not count."""
+    """May ``actor`` learn about partners' support of this person? Own records do not count:
+    they cover what the organization said itself, so grants are looked at directly."""
     decision = policy.decide(
         actor, beneficiary, purpose=COORDINATION, categories=[Category.SUPPORT_HISTORY]
     )
-    if (
-        decision.allowed
-        and decision.basis != policy.Basis.OWN_RECORD
-        and Category.SUPPORT_HISTORY in decision.categories
-    ):
+    if decision.basis == policy.Basis.SUPERUSER:
         return decision
+    if decision.allowed and decision.basis != policy.Basis.OWN_RECORD:
+        return decision
+    grants = policy.active_grants_for(actor).filter(beneficiary_id=beneficiary.pk)
+    for grant_id, basis, purposes, categories in grants.order_by("created_at").values_list(
+        "id", "basis", "purposes", "categories"
+    ):
+        if COORDINATION in (purposes or ()) and Category.SUPPORT_HISTORY in (categories or ()):
+            return policy.PolicyDecision(
+                True, basis, frozenset([Category.SUPPORT_HISTORY]), grant_id, (grant_id,)
+            )
     return policy.DENY
+
+
+def decide_for_type(
+    actor: Actor, beneficiary: Beneficiary, case_type: str, categories=Category.ALL
+) -> policy.PolicyDecision:
+    """The policy's answer for the purpose of this type of support, else for coordination."""
+    purposes = dict.fromkeys([PURPOSE_OF_TYPE.get(case_type, Purpose.COORDINATION), COORDINATION])
+    decision = policy.DENY
+    for purpose in purposes:
+        decision = policy.decide(actor, beneficiary, purpose=str(purpose), categories=categories)
+        if decision.allowed:
+            return decision
+    return decision
 
 
 def visible_beneficiary(actor: Actor, beneficiary_id) -> Beneficiary | None:
@@ -125,9 +158,7 @@ def open_case(
     start_date = start_date or timezone.localdate()
     _check_dates(start_date, end_date)
     beneficiary = visible_beneficiary(actor, beneficiary_id)
-    decision = (
-        policy.decide(actor, beneficiary, purpose=CASE_MANAGEMENT) if beneficiary else policy.DENY
-    )
+    decision = decide_for_type(actor, beneficiary, type) if beneficiary else policy.DENY
     if not decision.allowed:
         # Same answer for a person that does not exist and one the caller may not see.
         raise CaseError("beneficiary", "unknown beneficiary")
@@ -148,7 +179,7 @@ def open_case(
             decision="allow",
             beneficiary_id=beneficiary.pk,
             categories=[Category.SUPPORT_HISTORY],
-            purpose=CASE_MANAGEMENT,
+            purpose=str(PURPOSE_OF_TYPE.get(type, Purpose.COORDINATION)),
             basis=decision.basis,
             grant_id=decision.grant_id,
             request_id=request_id,
@@ -268,7 +299,7 @@ def update_case(
             decision="allow",
             beneficiary_id=case.beneficiary_id,
             categories=[Category.SUPPORT_HISTORY],
-            purpose=CASE_MANAGEMENT,
+            purpose=str(PURPOSE_OF_TYPE.get(case.type, Purpose.COORDINATION)),
             basis="own_case",
             request_id=request_id,
         )

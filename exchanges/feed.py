@@ -5,14 +5,16 @@ Ordering and the late-commit problem
 Event ids come from a sequence at INSERT time, but transactions commit in another order: a
 reader paging by id alone could pass over id 10 while the transaction that wrote it is still
 open, then never see it. On PostgreSQL every event stores the 64-bit id of the transaction that
-wrote it (``xid``), and readers only take events whose ``xid`` is below the ``xmin`` of their
-snapshot: every transaction older than ``xmin`` has ended, so the set of events below it is
-final. The feed is ordered by ``(xid, id)`` and a cursor is a ``(xid, id)`` position: any event
-appearing later has ``xid >= xmin`` of the earlier read, hence sorts after every position
-already served. No relay process and no locking on the write path are needed; the price is
-that an event becomes readable only once every transaction older than it has finished (a
-transaction left open delays the feed, it never loses events). On SQLite writers are
-serialised, ``xid`` is 0 and the order is the id order.
+wrote it (``xid``, from ``pg_current_xact_id()``), and readers only take events whose ``xid`` is
+below a watermark: the oldest transaction of this database still running (``snapshot_xmin``).
+Every transaction below the watermark has ended, so the set of events below it is final. The
+feed is ordered by ``(xid, id)`` and a cursor is a ``(xid, id)`` position: any event appearing
+later has an ``xid`` at or above the watermark of the earlier read, hence sorts after every
+position already served. No relay process and no lock on the write path are needed; the price
+is that an event becomes readable only once every older transaction of the database has ended
+(a transaction left open delays the feed, it never loses events: set PostgreSQL's
+``idle_in_transaction_session_timeout``). On SQLite writers are serialised, ``xid`` is 0 and
+the order is the id order.
 
 Retention
 ---------
@@ -73,24 +75,63 @@ class CursorExpired(Exception):
         super().__init__("cursor before the retention horizon")
 
 
+_WATERMARK_SQL = """
+SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+       array(SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE datname = current_database() AND backend_xid IS NOT NULL)
+"""
+
+
 def snapshot_xmin() -> int | None:
-    """The oldest transaction still running for our snapshot (None on SQLite)."""
+    """The oldest transaction of this database still running (None on SQLite).
+
+    ``pg_snapshot_xmin(pg_current_snapshot())`` would do, but it covers every database of the
+    server: a transaction left open in another database would hold the feed back. We take the
+    oldest ``backend_xid`` among this database's sessions instead, widened to 64 bits with the
+    epoch of the current ``xmax`` (a running xid is always within 2^31 of it), or ``xmax`` when
+    nothing is running. Every transaction below it has ended; every later one gets an xid at
+    least ``xmax``.
+    """
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(_WATERMARK_SQL)
+        xmax, running = cursor.fetchone()
+    oldest = xmax
+    epoch = xmax >> 32
+    for xid32 in running:
+        full = (epoch << 32) | xid32
+        if full > xmax:
+            full -= 1 << 32
+        oldest = min(oldest, full)
+    return oldest
 
 
 def after(position: Position):
     """Committed events strictly after ``position``, in feed order (xid, id)."""
-    queryset = Event.objects.filter(
-        Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.event_id)
+    # (xid, id) > position, written so that the (xid, id) index gives a range scan.
+    queryset = Event.objects.filter(xid__gte=position.xid).exclude(
+        xid=position.xid, id__lte=position.event_id
     )
-    xmin = snapshot_xmin()
-    if xmin is not None:
-        queryset = queryset.filter(xid__lt=xmin)
+    watermark = snapshot_xmin()
+    if watermark is not None:
+        queryset = queryset.filter(xid__lt=watermark)
     return queryset.order_by("xid", "id")
+
+
+def waiting(position: Position) -> bool:
+    """Are there events after ``position`` held back by an older transaction still running?"""
+    watermark = snapshot_xmin()
+    if watermark is None:
+        return False
+    return (
+        Event.objects.filter(
+            Q(xid__gt=position.xid) | Q(xid=position.xid, id__gt=position.event_id)
+        )
+        .filter(xid__gte=watermark)
+        .exists()
+    )
 
 
 def audience_q(actor: Actor) -> Q:
@@ -109,9 +150,8 @@ def visible_events(actor: Actor, events: list[Event]) -> list[Event]:
     wanted = {event.beneficiary_id for event in events if event.beneficiary_id}
     visible = set()
     if wanted:
-        visible = set(
-            policy.visible_beneficiaries(actor).filter(pk__in=wanted).values_list("pk", flat=True)
-        )
+        decisions = policy.decide_many(actor, wanted)
+        visible = {pk for pk, decision in decisions.items() if decision.allowed}
     orgs = set(actor.organization_ids)
     out = []
     for event in events:
@@ -138,52 +178,48 @@ class Page:
     has_more: bool
 
 
+FIELDS = (
+    "id",
+    "xid",
+    "type",
+    "organization_id",
+    "recipient_id",
+    "shared",
+    "beneficiary_id",
+    "subject_id",
+    "data",
+    "occurred_at",
+)
+
+
+def feed_queryset(actor: Actor, position: Position):
+    """The actor's events after ``position``, in feed order, as light rows.
+
+    The person check runs in the database through the policy's selector
+    (``visible_beneficiaries``, the bulk form of ``decide``): one query per page, whatever the
+    number of persons on it.
+    """
+    queryset = after(position).filter(audience_q(actor))
+    if not actor.is_superuser:
+        queryset = queryset.filter(
+            Q(beneficiary_id__isnull=True)
+            | Q(beneficiary_id__in=policy.visible_beneficiaries(actor).values("pk"))
+        )
+    return queryset.values_list(*FIELDS, named=True)
+
+
 def read_page(*, actor: Actor, cursor: str | None, limit: int = 100) -> Page:
     """One page of the actor's feed after ``cursor``. Raises ValueError for a malformed cursor
-    and CursorExpired for one older than the retention horizon."""
+    and CursorExpired for one older than the retention horizon. Events the actor may not see
+    are never returned."""
     start = Position.decode(cursor) if cursor else Position()
     pruned = horizon()
     if cursor and start < pruned:
         raise CursorExpired(pruned)
     start = max(start, pruned)
-    scan = max(limit * 4, 200)
-    out: list[Event] = []
-    position = start
-    has_more = False
-    # Scan in bounded chunks; events the actor may not see are skipped, the cursor moves on.
-    for _round in range(10):
-        chunk = list(
-            after(position)
-            .filter(audience_q(actor))
-            .only(
-                "id",
-                "xid",
-                "type",
-                "organization_id",
-                "recipient_id",
-                "shared",
-                "beneficiary_id",
-                "subject_id",
-                "data",
-                "occurred_at",
-            )[:scan]
-        )
-        if not chunk:
-            has_more = False
-            break
-        for event in visible_events(actor, chunk):
-            if len(out) == limit:
-                break
-            out.append(event)
-        if len(out) == limit:
-            position = Position.of(out[-1])
-            has_more = True
-            break
-        position = Position.of(chunk[-1])
-        has_more = len(chunk) == scan
-        if not has_more:
-            break
-    return Page(events=out, position=position, has_more=has_more)
+    rows = list(feed_queryset(actor, start)[:limit])
+    position = Position.of(rows[-1]) if rows else start
+    return Page(events=rows, position=position, has_more=len(rows) == limit)
 
 
 def serialize(event: Event) -> dict:

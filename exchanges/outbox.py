@@ -8,6 +8,7 @@ organization, and, for ``shared`` events, every organization that may see the pe
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 
@@ -60,7 +61,13 @@ def _kick_relay_on_commit() -> None:
     transaction.on_commit(_kick_relay, robust=True)
 
 
+KICK_KEY = "passerelle:relay:kick"
+
+
 def _kick_relay() -> None:
+    """Queue one relay run unless one is already queued and not started (shared cache): under
+    load many commits share a run instead of each queuing its own."""
     from exchanges.tasks import relay_outbox
 
-    relay_outbox.delay()
+    if cache.add(KICK_KEY, 1, timeout=5):
+        relay_outbox.delay(sweep=False)

@@ -4,7 +4,8 @@ Disclosure basis
 ----------------
 Sending a referral discloses the person to the receiving organization, so the sender must see
 the person and the policy must allow the *receiver* to see them for the purpose ``referral``:
-we build an ``Actor`` for the receiving organization and ask ``consent.policy.decide``. When no
+we build an ``Actor`` for the receiving organization and ask ``consent.policy.decide`` for the
+purpose of the support sought (food aid, shelter, ...; coordination otherwise). When no
 basis exists the request is refused (422, field ``receiver``) and the sender is told to record
 the person's consent (or the applicable legal basis) as a grant first. We ask the policy rather
 than letting the sender implicitly create a grant: a disclosure basis is a decision the person
@@ -24,10 +25,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from consent import policy
 from consent.audit import log_access
 from consent.policy import Category
-from exchanges.cases import CaseError, actor_for_organization, open_case, visible_beneficiary
+from exchanges.cases import (
+    CaseError,
+    actor_for_organization,
+    decide_for_type,
+    open_case,
+    visible_beneficiary,
+)
 from exchanges.models import (
     CaseType,
     DeclineReason,
@@ -39,7 +45,7 @@ from exchanges.outbox import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Organization
 
-PURPOSE = "referral"
+PURPOSE = "coordination"  # the purpose recorded in the access log for referral work
 NO_BASIS = (
     "No legal basis or consent lets the receiving organization see this person. Record the "
     "person's consent to this referral (or the applicable legal basis) as a grant first."
@@ -98,12 +104,12 @@ def send_referral(
     if receiver.pk == sender_id:
         raise CaseError("receiver", "an organization cannot refer a person to itself")
     beneficiary = visible_beneficiary(actor, beneficiary_id)
-    if beneficiary is None or not policy.decide(actor, beneficiary, purpose=PURPOSE).allowed:
+    if beneficiary is None or not decide_for_type(actor, beneficiary, case_type).allowed:
         raise CaseError("beneficiary", "unknown beneficiary")
-    disclosure = policy.decide(
+    disclosure = decide_for_type(
         actor_for_organization(receiver.pk),
         beneficiary,
-        purpose=PURPOSE,
+        case_type,
         categories=[Category.IDENTITY, Category.CONTACT],
     )
     if not disclosure.allowed:

@@ -3,30 +3,39 @@
 It runs after every commit that emitted events (a kick from ``exchanges.outbox``) and from
 Celery beat every ``WEBHOOKS_RELAY_SECONDS``. Because it reads the outbox table rather than
 trusting the kick, an event committed while the broker was down is relayed by the next run:
-nothing is lost. One relay runs at a time (row lock on its ``OutboxMark``); a run that finds it
+nothing is lost. One relay runs at a time (advisory lock); a run that finds it
 busy asks the running one to go round once more.
 """
 
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from exchanges import feed, webhooks
 from exchanges.models import OutboxMark, WebhookEndpoint
 
 RERUN_KEY = "passerelle:relay:rerun"
+RELAY_LOCK = 0x70617373_72656C61  # "passrela"
+
+
+def _try_lock() -> bool:
+    """One relay at a time. On PostgreSQL a transaction-scoped advisory lock: unlike a row lock
+    it assigns no transaction id, so a running relay does not hold the watermark back."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [RELAY_LOCK])
+        return bool(cursor.fetchone()[0])
 
 
 def relay_once(*, batch: int = 1000) -> tuple[int, list[int]] | None:
     """Fan out the next batch. Returns (events read, delivery ids to queue), None if busy."""
     OutboxMark.objects.get_or_create(name=feed.RELAY)
     with transaction.atomic():
-        mark = (
-            OutboxMark.objects.select_for_update(skip_locked=True).filter(name=feed.RELAY).first()
-        )
-        if mark is None:
+        if not _try_lock():
             return None
+        mark = OutboxMark.objects.get(name=feed.RELAY)
         events = list(feed.after(feed.Position(mark.xid, mark.event_id))[:batch])
         if not events:
             return 0, []
@@ -54,3 +63,10 @@ def relay(*, batch: int = 1000, max_rounds: int = 100) -> list[int]:
             continue
         break
     return queued
+
+
+def held_back() -> bool:
+    """Committed events the relay cannot read yet because an older transaction is still open."""
+    mark = OutboxMark.objects.filter(name=feed.RELAY).first()
+    position = feed.Position(mark.xid, mark.event_id) if mark else feed.Position()
+    return feed.waiting(position)

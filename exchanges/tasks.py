@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 
 from exchanges import feed, imports, referrals, relay, webhooks
 from exchanges.idempotency import purge_expired_keys
+from exchanges.outbox import KICK_KEY
+
+REKICK_KEY = "passerelle:relay:rekick"
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def relay_outbox() -> int:
-    """Fan new outbox events out to webhook endpoints and (re)queue due deliveries."""
-    ids = relay.relay() + webhooks.due_deliveries()
+def relay_outbox(sweep: bool = True) -> int:
+    """Fan new outbox events out to webhook endpoints; with ``sweep`` (beat), also (re)queue
+    deliveries that are due for a retry or were lost with a worker or the broker."""
+    cache.delete(KICK_KEY)  # commits from now on queue a new run
+    ids = relay.relay() + (webhooks.due_deliveries() if sweep else [])
     for delivery_id in dict.fromkeys(ids):
         deliver_webhook.delay(delivery_id)
+    # Events waiting for an older transaction to end: look again shortly rather than at the
+    # next beat tick (at most one such follow-up in flight).
+    if (
+        not settings.CELERY_TASK_ALWAYS_EAGER
+        and relay.held_back()
+        and cache.add(REKICK_KEY, 1, timeout=1)
+    ):
+        relay_outbox.apply_async(kwargs={"sweep": False}, countdown=0.2)
     return len(ids)
 
 

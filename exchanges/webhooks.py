@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import os
 import random
 import secrets
 import socket
@@ -279,6 +280,20 @@ def claim(delivery_id: int, now=None) -> bool:
     return changed == 1
 
 
+_SESSIONS: dict[int, requests.Session] = {}
+
+
+def _session() -> requests.Session:
+    """One keep-alive HTTP session per worker process (never shared across a fork)."""
+    pid = os.getpid()
+    if pid not in _SESSIONS:
+        _SESSIONS.clear()
+        session = requests.Session()
+        session.trust_env = False  # no proxy or netrc from the environment
+        _SESSIONS[pid] = session
+    return _SESSIONS[pid]
+
+
 def deliver(delivery_id: int) -> str:
     """Send one delivery. Safe to run twice: a second run finds the row claimed or done."""
     if not claim(delivery_id):
@@ -297,7 +312,7 @@ def deliver(delivery_id: int) -> str:
     body = payload(event)
     headers = signature_headers(endpoint, delivery.msg_id, body)
     try:
-        response = requests.post(
+        response = _session().post(
             endpoint.url,
             data=body,
             headers=headers,

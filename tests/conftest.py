@@ -17,6 +17,23 @@ ALL_SCOPES = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tasks run eagerly in tests, except in ``broker`` tests, which need a real broker and
+    worker: without CELERY_BROKER_URL they are skipped with that reason."""
+    import os
+
+    from hub.celery import app
+
+    needs_broker = request.node.get_closest_marker("broker") is not None
+    if needs_broker and not os.environ.get("CELERY_BROKER_URL"):
+        pytest.skip("needs a real Celery broker and worker: set CELERY_BROKER_URL")
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = not needs_broker
+    yield
+    app.conf.task_always_eager = previous
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need PostgreSQL features; on SQLite they are deselected
     loudly (reported as skipped with the reason), and CI runs them on PostgreSQL."""

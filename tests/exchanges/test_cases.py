@@ -1,7 +1,7 @@
 import pytest
 
 from exchanges.models import Case, Event, OverlapAlert
-from tests.exchanges.conftest import also_known_by, person
+from tests.exchanges.conftest import also_known_by, consent_for, person
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,47 @@ def test_another_organizations_case_answers_404(partner_a, partner_b):
 def test_reading_cases_needs_the_cases_scope(partner_a):
     response = partner_a.api(scope="records:read").get("/api/v1/cases")
     assert response.status_code == 403
+
+
+def test_overlap_with_coordination_consent_names_the_partner_and_since_when(partner_a, partner_b):
+    beneficiary = person(partner_a)
+    also_known_by(partner_b, beneficiary)
+    theirs = partner_b.api().post(
+        "/api/v1/cases",
+        {"beneficiary": beneficiary, "type": "food_aid", "start_date": "2026-01-05"},
+        format="json",
+    )
+    assert theirs.status_code == 201
+    # B collected the person's consent to share their support history with A.
+    consent_for(partner_b, beneficiary, partner_a, ["coordination"], ["support_history"])
+    mine = partner_a.api().post(
+        "/api/v1/cases", {"beneficiary": beneficiary, "type": "food_aid"}, format="json"
+    )
+    overlap = mine.json()["overlap"]
+    assert overlap["exists"] is True
+    assert overlap["disclosed"] is True
+    assert overlap["partners"] == [
+        {
+            "organization": str(partner_b.organization.pk),
+            "name": partner_b.organization.name,
+            "since": "2026-01-05",
+        }
+    ]
+    alert_a = OverlapAlert.objects.get(organization=partner_a.organization)
+    alert_b = OverlapAlert.objects.get(organization=partner_b.organization)
+    assert (alert_a.disclosed, alert_a.basis) == (True, "consent")
+    assert alert_b.disclosed is False  # nothing lets B learn about A's support
+
+
+def test_case_for_a_person_seen_through_consent_only(partner_a, partner_b):
+    beneficiary = person(partner_a)
+    consent_for(partner_a, beneficiary, partner_b, ["food_aid"], ["identity", "support_history"])
+    response = partner_b.api().post(
+        "/api/v1/cases", {"beneficiary": beneficiary, "type": "food_aid"}, format="json"
+    )
+    assert response.status_code == 201
+    other_purpose = partner_b.api().post(
+        "/api/v1/cases", {"beneficiary": beneficiary, "type": "housing"}, format="json"
+    )
+    assert other_purpose.status_code == 400
+    assert other_purpose.json()["errors"][0]["field"] == "beneficiary"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from exchanges import referrals
 from exchanges.models import Case, Event, Referral
-from tests.exchanges.conftest import also_known_by, person
+from tests.exchanges.conftest import also_known_by, consent_for, person
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,16 @@ def test_receiver_accepts_in_the_admin(client, partner_a, partner_b, shared_pers
     assert response.status_code == 302
     assert Referral.objects.get(pk=referral["id"]).status == "accepted"
     assert Case.objects.filter(organization=partner_b.organization).count() == 1
+
+
+def test_consent_to_the_orientation_lets_the_sender_refer(partner_a, partner_b):
+    beneficiary = person(partner_a)
+    consent_for(partner_a, beneficiary, partner_b, ["shelter"], ["identity", "contact"])
+    response = send(partner_a, partner_b, beneficiary)
+    assert response.status_code == 201, response.content
+    referral = Referral.objects.get()
+    assert referral.basis == "consent"
+    assert referral.grant_id is not None
+    accepted = partner_b.api().post(f"/api/v1/referrals/{referral.pk}/accept")
+    assert accepted.status_code == 200
+    assert Case.objects.get().organization == partner_b.organization

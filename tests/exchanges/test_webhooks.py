@@ -5,10 +5,9 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from exchanges import relay, webhooks
+from exchanges import webhooks
 from exchanges.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from exchanges.tasks import relay_outbox
-from tests.exchanges.conftest import also_known_by, person
+from tests.exchanges.conftest import also_known_by, person, settle
 from tests.exchanges.receiver import Receiver
 
 # Real commits: deliveries leave after commit, and on PostgreSQL the relay reads only events of
@@ -59,6 +58,7 @@ def test_webhook_is_delivered_and_its_signature_verifies_with_standardwebhooks(
         endpoint = register(partner_a, receiver.url, ["record.upserted"])
         assert endpoint["secret"].startswith("whsec_")
         beneficiary = person(partner_a, external_id="A-1")
+        settle()
         (headers, body), *_ = receiver.wait_for(1)
     payload = Webhook(endpoint["secret"]).verify(body, headers)
     assert payload["type"] == "record.upserted"
@@ -81,6 +81,7 @@ def test_event_type_filter_and_other_partners_events(partner_a, partner_b, priva
         partner_a.api().post(
             "/api/v1/cases", {"beneficiary": beneficiary, "type": "food_aid"}, format="json"
         )
+        settle()
         received = receiver.wait_for(1)
     assert [json.loads(body)["type"] for _, body in received] == ["case.opened"]
 
@@ -93,6 +94,7 @@ def test_rotated_secret_signs_with_old_and_new_during_the_grace_period(partner_a
         new_secret = rotated.json()["secret"]
         assert new_secret != endpoint["secret"]
         person(partner_a, external_id="A-1")
+        settle()
         (headers, body), *_ = receiver.wait_for(1)
     assert len(headers["webhook-signature"].split(" ")) == 2
     Webhook(endpoint["secret"]).verify(body, headers)
@@ -106,6 +108,7 @@ def test_410_disables_the_endpoint(partner_a, private_ok):
     with Receiver(statuses=[410]) as receiver:
         register(partner_a, receiver.url)
         person(partner_a, external_id="A-1")
+        settle()
         receiver.wait_for(1)
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.is_active is False
@@ -119,6 +122,7 @@ def test_failure_is_retried_later_with_jitter_then_delivered_with_the_same_id(
     with Receiver(statuses=[500]) as receiver:
         register(partner_a, receiver.url)
         person(partner_a, external_id="A-1")
+        settle()
         receiver.wait_for(1)
         delivery = WebhookDelivery.objects.get()
         assert delivery.status == DeliveryStatus.PENDING
@@ -128,7 +132,7 @@ def test_failure_is_retried_later_with_jitter_then_delivered_with_the_same_id(
         assert timedelta(seconds=2) < delay < timedelta(seconds=7)
         assert webhooks.due_deliveries() == []  # not due yet
         WebhookDelivery.objects.update(next_attempt_at=timezone.now())
-        relay_outbox.delay()
+        settle()
         received = receiver.wait_for(2)
     assert received[0][0]["webhook-id"] == received[1][0]["webhook-id"]
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
@@ -156,6 +160,7 @@ def test_payload_about_a_person_the_client_cannot_see_is_not_sent(partner_a, par
             },
             format="json",
         )
+        settle()
         received = receiver.wait_for(1)
     assert json.loads(received[0][1])["data"]["beneficiary"] == seen
     # The same kind of event about a person B cannot see is never fanned out to B.
@@ -171,7 +176,7 @@ def test_payload_about_a_person_the_client_cannot_see_is_not_sent(partner_a, par
             recipient_organization_id=partner_b.organization.pk,
             beneficiary_id=unseen,
         )
-    relay.relay()
+    settle()
     assert not WebhookDelivery.objects.filter(event__beneficiary_id=unseen).exists()
 
 
@@ -179,10 +184,11 @@ def test_manual_replay_sends_again_with_the_same_webhook_id(partner_a, private_o
     with Receiver() as receiver:
         register(partner_a, receiver.url)
         person(partner_a, external_id="A-1")
+        settle()
         receiver.wait_for(1)
         delivery = WebhookDelivery.objects.get()
         assert webhooks.replay(delivery_ids=[delivery.pk]) == 1
-        relay_outbox.delay()
+        settle()
         received = receiver.wait_for(2)
     assert received[0][0]["webhook-id"] == received[1][0]["webhook-id"]
 
