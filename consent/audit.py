@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from consent.chain import GENESIS, digest, lock_chain
+from consent.chain import GENESIS, digest, lock_and_read_head
 from consent.models import AccessLog
 from hub.registry.actors import Actor
 
@@ -47,8 +47,7 @@ def log_access(
     """Append one access row to the chain. Must run inside the transaction of the access."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log_access must run inside the transaction of the access it records")
-    lock_chain(CHAIN)
-    last = AccessLog.objects.order_by("-id").values_list("id", "hash").first()
+    last = lock_and_read_head(CHAIN, AccessLog._meta.db_table)
     prev_hash = last[1] if last else GENESIS
     row = AccessLog(
         id=(last[0] + 1) if last else 1,
@@ -68,5 +67,27 @@ def log_access(
         prev_hash=prev_hash,
     )
     row.hash = digest(prev_hash, hashed_fields(row))
-    row.save(force_insert=True)
+    _insert(row)
     return row
+
+
+_INSERT: tuple[str, list] | None = None
+
+
+def _insert(row: AccessLog) -> None:
+    """INSERT the row with a statement built once (the ORM's per-call compilation is the
+    costliest part of an audited read, after the database itself)."""
+    global _INSERT
+    connection = transaction.get_connection()
+    if _INSERT is None:
+        fields = AccessLog._meta.concrete_fields
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        table = connection.ops.quote_name(AccessLog._meta.db_table)
+        _INSERT = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", fields)  # noqa: S608
+    sql, fields = _INSERT
+    values = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+    row._state.adding = False
+    row._state.db = connection.alias

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from consent.chain import GENESIS, digest, lock_chain
+from consent.chain import GENESIS, digest, lock_and_read_head
 from consent.models import Grant, GrantEvent
 from hub.registry.actors import Actor
 
@@ -62,8 +62,7 @@ def append_grant_event(
     """Append one event to the ledger. Must run inside the transaction that changes the grant."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_grant_event must run inside the grant's transaction")
-    lock_chain(CHAIN)
-    last = GrantEvent.objects.order_by("-id").values_list("id", "hash").first()
+    last = lock_and_read_head(CHAIN, GrantEvent._meta.db_table)
     prev_hash = last[1] if last else GENESIS
     row = GrantEvent(
         id=(last[0] + 1) if last else 1,

@@ -8,7 +8,10 @@ Rules:
 - an organization always sees what it submitted itself (a person it holds a record of);
 - anything else needs an active grant naming one of the actor's organizations, a coordination
   group one of them belongs to, or their kind of organization;
-- the answer is reduced to the categories the grants cover (for the purpose asked, if any);
+- the answer is reduced to the categories the grants cover for the purpose asked. A purpose
+  from the controlled list (``consent.vocab.Purpose``) only matches grants given for it; an
+  operational purpose named by a face (``referral``, ``case_management``...) or none matches
+  every active grant (the operation is not a purpose of processing);
 - withdrawal and expiry are read from timestamps at decision time: they take effect on the
   very next request, with no job in between;
 - an anonymised person is never disclosed.
@@ -25,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consent.models import CoordinationGroup, Grant, GranteeType
-from consent.vocab import BASIS_PRIORITY, Basis, Category
+from consent.vocab import BASIS_PRIORITY, Basis, Category, Purpose
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, PartnerRecord
 
@@ -55,6 +58,7 @@ class PolicyDecision:
 
 
 DENY = PolicyDecision(allowed=False)
+PURPOSES = frozenset(Purpose.values)
 
 
 def own_beneficiary_ids(actor: Actor) -> QuerySet:
@@ -81,8 +85,11 @@ def active_grants_for(actor: Actor, now=None) -> QuerySet:
     return Grant.objects.active(now).filter(grantee_q(actor))
 
 
-def _combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDecision:
-    """Fold the actor's active grants for one person into one decision."""
+def combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDecision:
+    """Fold the actor's active grants for one person, as (id, basis, purposes, categories)
+    rows, into one decision."""
+    if purpose not in PURPOSES:
+        purpose = ""
     covered: set[str] = set()
     best = None  # (number of categories, -priority, grant id, basis)
     used = []
@@ -111,13 +118,11 @@ def _as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def _grant_rows(actor: Actor, beneficiary_ids, now):
-    return (
-        active_grants_for(actor, now)
-        .filter(beneficiary_id__in=beneficiary_ids)
-        .exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
-        .values_list("beneficiary_id", "id", "basis", "purposes", "categories")
-    )
+def _grant_rows(actor: Actor, beneficiary_ids, now, *, checked_status: bool = False):
+    grants = active_grants_for(actor, now).filter(beneficiary_id__in=beneficiary_ids)
+    if not checked_status:
+        grants = grants.exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
+    return grants.values_list("beneficiary_id", "id", "basis", "purposes", "categories")
 
 
 def decide(
@@ -141,10 +146,18 @@ def decide(
     return decide_by_grants(actor, pk, purpose, wanted)
 
 
-def decide_by_grants(actor: Actor, beneficiary_id, purpose: str, wanted: frozenset):
-    """The grant half of ``decide`` (for callers that already know there is no own record)."""
-    rows = [row[1:] for row in _grant_rows(actor, [beneficiary_id], timezone.now())]
-    return _combine(rows, purpose, frozenset(wanted))
+def decide_by_grants(
+    actor: Actor, beneficiary_id, purpose: str, wanted: frozenset, *, checked_status=False
+):
+    """The grant half of ``decide`` (for callers that already know there is no own record;
+    ``checked_status``: they also know the person is not anonymised)."""
+    rows = [
+        row[1:]
+        for row in _grant_rows(
+            actor, [beneficiary_id], timezone.now(), checked_status=checked_status
+        )
+    ]
+    return combine(rows, purpose, frozenset(wanted))
 
 
 def decide_many(
@@ -178,7 +191,7 @@ def decide_many(
         for row in _grant_rows(actor, rest, timezone.now()):
             grouped[row[0]].append(row[1:])
         for pk, rows in grouped.items():
-            answer[pk] = _combine(rows, purpose, wanted)
+            answer[pk] = combine(rows, purpose, wanted)
     return answer
 
 

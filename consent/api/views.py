@@ -28,6 +28,20 @@ def not_found(request):
     return problem_response(404, NOT_FOUND, instance=request.path)
 
 
+def denied(request, *, resource: str, beneficiary_id=None, grant_id=None):
+    """Log a refused write as ``deny`` and answer 404 without raising (the row commits)."""
+    log_access(
+        actor=request.actor,
+        action="write",
+        resource=resource,
+        decision="deny",
+        beneficiary_id=beneficiary_id,
+        grant_id=grant_id,
+        request_id=request.request_id,
+    )
+    return not_found(request)
+
+
 def has_body(request) -> bool:
     length = request.META.get("CONTENT_LENGTH") or ""
     return (length.isdigit() and int(length) > 0) or bool(
@@ -98,7 +112,7 @@ class BeneficiaryGrants(APIView):
         except InvalidGrant as exc:
             raise ValidationProblem(exc.errors) from None
         except NotVisible:
-            raise Problem(404, NOT_FOUND) from None
+            return denied(request, resource="grant", beneficiary_id=beneficiary_id)
         except NotAllowed as exc:
             raise Problem(403, str(exc)) from None
         response = Response(GrantSerializer(grant).data, status=201)
@@ -119,7 +133,7 @@ class GrantWithdraw(APIView):
                 actor=request.actor, grant_id=grant_id, reason=reason, request_id=request.request_id
             )
         except NotVisible:
-            raise Problem(404, NOT_FOUND) from None
+            return denied(request, resource="grant", grant_id=grant_id)
         return Response(GrantSerializer(grant).data)
 
 

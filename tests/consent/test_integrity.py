@@ -3,7 +3,6 @@ rights did: edit, delete, reorder or insert rows, cut the tail or recompute the 
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import pytest
@@ -17,6 +16,7 @@ from consent.integrity import CHAINS, make_checkpoint, verify_chain, verify_chai
 from consent.ledger import CHAIN as LEDGER_CHAIN
 from consent.models import AccessLog, Grant, GrantEvent
 from hub.registry.actors import Actor
+from tests.consent.tamper import attacker
 
 pytestmark = pytest.mark.django_db
 
@@ -34,25 +34,6 @@ def write_rows(count: int) -> None:
                 purpose=f"p{index}",
                 request_id=f"r{index}",
             )
-
-
-@contextlib.contextmanager
-def attacker(*tables):
-    """Raw SQL with the append-only triggers switched off, as someone with DB rights could."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Deferred foreign-key checks must fire before the table can be altered.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table in tables:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-    with connection.cursor() as cursor:
-        yield cursor
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table in tables:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def verify_audit_output() -> tuple[int, str]:

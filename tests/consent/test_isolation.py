@@ -143,7 +143,9 @@ def test_grantee_cannot_record_grants_for_a_person_it_only_sees_through_a_grant(
 def test_stranger_cannot_withdraw_nor_list_grants(person, partner_b, partner_c, grant_consent):
     grant = grant_consent(person, partner_b.organization)
     api_c = partner_c.api()
-    assert api_c.post(f"/api/v1/grants/{grant['id']}/withdraw").status_code == 404
+    refused = api_c.post(f"/api/v1/grants/{grant['id']}/withdraw", HTTP_X_REQUEST_ID="req-w")
+    assert refused.status_code == 404
+    assert AccessLog.objects.get(request_id="req-w").decision == "deny"
     assert api_c.get(f"/api/v1/beneficiaries/{person}/grants").status_code == 404
     assert Grant.objects.get(pk=grant["id"]).withdrawn_at is None
 
@@ -213,3 +215,14 @@ def test_decide_many_matches_decide_for_every_person(
     for pk, decision in many.items():
         assert decision == policy.decide(actor, pk)
     assert [d.allowed for d in many.values()] == [True, False]
+
+
+def test_operational_purpose_of_a_face_matches_any_active_grant(person, partner_b, grant_consent):
+    from consent import policy
+    from hub.registry.actors import Actor
+
+    grant_consent(person, partner_b.organization, purposes=["shelter"])
+    actor = Actor.for_client(partner_b.onboarded.client)
+    assert policy.decide(actor, person, purpose="referral").allowed
+    assert policy.decide(actor, person, purpose="shelter").allowed
+    assert not policy.decide(actor, person, purpose="food_aid").allowed

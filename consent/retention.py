@@ -1,0 +1,129 @@
+"""Retention per the CNIL référentiel for social action, run by Celery beat.
+
+- Persons: anonymised ``RETENTION_ACTIVE_DAYS`` (2 years) after the last contact, unless a
+  legal hold is active.
+- Access log: rows older than ``ACCESS_LOG_RETENTION_DAYS`` (6 to 12 months) are purged as a
+  prefix of the chain; the purge leaves a signed anchor so the rest still verifies.
+
+Every run first writes its dry-run report (``RetentionRun`` of kind ``dry_run``); it purges
+only when ``RETENTION_ENFORCE`` is on, and that purge is itself a ``RetentionRun`` plus
+access-log rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from consent.audit import CHAIN as ACCESS_CHAIN
+from consent.audit import log_access
+from consent.chain import lock_chain
+from consent.integrity import anchor_message, sign
+from consent.models import AccessLog, LegalHold, RetentionKind, RetentionRun
+from consent.rights import anonymise_beneficiary
+from hub.registry.actors import Actor
+from hub.registry.models import Beneficiary, BeneficiaryStatus
+
+SYSTEM = Actor(organization_id=None, organization_ids=())
+LIST_LIMIT = 1000
+
+
+def _expired_persons(now: dt.datetime):
+    cutoff = now - dt.timedelta(days=settings.RETENTION_ACTIVE_DAYS)
+    return (
+        Beneficiary.objects.exclude(status=BeneficiaryStatus.ANONYMISED)
+        .filter(
+            Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, updated_at__lt=cutoff)
+        )
+        .order_by("pk"),
+        cutoff,
+    )
+
+
+def retention_report(*, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    persons, active_cutoff = _expired_persons(now)
+    held = set(
+        LegalHold.objects.filter(released_at__isnull=True).values_list("beneficiary_id", flat=True)
+    )
+    expired_ids = list(persons.values_list("pk", flat=True))
+    to_erase = [pk for pk in expired_ids if pk not in held]
+    log_cutoff = now - dt.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
+    log_last = AccessLog.objects.filter(at__lt=log_cutoff).aggregate(last=Max("id"))["last"]
+    log_first = AccessLog.objects.order_by("id").values_list("id", flat=True).first()
+    return {
+        "at": now.isoformat(),
+        "active_data": {
+            "retention_days": settings.RETENTION_ACTIVE_DAYS,
+            "cutoff": active_cutoff.isoformat(),
+            "to_anonymise": len(to_erase),
+            "kept_under_legal_hold": len(expired_ids) - len(to_erase),
+            "ids": [str(pk) for pk in to_erase[:LIST_LIMIT]],
+        },
+        "access_log": {
+            "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
+            "cutoff": log_cutoff.isoformat(),
+            "to_purge": (log_last - log_first + 1) if log_last and log_first else 0,
+            "through_id": log_last,
+        },
+    }
+
+
+def _purge_access_log(through_id: int) -> tuple[int, str]:
+    """Delete the chain prefix up to ``through_id``; return (rows deleted, anchor hash)."""
+    lock_chain(ACCESS_CHAIN)
+    anchor = AccessLog.objects.filter(id=through_id).values_list("hash", flat=True).get()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('passerelle.retention_purge', 'on', true)")
+    try:
+        deleted, _ = AccessLog.objects.filter(id__lte=through_id).delete()
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('passerelle.retention_purge', 'off', true)")
+    return deleted, anchor
+
+
+def run_retention(*, enforce: bool | None = None, now: dt.datetime | None = None) -> RetentionRun:
+    """Write the dry-run report; then, if enforcing, anonymise and purge (one transaction)."""
+    enforce = settings.RETENTION_ENFORCE if enforce is None else enforce
+    report = retention_report(now=now)
+    with transaction.atomic():
+        dry = RetentionRun(kind=RetentionKind.DRY_RUN, at=timezone.now(), report=report)
+        dry.save(force_insert=True)
+    if not enforce:
+        return dry
+    with transaction.atomic():
+        persons, _cutoff = _expired_persons(now or timezone.now())
+        erased = 0
+        for pk in persons.values_list("pk", flat=True):
+            if LegalHold.objects.filter(beneficiary_id=pk, released_at__isnull=True).exists():
+                continue
+            anonymise_beneficiary(actor=SYSTEM, beneficiary_id=pk, reason="durée de conservation")
+            erased += 1
+        through = report["access_log"]["through_id"]
+        purged, anchor = _purge_access_log(through) if through else (0, "")
+        run = RetentionRun(
+            kind=RetentionKind.PURGE,
+            at=timezone.now(),
+            report={**report, "anonymised": erased, "access_log_purged": purged},
+            anchor_last_id=through if through else None,
+            anchor_hash=anchor,
+        )
+        if through:
+            run.signature = sign(anchor_message(run))
+        run.save(force_insert=True)
+        log_access(
+            actor=SYSTEM,
+            action="purge",
+            resource="retention",
+            decision="allow",
+            purpose="retention",
+            request_id=f"retention-{run.pk}",
+        )
+    return run
