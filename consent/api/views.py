@@ -18,6 +18,7 @@ from consent.errors import InvalidGrant, NotAllowed, NotVisible
 from consent.grants import grants_visible_to, record_grant, withdraw_grant
 from consent.models import Grant
 from consent.receipts import consent_receipt
+from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from hub.api.pagination import Cursor
 from hub.api.problems import Problem, ValidationProblem, problem_response
 
@@ -83,8 +84,10 @@ class BeneficiaryGrants(APIView):
     @extend_schema(
         request=GrantInput,
         responses={201: GrantSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         operation_id="beneficiary_grants_create",
     )
+    @idempotent
     def post(self, request, beneficiary_id):
         data = validated(GrantInput, request.data)
         grantee = data["grantee"]
@@ -123,7 +126,13 @@ class BeneficiaryGrants(APIView):
 class GrantWithdraw(APIView):
     scope_map = {"POST": "consents:write"}
 
-    @extend_schema(request=WithdrawInput, responses=GrantSerializer, operation_id="grants_withdraw")
+    @extend_schema(
+        request=WithdrawInput,
+        responses=GrantSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        operation_id="grants_withdraw",
+    )
+    @idempotent
     def post(self, request, grant_id):
         reason = ""
         if has_body(request):
