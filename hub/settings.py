@@ -214,7 +214,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseTypeEnum": "exchanges.models.CaseType",
+        "CaseStatusEnum": "exchanges.models.CaseStatus",
+        "ReferralStatusEnum": "exchanges.models.ReferralStatus",
+        "DeclineReasonEnum": "exchanges.models.DeclineReason",
+        "DeliveryStatusEnum": "exchanges.models.DeliveryStatus",
+        "ImportStatusEnum": "exchanges.models.ImportStatus",
+        "GrantStatusEnum": "consent.vocab.GrantStatus",
+        "LegalBasisEnum": "consent.vocab.Basis",
+        "PurposeEnum": "consent.vocab.Purpose",
+    },
 }
 
 # --- Internationalisation: French first -------------------------------------------------------

@@ -16,6 +16,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, CharField, Count, Func, Q, Value, When
@@ -50,6 +51,7 @@ from hub.registry.partners import OnboardingError, onboard_partner, parse_scopes
 admin.site.site_header = _("Passerelle — administration")
 admin.site.site_title = _("Passerelle — administration")
 admin.site.index_title = _("Administration")
+admin.site.site_url = None  # no public site: hide "Voir le site"
 
 # Purpose written in the access log for a consultation in the admin.
 ADMIN_PURPOSE = "consultation_admin"
@@ -350,14 +352,25 @@ class PartnerRecordInline(ScopedInlineMixin, admin.TabularInline):
 
     model = PartnerRecord
     fk_name = "beneficiary"
+    template = "admin/registry/beneficiary/records_inline.html"
     extra = 0
     max_num = 0
     can_delete = False
-    show_change_link = True
     verbose_name = _("fiche partenaire")
     verbose_name_plural = _("fiches partenaires")
-    fields = ("organization", "external_id", "summary", "version", "updated_at")
+    fields = ("partner", "external_id_display", "summary", "version", "updated_at")
     readonly_fields = fields
+
+    @admin.display(description=_("organisation"))
+    def partner(self, obj):
+        return obj.organization.name
+
+    @admin.display(description=_("identifiant chez le partenaire"))
+    def external_id_display(self, obj):
+        if not getattr(obj, "_readable", False):
+            return "—"
+        url = reverse("admin:registry_partnerrecord_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.external_id)
 
     def get_queryset(self, request):
         actor = actor_for_request(request)
@@ -426,17 +439,44 @@ class FollowedByFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MaskedPerson:
+    """Stands for a person whose identity the viewer may not see."""
+
+    def __init__(self, pk):
+        self.pk = pk
+
+    def __str__(self) -> str:
+        return str(_("Personne (identité non communiquée)"))
+
+
+class PolicyChangeList(ChangeList):
+    """The page of persons, each reduced to the categories the policy allows (one query)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = list(self.result_list)
+        decisions = policy.decide_many(
+            actor_for_request(request),
+            [row.pk for row in rows],
+            categories=(Category.IDENTITY, Category.CONTACT),
+        )
+        for row in rows:
+            decision = decisions.get(row.pk)
+            row._list_categories = decision.categories if decision else frozenset()
+        self.result_list = rows
+
+
 @admin.register(Beneficiary)
 class BeneficiaryAdmin(OrganizationScopedAdmin):
     list_display = (
-        "birth_name",
-        "usage_name",
-        "first_names",
-        "birth_date_display",
-        "city",
+        "list_birth_name",
+        "list_usage_name",
+        "list_first_names",
+        "list_birth_date",
+        "list_city",
         "status",
     )
-    list_display_links = ("birth_name", "usage_name", "first_names")
+    list_display_links = ("list_birth_name", "list_usage_name", "list_first_names")
     list_filter = (FollowedByFilter, "status", "sex")
     search_fields = ("birth_name", "usage_name", "first_names", "birth_date")
     search_help_text = _(
@@ -446,6 +486,45 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
     ordering = ("birth_name", "first_names")
     list_per_page = 50
     inlines = (PartnerRecordInline,)
+
+    def get_changelist(self, request, **kwargs):
+        return PolicyChangeList
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        decision = _decisions(request).get(getattr(obj, "pk", None))
+        if obj is not None and decision and Category.IDENTITY not in decision.categories:
+            # The page title and breadcrumbs would print the person's name.
+            masked = MaskedPerson(obj.pk)
+            context.update(original=masked, subtitle=str(masked))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- list columns: a person seen under a grant without identity or contact stays masked
+    @staticmethod
+    def _listed(obj, category, value):
+        allowed = getattr(obj, "_list_categories", None)
+        if allowed is not None and category not in allowed:
+            return _("(non communiqué)")
+        return value or "—"
+
+    @admin.display(description=_("nom de naissance"), ordering="birth_name")
+    def list_birth_name(self, obj):
+        return self._listed(obj, Category.IDENTITY, obj.birth_name)
+
+    @admin.display(description=_("nom d'usage"), ordering="usage_name")
+    def list_usage_name(self, obj):
+        return self._listed(obj, Category.IDENTITY, obj.usage_name)
+
+    @admin.display(description=_("prénoms"), ordering="first_names")
+    def list_first_names(self, obj):
+        return self._listed(obj, Category.IDENTITY, obj.first_names)
+
+    @admin.display(description=_("date de naissance"), ordering="birth_date")
+    def list_birth_date(self, obj):
+        return self._listed(obj, Category.IDENTITY, format_partial_date(obj.birth_date))
+
+    @admin.display(description=_("commune"), ordering="city")
+    def list_city(self, obj):
+        return self._listed(obj, Category.CONTACT, obj.city)
 
     # --- what the user may see
     def get_queryset(self, request):
@@ -458,7 +537,8 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
         if obj is None:
             return None
         actor = actor_for_request(request)
-        decision = policy.decide(actor, obj, purpose=ADMIN_PURPOSE)
+        # No purpose: a consultation in the admin is covered by any active grant's purposes.
+        decision = policy.decide(actor, obj)
         _decisions(request)[obj.pk] = decision
         obj._viewer = actor
         _log_display(request, resource="beneficiary", beneficiary_id=obj.pk, decision=decision)

@@ -42,33 +42,73 @@ _AGENT = [
     "registry.add_householdmember",
     "registry.change_householdmember",
     "registry.delete_householdmember",
+    # consent: record and withdraw legal bases and consents
+    "consent.view_grant",
+    "consent.add_grant",
+    "consent.change_grant",
+    "consent.view_grantevent",
+    "consent.view_coordinationgroup",
+    # exchanges: support cases and referrals of the organization
+    "exchanges.view_case",
+    "exchanges.add_case",
+    "exchanges.change_case",
+    "exchanges.view_overlapalert",
+    "exchanges.view_referral",
+    "exchanges.add_referral",
+    "exchanges.change_referral",
+    "exchanges.view_referralstep",
+]
+
+_READ_ALL = [
+    "registry.view_organization",
+    "registry.view_membership",
+    "registry.view_partnerclient",
+    "registry.view_beneficiary",
+    "registry.view_partnerrecord",
+    "registry.view_household",
+    "registry.view_householdmember",
+    "consent.view_grant",
+    "consent.view_grantevent",
+    "consent.view_coordinationgroup",
+    "exchanges.view_case",
+    "exchanges.view_overlapalert",
+    "exchanges.view_referral",
+    "exchanges.view_referralstep",
 ]
 
 # "app_label.codename" per role. Codenames of models that do not exist (yet) are skipped, so the
-# list may name permissions of apps that other parts of the project add.
+# list may name permissions of apps migrated after the registry (``ensure_role_groups`` again).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _AGENT,
-    Role.COORDINATOR: [*_AGENT, "registry.view_membership", "registry.view_partnerclient"],
+    Role.COORDINATOR: [
+        *_AGENT,
+        *_READ_ALL,
+        "exchanges.change_overlapalert",
+    ],
     Role.ADMIN: [
         *_AGENT,
+        *_READ_ALL,
         "registry.change_organization",
-        "registry.view_membership",
         "registry.add_membership",
         "registry.change_membership",
-        "registry.view_partnerclient",
         "registry.add_partnerclient",
         "registry.change_partnerclient",
+        "exchanges.view_webhookendpoint",
+        "exchanges.add_webhookendpoint",
+        "exchanges.change_webhookendpoint",
+        "exchanges.delete_webhookendpoint",
+        "exchanges.view_webhookdelivery",
+        "exchanges.view_importjob",
+        "exchanges.view_importrow",
     ],
-    # The DPO reads everything of their organizations and changes nothing.
+    # The DPO reads everything of their organizations, with the audit trail, and changes nothing.
     Role.DPO: [
-        "registry.view_organization",
-        "registry.view_membership",
-        "registry.view_partnerclient",
-        "registry.view_beneficiary",
-        "registry.view_partnerrecord",
-        "registry.view_household",
-        "registry.view_householdmember",
+        *_READ_ALL,
         "consent.view_accesslog",
+        "consent.view_chaincheckpoint",
+        "consent.view_legalhold",
+        "consent.view_retentionrun",
+        "exchanges.view_importjob",
     ],
 }
 

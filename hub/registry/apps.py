@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,17 @@ class RegistryConfig(AppConfig):
     def ready(self):
         # Make the Celery app current so that shared tasks use its configuration.
         import hub.celery  # noqa: F401
+
+        # Admin of the review queue, merge history and dedupe runs (its own module).
+        from hub.registry import review_admin  # noqa: F401,E402
+
+        # Role groups get the permissions of every app, including apps migrated after this one.
+        post_migrate.connect(_refresh_role_groups, dispatch_uid="passerelle-role-groups")
+
+
+def _refresh_role_groups(sender, app_config=None, using="default", **kwargs):
+    if app_config is None or app_config.label != "exchanges":
+        return  # once per migrate run, after the last of our apps
+    from hub.registry.admin_scoping import ensure_role_groups
+
+    ensure_role_groups()

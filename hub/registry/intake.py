@@ -188,19 +188,29 @@ def score_candidates(
 IDENTIFIER_FIELDS = ("nir", "email", "phone")
 
 
+# First-name levels that say "the same first name" rather than "a similar one".
+SAME_FIRST_NAME = {"exact", "swapped", "partial", "missing"}
+
+
 def safe_to_link(candidate: Candidate) -> bool:
-    """An automatic link needs a certain grade AND agreeing surnames or an agreeing identifier.
+    """An automatic link needs a certain grade AND, unless an identifier (NIR, e-mail, phone)
+    agrees exactly: agreeing surnames, the same first name, and no disagreement on sex.
 
     A false link discloses one person's file to another person's partners, which is worse than a
-    duplicate: a certain score reached despite different surnames (a marriage? a relative at the
-    same address?) goes to a social worker instead.
+    duplicate. A certain score reached despite different surnames (a marriage? a relative at the
+    same address?), similar but different first names (twins: Jeanne and Jeannine, same birth
+    date, same address) or different sexes goes to a social worker instead.
     """
     if candidate.grade != "certain":
         return False
     levels = {entry["field"]: entry["level"] for entry in candidate.explanation}
-    if levels.get("surname") != "different":
+    if any(levels.get(name) == "exact" for name in IDENTIFIER_FIELDS):
         return True
-    return any(levels.get(name) == "exact" for name in IDENTIFIER_FIELDS)
+    return (
+        levels.get("surname") != "different"
+        and levels.get("first_names") in SAME_FIRST_NAME
+        and levels.get("sex") != "different"
+    )
 
 
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:

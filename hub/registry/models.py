@@ -469,6 +469,9 @@ class DedupeRun(models.Model):
     pairs_scored = models.PositiveBigIntegerField(_("paires comparées"), default=0)
     review_items = models.PositiveIntegerField(_("doublons proposés"), default=0)
     merges = models.PositiveIntegerField(_("fusions automatiques"), default=0)
+    skipped_keys = models.JSONField(
+        _("clés écartées (blocs trop grands)"), default=list, blank=True
+    )
     started_at = models.DateTimeField(_("début"), auto_now_add=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
 
@@ -489,6 +492,7 @@ class DedupeChunk(models.Model):
     run = models.ForeignKey(DedupeRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
     done = models.BooleanField(default=False)
+    keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -367,3 +367,82 @@ def test_record_search_finds_own_record_by_name_or_external_id(client, world, me
     assert listed(client.get(RECORDS, {"q": "Hélène"})) == expected
     assert listed(client.get(RECORDS, {"q": "a-1"})) == expected
     assert listed(client.get(RECORDS, {"q": "Hélène Dupont"})) == set()
+
+
+def test_grant_shows_person_to_other_organization_reduced_to_granted_categories(
+    client, world, member_b
+):
+    from consent.grants import record_grant
+
+    person_id = world["record_a"].beneficiary_id
+    grant = record_grant(
+        actor=Actor.for_client(world["a"].onboarded.client),
+        beneficiary_id=person_id,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=world["b"].organization.pk,
+        purposes=["coordination"],
+        categories=["identity", "support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand, CCAS A",
+    )
+    login(client, member_b)
+    assert str(person_id) in listed(client.get(BENEFICIARIES))
+    before = AccessLog.objects.count()
+    page = client.get(f"{BENEFICIARIES}{person_id}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Lefèvre" in content
+    assert "Téléphone" not in content  # contact data not granted
+    assert "CCAS A" in content  # who else supports the person (support history granted)
+    assert "contenu non communiqué" in content
+    assert "A-1" not in content
+    row = AccessLog.objects.order_by("id")[before:].get()
+    assert (row.basis, row.grant_id, row.user_id) == ("consent", grant.pk, member_b.pk)
+    assert sorted(row.categories) == ["identity", "support_history"]
+
+
+def test_person_listed_under_grant_without_identity_is_masked(client, world, member_b):
+    from consent.grants import record_grant
+
+    person_id = world["record_a"].beneficiary_id
+    record_grant(
+        actor=Actor.for_client(world["a"].onboarded.client),
+        beneficiary_id=person_id,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=world["b"].organization.pk,
+        purposes=["coordination"],
+        categories=["support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand, CCAS A",
+    )
+    login(client, member_b)
+    page = client.get(BENEFICIARIES)
+    assert str(person_id) in listed(page)
+    content = page.content.decode()
+    assert "Dupont" in content  # B's own person, in full
+    assert "Lefèvre" not in content and "Hélène" not in content
+    assert "(non communiqué)" in content
+    page = client.get(f"{BENEFICIARIES}{person_id}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Lefèvre" not in content and "Hélène" not in content
+    assert "identité non communiquée" in content
+
+
+def test_person_list_queries_do_not_grow_with_rows(client, world, member_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, member_a)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(BENEFICIARIES).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(12):
+        submit(world["a"], f"A-x{n}", birth_name=f"Nom{n}", first_names="Test", birth_date="1970")
+    assert queries() == few

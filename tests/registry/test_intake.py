@@ -127,3 +127,17 @@ def test_different_surname_with_same_nir_links(partner_a, partner_b):
     married = _put(partner_b, "B-1", birth_name="Zola", nir=NIR)
     assert married["match"]["outcome"] == "linked"
     assert married["beneficiary"] == first["beneficiary"]
+
+
+def test_twins_with_similar_first_names_are_not_linked_automatically(partner_a, partner_b):
+    first = _put(partner_a, "A-1", first_names="Jeanne")
+    twin = _put(partner_b, "B-1", first_names="Jeannine")
+    assert twin["match"]["outcome"] == "review"
+    assert twin["beneficiary"] != first["beneficiary"]
+
+
+def test_compound_first_name_written_differently_still_links(partner_a, partner_b):
+    first = _put(partner_a, "A-1", first_names="Jean-Pierre", sex="M")
+    again = _put(partner_b, "B-1", first_names="JEAN PIERRE", sex="M")
+    assert again["match"]["outcome"] == "linked"
+    assert again["beneficiary"] == first["beneficiary"]
