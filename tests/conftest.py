@@ -34,6 +34,16 @@ def _celery_mode(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle buckets and cached flags never leak from one test into the next (ids are
+    reused after a transactional test flushes the tables)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need PostgreSQL features; on SQLite they are deselected
     loudly (reported as skipped with the reason), and CI runs them on PostgreSQL."""

@@ -150,7 +150,7 @@ def test_feed_never_skips_events_committed_late_by_slow_concurrent_writers(organ
             while True:
                 done = stop.is_set()
                 page = feed.read_page(actor=actor, cursor=cursor, limit=7)
-                read.extend(e.pk for e in page.events)
+                read.extend(e.id for e in page.events)
                 cursor = page.position.encode()
                 # Stop once the writers are done and nothing is left, not even events held
                 # back by a transaction still open elsewhere on the server.
