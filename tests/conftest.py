@@ -106,13 +106,3 @@ def is_postgres():
 def _fast_password_hashing(settings):
     """Client secrets and passwords are hashed with PBKDF2 in production; tests use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Throttle buckets and idempotency locks live in the cache: each test starts empty."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
