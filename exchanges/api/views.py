@@ -34,14 +34,11 @@ from exchanges.api.serializers import (
 from exchanges.models import Case, ImportJob, ImportRow, Referral
 from exchanges.tasks import run_import
 from hub.api.etags import check_preconditions
-from hub.api.idempotency import idempotent
+from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from hub.api.pagination import Cursor
 from hub.api.parsers import read_limited
 from hub.api.problems import TYPE_BASE, Problem, ValidationProblem
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
-)
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
 
 
