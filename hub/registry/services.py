@@ -89,8 +89,6 @@ def record_upsert(
     organization: Organization,
     external_id: str,
     payload: dict,
-    if_match: str | None = None,
-    if_none_match: str | None = None,
     precondition=None,
 ) -> UpsertResult:
     """Create or replace ``organization``'s record ``external_id`` (payload already validated).

@@ -1,4 +1,6 @@
-"""Checks of French identifiers: SIRET (Luhn key) and NIR (key 97 - n mod 97)."""
+"""SIRET check (Luhn key) and the keyed hash that replaces the NIR at rest.
+
+The NIR control key is checked by the published schema (``schemas.formats.nir_is_valid``)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
-_NIR_RE = re.compile(r"^[12378]\d{2}(0[1-9]|1[0-2]|[2-9]\d)(\d{2}|2A|2B)\d{6}\d{2}$")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -32,15 +32,6 @@ def validate_siret(value: str) -> None:
 
 def normalize_nir(value: str) -> str:
     return re.sub(r"[\s.\-]", "", value).upper()
-
-
-def nir_is_valid(value: str) -> bool:
-    """True for a 15-character NIR whose last two digits are its control key."""
-    nir = normalize_nir(value)
-    if not _NIR_RE.match(nir):
-        return False
-    body = nir[:13].replace("2A", "19").replace("2B", "18")
-    return 97 - (int(body) % 97) == int(nir[13:])
 
 
 def nir_hash(value: str) -> str:

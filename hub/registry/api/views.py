@@ -45,9 +45,6 @@ class RecordList(generics.ListAPIView):
     def get_queryset(self):
         return own_records(self.request.actor).order_by("created_at", "id")
 
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
 
 class RecordDetail(APIView):
     scope_map = {"GET": "records:read", "PUT": "records:write"}
