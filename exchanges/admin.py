@@ -11,7 +11,6 @@ from exchanges import cases, referrals, webhooks
 from exchanges.models import (
     Case,
     DeclineReason,
-    Event,
     ImportJob,
     OverlapAlert,
     Referral,
@@ -19,6 +18,7 @@ from exchanges.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from hub.outbox.models import Event
 from hub.registry.admin_scoping import OrganizationScopedAdmin, actor_for_request
 
 

@@ -6,3 +6,9 @@ class ExchangesConfig(AppConfig):
     name = "exchanges"
     verbose_name = _("Échanges")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from exchanges.tasks import kick_relay
+        from hub.outbox.emit import events_committed
+
+        events_committed.connect(kick_relay, dispatch_uid="passerelle-relay-kick")

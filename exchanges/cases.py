@@ -24,7 +24,7 @@ from consent.audit import log_access
 from consent.policy import Category
 from consent.vocab import Purpose
 from exchanges.models import Case, CaseStatus, CaseType, OverlapAlert
-from exchanges.outbox import emit
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary
 

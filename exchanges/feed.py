@@ -35,7 +35,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent import policy
-from exchanges.models import Event, OutboxMark
+from exchanges.models import OutboxMark
+from hub.outbox.models import Event
 from hub.registry.actors import Actor
 
 HORIZON = "horizon"

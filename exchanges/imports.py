@@ -24,8 +24,8 @@ from django.utils import timezone
 
 import schemas
 from exchanges.models import ImportJob, ImportRow, ImportStatus
-from exchanges.outbox import emit
 from exchanges.records import submit_record
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from consent.audit import log_access
 from consent.policy import Category
-from exchanges.outbox import emit
+from hub.outbox.emit import emit
 from hub.registry import merging
 from hub.registry.actors import Actor
 from hub.registry.models import Merge, ReviewItem

@@ -1,4 +1,4 @@
-"""Exchanges between partners: outbox events, cases, referrals, webhooks, imports, idempotency.
+"""Exchanges between partners: feed positions, cases, referrals, webhooks, imports, idempotency.
 
 Events are thin (type, ids, time; no personal data). Cases and referrals point at the golden
 record (``registry.Beneficiary``); what a partner may learn about them is decided by
@@ -12,55 +12,9 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# --- Transactional outbox ---------------------------------------------------------------------
+from hub.outbox.models import Event
 
-
-class Event(models.Model):
-    """One change, written in the transaction of the change it describes.
-
-    ``xid`` is the PostgreSQL transaction id that wrote the row (``pg_current_xact_id()``); the
-    change feed and the webhook relay read in (xid, id) order and only below the snapshot xmin,
-    so a long transaction committing late can never be skipped (see ``exchanges.feed``). On
-    SQLite writers are serialised and ``xid`` stays 0: the order is the id order.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    type = models.CharField(_("type"), max_length=60, db_index=True)
-    organization = models.ForeignKey(
-        "registry.Organization",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation à l'origine"),
-    )
-    recipient = models.ForeignKey(
-        "registry.Organization",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation destinataire"),
-    )
-    shared = models.BooleanField(
-        _("partagé"),
-        default=False,
-        help_text=_("Visible de toute organisation qui peut voir la personne concernée."),
-    )
-    beneficiary_id = models.UUIDField(_("personne"), null=True, blank=True, db_index=True)
-    subject_id = models.CharField(_("objet"), max_length=64, blank=True, default="")
-    data = models.JSONField(_("données"), default=dict)
-    occurred_at = models.DateTimeField(_("survenu le"), auto_now_add=True, db_index=True)
-    xid = models.BigIntegerField(_("transaction"), default=0)
-
-    class Meta:
-        verbose_name = _("événement")
-        verbose_name_plural = _("événements")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["xid", "id"], name="event_xid_id_idx")]
-
-    def __str__(self) -> str:
-        return f"#{self.id} {self.type}"
+# --- Outbox positions (the Event table itself lives in hub.outbox) ----------------------------
 
 
 class OutboxMark(models.Model):
@@ -408,30 +362,6 @@ class WebhookDelivery(models.Model):
 
 
 # --- Idempotency ------------------------------------------------------------------------------
-
-
-class IdempotencyKey(models.Model):
-    """The first successful response to a POST carrying ``Idempotency-Key``, per client."""
-
-    client_id = models.BigIntegerField(_("client partenaire"))
-    key = models.CharField(_("clé"), max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=500)
-    fingerprint = models.CharField(_("empreinte de la requête"), max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField(null=True)
-    headers = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("clé d'idempotence")
-        verbose_name_plural = _("clés d'idempotence")
-        constraints = [
-            models.UniqueConstraint(fields=["client_id", "key"], name="idempotency_client_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client_id}:{self.key}"
 
 
 # --- Bulk import ------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from exchanges.models import (
     ReferralStatus,
     ReferralStep,
 )
-from exchanges.outbox import emit
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Organization
 

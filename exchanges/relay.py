@@ -1,6 +1,6 @@
 """The webhook relay: reads the outbox in feed order and fans events out to endpoints.
 
-It runs after every commit that emitted events (a kick from ``exchanges.outbox``) and from
+It runs after every commit that emitted events (a kick on ``hub.outbox.emit.events_committed``) and from
 Celery beat every ``WEBHOOKS_RELAY_SECONDS``. Because it reads the outbox table rather than
 trusting the kick, an event committed while the broker was down is relayed by the next run:
 nothing is lost. One relay runs at a time (advisory lock); a run that finds it

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from exchanges import feed, imports, referrals, relay, webhooks
-from exchanges.idempotency import purge_expired_keys
-from exchanges.outbox import KICK_KEY
+from hub.api.models import purge_expired_keys
 
+KICK_KEY = "passerelle:relay:kick"
 REKICK_KEY = "passerelle:relay:rekick"
 
 
@@ -55,3 +55,12 @@ def prune_events() -> int:
 @shared_task(ignore_result=True)
 def purge_idempotency_keys() -> int:
     return purge_expired_keys()
+
+
+def kick_relay(**_kwargs) -> None:
+    """After a commit that emitted events (``hub.outbox.emit.events_committed``), queue one
+    relay run unless one is already queued and not started (shared cache): under load many
+    commits share a run. If the broker is down the kick fails quietly: the relay also runs from
+    Celery beat, reading the outbox, so no event is lost."""
+    if cache.add(KICK_KEY, 1, timeout=5):
+        relay_outbox.delay(sweep=False)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "drf_spectacular",
     "hub.registry",
+    "hub.outbox",
+    "hub.api",
     "consent",
     "exchanges",
 ]

@@ -352,8 +352,8 @@ def bench_webhooks(rate: int, seconds: int) -> None:
     import requests
 
     from exchanges.models import WebhookEndpoint
-    from exchanges.outbox import emit
     from exchanges.webhooks import new_secret
+    from hub.outbox.emit import emit
     from hub.registry.partners import onboard_partner
     from tests.exchanges.worker import Worker
 

@@ -22,7 +22,7 @@ Concurrency: on PostgreSQL a transaction-scoped advisory lock on (client, key) i
 a request that does not get it answers 409 at once. The lock is released at commit, after the
 stored row became visible, so the next request either sees the row (replay) or runs alone. On
 SQLite, write transactions are serialised (``BEGIN IMMEDIATE``), which gives the same result.
-Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` hours (``exchanges.idempotency.purge_expired_keys``,
+Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` hours (``hub.api.models.purge_expired_keys``,
 Celery beat).
 """
 
@@ -42,7 +42,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from exchanges.models import IdempotencyKey
+from hub.api.models import IdempotencyKey
 from hub.api.problems import Problem
 
 #: The header, for the OpenAPI parameters of an idempotent POST.

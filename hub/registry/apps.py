@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +15,17 @@ class RegistryConfig(AppConfig):
 
         # Admin of the review queue, merge history and dedupe runs (its own module).
         from hub.registry import review_admin  # noqa: F401,E402
+
+        # A newly trained matching model is used at once by this process (others within 30 s).
+        from hub.registry.intake import forget_model
+        from hub.registry.models import MatchingModel
+
+        post_save.connect(
+            lambda **_: forget_model(),
+            sender=MatchingModel,
+            weak=False,
+            dispatch_uid="matching-model",
+        )
 
         # Role groups get the permissions of every app, including apps migrated after this one.
         post_migrate.connect(_refresh_role_groups, dispatch_uid="passerelle-role-groups")

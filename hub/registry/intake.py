@@ -21,6 +21,14 @@ from django.db import connection
 
 from hub import matching
 from hub.registry.golden import flat_identity
+from hub.registry.models import (
+    Beneficiary,
+    LinkDecision,
+    MatchingModel,
+    PartnerRecord,
+    RecordKey,
+    ReviewItem,
+)
 
 MAX_CANDIDATE_RECORDS = 500
 
@@ -60,8 +68,6 @@ def current_model() -> matching.Model:
 
     Cached per process; whether a newer model was stored is checked at most every 30 seconds.
     """
-    from hub.registry.models import MatchingModel
-
     now = time.monotonic()
     if _model_cache["model"] is not None and now - _model_cache["checked"] < MODEL_CHECK_SECONDS:
         return _model_cache["model"]
@@ -129,8 +135,6 @@ def root_of(beneficiary_id, parents: dict) -> object:
 
 def _parents(ids) -> dict:
     """merged_into links for the given beneficiaries and their ancestors."""
-    from hub.registry.models import Beneficiary
-
     parents: dict = {}
     frontier = set(ids)
     while frontier:
@@ -147,8 +151,6 @@ def usable_keys(keys: list[str]) -> list[str]:
     """Drop keys shared by more records than the engine's cap for their family (a common name
     in a large town, JEAN MARTIN born in 1960): batch deduplication skips such blocks too."""
     from django.db.models import Count
-
-    from hub.registry.models import RecordKey
 
     if not keys:
         return []
@@ -170,8 +172,6 @@ def score_candidates(
 
     ``restrict_to``: an optional queryset of beneficiary ids the candidates must belong to.
     """
-    from hub.registry.models import PartnerRecord, RecordKey
-
     keys = usable_keys(keys)
     if not keys:
         return []
@@ -237,8 +237,6 @@ def safe_to_link(candidate: Candidate) -> bool:
 
 
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:
-    from hub.registry.models import Beneficiary
-
     prepared = prepared_for("new", payload, nir_digest)
     keys = matching.blocking_keys(prepared)
     lock_keys(keys)
@@ -265,8 +263,6 @@ def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeD
 
 def index_record(record) -> None:
     """(Re)write the blocking keys of ``record``."""
-    from hub.registry.models import RecordKey
-
     keys = matching.blocking_keys(prepared_for(record.pk, record.payload, record.nir_hash))
     RecordKey.objects.filter(record=record).exclude(key__in=keys).delete()
     existing = set(RecordKey.objects.filter(record=record).values_list("key", flat=True))
@@ -277,8 +273,6 @@ def index_record(record) -> None:
 
 def file_review_items(*, record, decision: IntakeDecision) -> None:
     """Keep the intake decision; file review items for probable/possible candidates."""
-    from hub.registry.models import LinkDecision, ReviewItem
-
     LinkDecision.objects.create(
         record=record,
         beneficiary_id=record.beneficiary_id,

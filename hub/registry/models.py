@@ -316,12 +316,6 @@ class MatchingModel(models.Model):
     def __str__(self) -> str:
         return f"{_('Modèle')} {self.created_at:%Y-%m-%d %H:%M} ({self.trained_on})"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        from hub.registry.intake import forget_model
-
-        forget_model()  # this process uses the new model at once; others within 30 s
-
 
 class RecordKey(models.Model):
     """Blocking-key index: the keys of each partner record, to find candidates quickly."""

@@ -22,7 +22,7 @@ COUNTED = [
     "registry.Household",
     "registry.HouseholdMember",
     "consent.AccessLog",
-    "exchanges.Event",
+    "outbox.Event",
     "auth.User",
     "auth.Group",
     "oauth2_provider.Application",

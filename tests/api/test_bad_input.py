@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from consent.models import AccessLog
-from exchanges.models import Event
+from hub.outbox.models import Event
 from hub.registry.models import Beneficiary, PartnerRecord
 from tests.factories import record_payload
 

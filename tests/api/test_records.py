@@ -1,7 +1,7 @@
 import pytest
 
 from consent.models import AccessLog
-from exchanges.models import Event
+from hub.outbox.models import Event
 from hub.registry.models import Beneficiary, PartnerRecord
 from tests.factories import record_payload
 

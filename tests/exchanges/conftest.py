@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from exchanges import feed
-from exchanges.models import Event
+from hub.outbox.models import Event
 from hub.registry.models import PartnerRecord
 from tests.factories import record_payload
 

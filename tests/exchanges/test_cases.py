@@ -1,6 +1,7 @@
 import pytest
 
-from exchanges.models import Case, Event, OverlapAlert
+from exchanges.models import Case, OverlapAlert
+from hub.outbox.models import Event
 from tests.exchanges.conftest import also_known_by, consent_for, person
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from exchanges import feed
-from exchanges.outbox import emit
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from tests.exchanges.conftest import also_known_by, consent_for, person, settle
 

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from exchanges.models import Case, IdempotencyKey
+from exchanges.models import Case
+from hub.api.models import IdempotencyKey
 from tests.exchanges.conftest import person
 
 pytestmark = pytest.mark.django_db

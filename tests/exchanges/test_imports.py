@@ -6,7 +6,8 @@ from django.core.management import call_command
 
 from consent.models import AccessLog
 from exchanges import imports
-from exchanges.models import Event, ImportJob, ImportRow
+from exchanges.models import ImportJob, ImportRow
+from hub.outbox.models import Event
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerRecord
 from tests.exchanges.conftest import distinct_identity

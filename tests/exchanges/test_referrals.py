@@ -6,7 +6,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from exchanges import referrals
-from exchanges.models import Case, Event, Referral
+from exchanges.models import Case, Referral
+from hub.outbox.models import Event
 from tests.exchanges.conftest import also_known_by, consent_for, person
 from tests.factories import MembershipFactory
 

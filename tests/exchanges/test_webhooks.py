@@ -166,7 +166,7 @@ def test_payload_about_a_person_the_client_cannot_see_is_not_sent(partner_a, par
     # The same kind of event about a person B cannot see is never fanned out to B.
     from django.db import transaction
 
-    from exchanges.outbox import emit
+    from hub.outbox.emit import emit
 
     unseen = person(partner_a, external_id="A-2")
     with transaction.atomic():

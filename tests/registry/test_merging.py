@@ -3,7 +3,7 @@
 import pytest
 
 from exchanges.merges import merge_beneficiaries, unmerge_beneficiaries
-from exchanges.models import Event
+from hub.outbox.models import Event
 from hub.registry.actors import Actor
 from hub.registry.merging import MergeError
 from hub.registry.models import Beneficiary, BeneficiaryStatus, Merge, PartnerRecord

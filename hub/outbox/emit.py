@@ -1,21 +1,25 @@
 """Emit outbox events in the transaction of the change they describe.
 
-An event is thin: a type, ids and a time, never personal data. Who may read it is decided at
-read time (``exchanges.feed.visible_events``): the emitting organization, the ``recipient``
-organization, and, for ``shared`` events, every organization that may see the person.
+Who may read an event is decided at read time (``exchanges.feed``): the emitting organization,
+the ``recipient`` organization, and, for ``shared`` events, every organization that may see the
+person. After the commit of a transaction that emitted events, ``events_committed`` is sent
+once: the webhook relay (``exchanges``) listens to it, so this module imports no service.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.expressions import RawSQL
+from django.dispatch import Signal
 
-from exchanges.models import Event
+from hub.outbox.models import Event
 
 # The 64-bit transaction id (epoch-extended, never wraps) of the writing transaction.
 CURRENT_XID_SQL = "pg_current_xact_id()::text::bigint"
+
+# Sent (robustly) after the commit of a transaction that emitted at least one event.
+events_committed = Signal()
 
 
 def emit(
@@ -44,30 +48,21 @@ def emit(
     event.save(force_insert=True)
     if settings.USES_POSTGRES:
         del event.xid  # deferred: read back from the database only if someone asks
-    _kick_relay_on_commit()
+    _notify_on_commit()
     return event
 
 
-def _kick_relay_on_commit() -> None:
-    """Once per transaction, wake the webhook relay after commit.
+def _notify_on_commit() -> None:
+    """Once per transaction, tell the listeners after commit.
 
     Checking the pending callbacks (rather than a flag) stays right when a savepoint holding
-    the first registration is rolled back. If the broker is down the kick fails quietly: the
-    relay also runs from Celery beat, reading the outbox, so no event is lost.
+    the first registration is rolled back.
     """
     connection = transaction.get_connection()
-    if any(func is _kick_relay for _sids, func, _robust in connection.run_on_commit):
+    if any(func is _send_committed for _sids, func, _robust in connection.run_on_commit):
         return
-    transaction.on_commit(_kick_relay, robust=True)
+    transaction.on_commit(_send_committed, robust=True)
 
 
-KICK_KEY = "passerelle:relay:kick"
-
-
-def _kick_relay() -> None:
-    """Queue one relay run unless one is already queued and not started (shared cache): under
-    load many commits share a run instead of each queuing its own."""
-    from exchanges.tasks import relay_outbox
-
-    if cache.add(KICK_KEY, 1, timeout=5):
-        relay_outbox.delay(sweep=False)
+def _send_committed() -> None:
+    events_committed.send_robust(sender=Event)
