@@ -11,10 +11,11 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-insecure-secret-key-0123456789ab
 
 .PHONY: install run test quality lint format migrations-check layers pytest bench-matching clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
 install: $(STAMP)

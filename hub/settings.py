@@ -58,7 +58,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hub.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -231,7 +230,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation: French first -------------------------------------------------------
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# French is the product's language for people, whatever the browser asks for: no
+# LocaleMiddleware, one language.
+LANGUAGES = [("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "hub" / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

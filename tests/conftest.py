@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 from hub.registry.partners import onboard_partner
 from tests.factories import OrganizationFactory
 
+pytest_plugins = ["tests.browser.harness"]
+
 ALL_SCOPES = (
     "records:read records:write consents:read consents:write cases:read cases:write "
     "referrals:read referrals:write events:read webhooks:manage"
