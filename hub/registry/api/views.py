@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import schemas
-from consent import policy
+from consent import gate, policy
 from consent.audit import log_access
-from consent.selectors import disclose_beneficiary
 from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
@@ -108,19 +107,15 @@ class BeneficiaryDetail(APIView):
             raise ValidationProblem(
                 [{"field": "purpose", "message": f"one of: {', '.join(Purpose.values)}"}]
             )
-        disclosure = disclose_beneficiary(
+        view = gate.disclose(
             actor=request.actor,
             beneficiary_id=beneficiary_id,
             purpose=purpose,
             request_id=request.request_id,
         )
-        if not disclosure.allowed:
+        if view is None:
             return problem_response(404, "No resource at this address.", instance=request.path)
-        return Response(
-            BeneficiarySerializer(
-                disclosure.beneficiary, context={"decision": disclosure.decision}
-            ).data
-        )
+        return Response(BeneficiarySerializer(view).data)
 
 
 GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
