@@ -1,4 +1,5 @@
-"""Merge and unmerge persons, with the audit row and the outbox event in the same transaction."""
+"""Merge, unmerge and review decisions, with their audit rows and outbox events in the same
+transaction. The admin's review queue and merge history write through these services only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from consent.policy import Category
 from hub.outbox.emit import emit
 from hub.registry import merging
 from hub.registry.actors import Actor
-from hub.registry.models import Merge, ReviewItem
+from hub.registry.models import Merge, ReviewItem, ReviewStatus
+
+PURPOSE = "deduplication"
+BASIS = "identity_management"
 
 
 def merge_beneficiaries(
@@ -33,8 +37,8 @@ def merge_beneficiaries(
                 decision="allow",
                 beneficiary_id=beneficiary_id,
                 categories=[Category.IDENTITY],
-                purpose="deduplication",
-                basis="identity_management",
+                purpose=PURPOSE,
+                basis=BASIS,
                 request_id=request_id,
             )
         emit(
@@ -43,6 +47,8 @@ def merge_beneficiaries(
             subject_id=target_id,
             data={"source": str(source_id), "target": str(target_id), "merge": str(done.pk)},
         )
+        if review_item is not None:
+            _review_event(actor, review_item)
         return done
 
 
@@ -57,8 +63,8 @@ def unmerge_beneficiaries(*, actor: Actor, merge_id, user=None, request_id="") -
                 decision="allow",
                 beneficiary_id=beneficiary_id,
                 categories=[Category.IDENTITY],
-                purpose="deduplication",
-                basis="identity_management",
+                purpose=PURPOSE,
+                basis=BASIS,
                 request_id=request_id,
             )
         emit(
@@ -72,3 +78,42 @@ def unmerge_beneficiaries(*, actor: Actor, merge_id, user=None, request_id="") -
             },
         )
         return done
+
+
+def _review_event(actor: Actor, review_item: ReviewItem) -> None:
+    emit(
+        type="review.decided",
+        organization_id=actor.organization_id,
+        subject_id=review_item.pk,
+        data={
+            "review_item": str(review_item.pk),
+            "status": review_item.status,
+            "beneficiary_a": str(review_item.beneficiary_a_id),
+            "beneficiary_b": str(review_item.beneficiary_b_id),
+        },
+    )
+
+
+def decide_review_item(
+    *, actor: Actor, review_item: ReviewItem, status: str, user=None, request_id=""
+) -> ReviewItem:
+    """*Personnes différentes* (never proposed again) or *Plus tard* for a review item, with
+    one access-log row per person of the pair and a ``review.decided`` event."""
+    if status not in (ReviewStatus.DISTINCT, ReviewStatus.LATER):
+        raise merging.MergeError("use merge_beneficiaries() for 'same person'")
+    with transaction.atomic():
+        decided = merging.decide_review(review_item=review_item, status=status, by=user)
+        for beneficiary_id in (decided.beneficiary_a_id, decided.beneficiary_b_id):
+            log_access(
+                actor=actor,
+                action="review",
+                resource="review_item",
+                decision="allow",
+                beneficiary_id=beneficiary_id,
+                categories=[Category.IDENTITY],
+                purpose=PURPOSE,
+                basis=BASIS,
+                request_id=request_id,
+            )
+        _review_event(actor, decided)
+        return decided

@@ -13,9 +13,6 @@ class RegistryConfig(AppConfig):
         # Make the Celery app current so that shared tasks use its configuration.
         import hub.celery  # noqa: F401
 
-        # Admin of the review queue, merge history and dedupe runs (its own module).
-        from hub.registry import review_admin  # noqa: F401,E402
-
         # A newly trained matching model is used at once by this process (others within 30 s).
         from hub.registry.intake import forget_model
         from hub.registry.models import MatchingModel
@@ -34,6 +31,6 @@ class RegistryConfig(AppConfig):
 def _refresh_role_groups(sender, app_config=None, using="default", **kwargs):
     if app_config is None or app_config.label != "exchanges":
         return  # once per migrate run, after the last of our apps
-    from hub.registry.admin_scoping import ensure_role_groups
+    from hub.registry.roles import ensure_role_groups
 
     ensure_role_groups()

@@ -21,6 +21,12 @@ class OrganizationKind(models.TextChoices):
     OTHER = "other", _("Autre")
 
 
+def short_ref(pk) -> str:
+    """The first block of a UUID, upper case: how persons, households and pairs are named in
+    labels that must not print a name."""
+    return str(pk).split("-")[0].upper()
+
+
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("nom"), max_length=200, unique=True)
@@ -195,14 +201,8 @@ class Beneficiary(models.Model):
         ]
 
     def __str__(self) -> str:
-        name = " ".join(
-            part for part in (self.usage_name or self.birth_name, self.first_names) if part
-        )
-        return name or str(self.id)
-
-    @property
-    def display_name(self) -> str:
-        return str(self)
+        # Never a name: who may read the name is the disclosure gate's answer (consent.gate).
+        return _("Personne n° %(ref)s") % {"ref": short_ref(self.id)}
 
 
 class PartnerRecord(models.Model):
@@ -260,7 +260,8 @@ class Household(models.Model):
         verbose_name_plural = _("foyers")
 
     def __str__(self) -> str:
-        return self.label or f"{_('Foyer')} {str(self.id)[:8]}"
+        # The label is free text (often a family name): not in ``__str__``.
+        return _("Foyer n° %(ref)s") % {"ref": short_ref(self.id)}
 
 
 class Relationship(models.TextChoices):
@@ -295,7 +296,7 @@ class HouseholdMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.beneficiary} ({self.get_relationship_display()})"
+        return f"{self.beneficiary} ({self.get_relationship_display()})"  # no name: see Beneficiary
 
 
 # --- Identity matching: index, decisions, review queue, merges --------------------------------
@@ -406,7 +407,7 @@ class ReviewItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.beneficiary_a} ~ {self.beneficiary_b} ({self.score:.3f})"
+        return _("Doublon possible n° %(ref)s") % {"ref": short_ref(self.id)}
 
 
 class Merge(models.Model):
@@ -450,7 +451,7 @@ class Merge(models.Model):
         ordering = ["-merged_at"]
 
     def __str__(self) -> str:
-        return f"{self.source} → {self.target}"
+        return _("Fusion n° %(ref)s") % {"ref": short_ref(self.id)}
 
 
 class DedupeRun(models.Model):

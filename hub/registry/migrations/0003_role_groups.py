@@ -1,4 +1,4 @@
-"""One Group per membership role, with its model permissions (see hub.registry.admin_scoping).
+"""One Group per membership role, with its model permissions (see hub.registry.roles).
 
 Permissions are normally created after migrations (post_migrate); they are created here first so
 that the groups can be filled on a fresh database. ``load_demo`` refreshes the groups after all
@@ -10,7 +10,7 @@ from django.db import migrations
 
 
 def create_role_groups(apps, schema_editor):
-    from hub.registry.admin_scoping import ensure_role_groups
+    from hub.registry.roles import ensure_role_groups
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
