@@ -209,7 +209,7 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
     # By creation: an order by name would place a masked row among the names it hides.
     ordering = ("-created_at", "id")
     sortable_by = ("status",)
-    list_per_page = 50
+    list_per_page = 100
     inlines = (PartnerRecordInline,)
 
     def get_changelist(self, request, **kwargs):

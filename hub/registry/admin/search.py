@@ -107,11 +107,10 @@ def search_words(search_term: str) -> list[str]:
 
 def _own_match(actor: Actor, condition: Q) -> Q:
     """Persons (or the persons they were merged into) of the viewer's own records that meet
-    ``condition`` (on ``_own_*`` aliases of the payload)."""
+    ``condition`` (on the payload, or on its folded names ``_own_*``)."""
     records = (
         PartnerRecord.objects.filter(organization_id__in=actor.organization_ids)
         .alias(**{f"_own_{name}": Folded(KT(f"payload__{name}")) for name in NAME_FIELDS})
-        .alias(_own_birth_date=KT("payload__birth_date"), _own_sex=KT("payload__sex"))
         .filter(condition)
     )
     return (
@@ -130,7 +129,7 @@ def _seen_match(actor: Actor, golden: Q, own: Q, granted) -> Q:
 def _word_conditions(word: str) -> tuple[Q, Q] | None:
     date = birth_date_term(word)
     if date:
-        return Q(birth_date__startswith=date), Q(_own_birth_date__startswith=date)
+        return Q(birth_date__startswith=date), Q(payload__birth_date__startswith=date)
     term = fold(word)
     if not term.strip():
         return None
@@ -162,4 +161,4 @@ def search_persons(actor: Actor, queryset, search_term: str):
 def filter_sex(actor: Actor, queryset, value: str):
     """Persons whose sex, as the viewer sees it, is ``value``."""
     granted = None if actor.is_superuser else gate.granted_ids(actor, Category.IDENTITY)
-    return queryset.filter(_seen_match(actor, Q(sex=value), Q(_own_sex=value), granted))
+    return queryset.filter(_seen_match(actor, Q(sex=value), Q(payload__sex=value), granted))
