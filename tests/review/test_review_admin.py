@@ -155,10 +155,46 @@ def test_side_by_side_page_shows_agreeing_and_disagreeing_fields(client, items, 
     assert {r.beneficiary_id for r in logged} == {people["a1"].pk, people["a2"].pk}
 
 
-def test_records_of_other_partners_are_counted_not_shown(client, items, agent_a, people):
-    # B's person B1 was merged into A1: A's agent learns that another record exists, not its
-    # content nor which partner holds it.
+def test_records_of_other_partners_are_neither_shown_nor_counted_without_a_grant(
+    client, items, agent_a, people
+):
+    # B's person B1 was merged into A1: without a grant covering the support history, A's
+    # agent does not learn that another partner holds a record (nor its content).
     merge_beneficiaries(actor=SYSTEM_ACTOR, source_id=people["b1"].pk, target_id=people["a1"].pk)
+    client.force_login(agent_a)
+    response = client.get(page(items["in_a"]))
+    a1_side = "side_a" if items["in_a"].beneficiary_a_id == people["a1"].pk else "side_b"
+    side = response.context[a1_side]
+    assert [r["external_id"] for r in side["records"]] == ["A-1"]
+    assert side["others"] == 0
+    html = response.content.decode()
+    assert "B-1" not in html
+    assert "Association" not in html  # partner B's name
+    assert "autre partenaire" not in html and "autres partenaires" not in html
+
+
+def test_records_of_other_partners_are_counted_not_shown_under_a_support_history_grant(
+    client, items, agent_a, people, partner_a, partner_b
+):
+    from consent.grants import record_grant
+    from hub.registry.actors import Actor
+    from hub.registry.models import PartnerRecord
+
+    # B's record of B1 turns out to describe A1 (linked by hand), and B shares its history.
+    PartnerRecord.objects.filter(organization=partner_b.organization).filter(
+        external_id="B-1"
+    ).update(beneficiary_id=people["a1"].pk)
+    record_grant(
+        actor=Actor.for_client(partner_b.onboarded.client),
+        beneficiary_id=people["a1"].pk,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=partner_a.organization.pk,
+        purposes=["coordination"],
+        categories=["support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand",
+    )
     client.force_login(agent_a)
     response = client.get(page(items["in_a"]))
     a1_side = "side_a" if items["in_a"].beneficiary_a_id == people["a1"].pk else "side_b"
@@ -167,7 +203,7 @@ def test_records_of_other_partners_are_counted_not_shown(client, items, agent_a,
     assert side["others"] == 1
     html = response.content.decode()
     assert "B-1" not in html
-    assert "Association" not in html  # partner B's name
+    assert "Association" not in html
 
 
 def test_same_person_merges_the_younger_into_the_older_with_audit(client, items, agent_a, people):
