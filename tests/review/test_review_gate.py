@@ -15,15 +15,7 @@ from consent.models import AccessLog
 from hub.outbox.models import Event
 from hub.registry.actors import Actor
 from hub.registry.models import Merge, ReviewItem, ReviewStatus
-from tests.review.test_review_admin import (  # noqa: F401 (fixtures)
-    agent_a,
-    agent_b,
-    file_item,
-    items,
-    page,
-    people,
-    superuser,
-)
+from tests.review.conftest import page
 
 pytestmark = pytest.mark.django_db
 
