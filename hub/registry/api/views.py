@@ -10,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import schemas
-from consent import gate, policy
-from consent.audit import log_access
+from consent import gate
 from consent.vocab import Purpose
-from exchanges.records import submit_record
+from exchanges.records import outcome_for_caller, submit_record
 from hub.api.etags import check_preconditions
 from hub.api.problems import ValidationProblem, problem_response
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
@@ -80,7 +79,7 @@ class RecordDetail(APIView):
             request_id=request.request_id,
         )
         data = RecordSerializer(result.record).data
-        data["match"] = {"outcome": result.outcome, "grade": result.grade, "score": result.score}
+        data["match"] = outcome_for_caller(request.actor, result)
         response = Response(data, status=201 if result.created else 200)
         response["ETag"] = record_etag(result.record)
         return response
@@ -119,6 +118,7 @@ class BeneficiaryDetail(APIView):
 
 
 GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
+MATCH_PURPOSE = "identification"
 
 
 class Match(APIView):
@@ -144,31 +144,24 @@ class Match(APIView):
         actor = request.actor
         clean, nir_digest = split_nir(request.data["person"])
         prepared = intake.prepared_for("probe", clean, nir_digest)
+        # Each candidate is compared only on what the caller may see of it (its own records
+        # whole, others' in the categories its grants cover): a value only another partner
+        # holds changes nothing in the answer.
         candidates = intake.score_candidates(
             prepared,
             intake.matching.blocking_keys(prepared),
-            restrict_to=policy.visible_beneficiaries(actor),
+            restrict_to=gate.identifiable(actor),
+            reveal=lambda roots: gate.reveal_for(actor, roots, purpose=MATCH_PURPOSE),
         )
         wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
         found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
-        persons = policy.visible_beneficiaries(actor).in_bulk([c.beneficiary_id for c in found])
-        for candidate in found:
-            decision = policy.decide(
-                actor,
-                persons[candidate.beneficiary_id],
-                "identification",
-                [policy.Category.IDENTITY],
-            )
-            log_access(
-                actor=actor,
-                action="search",
-                resource="match",
-                decision=decision.decision,
-                beneficiary_id=candidate.beneficiary_id,
-                categories=decision.categories,
-                purpose="identification",
-                basis=decision.basis,
-                grant_id=decision.grant_id,
-                request_id=request.request_id,
-            )
+        shown = gate.views(actor, [c.beneficiary_id for c in found], purpose=MATCH_PURPOSE)
+        gate.log(
+            actor,
+            [shown[c.beneficiary_id] for c in found if c.beneficiary_id in shown],
+            action="search",
+            resource="match",
+            purpose=MATCH_PURPOSE,
+            request_id=request.request_id,
+        )
         return Response(MatchResultSerializer({"candidates": found}).data)
