@@ -46,6 +46,7 @@ __all__ = [
     "views",
     "disclose",
     "log",
+    "log_own",
     "reveal_for",
     "knew_before",
     "own_record_q",
@@ -261,6 +262,27 @@ def log(
             purpose=purpose,
             basis=view.decision.basis,
             grant_id=view.decision.grant_id,
+            request_id=request_id,
+        )
+
+
+def log_own(actor: Actor, objects, *, resource: str, request_id: str = "", categories=()) -> None:
+    """Consultation of the caller's own data about persons (its records, cases, referrals):
+    one access-log row per person shown, basis own record (the CNIL asks for these too)."""
+    seen = set()
+    for obj in objects or ():
+        pk = getattr(obj, "beneficiary_id", None)
+        if pk is None or pk in seen:
+            continue
+        seen.add(pk)
+        log_access(
+            actor=actor,
+            action="read",
+            resource=resource,
+            decision="allow",
+            beneficiary_id=pk,
+            categories=sorted(categories),
+            basis=Basis.OWN_RECORD,
             request_id=request_id,
         )
 

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 import schemas
 from consent import gate
-from consent.vocab import Purpose
+from consent.vocab import Category, Purpose
 from exchanges.records import outcome_for_caller, submit_record
 from hub.api.etags import check_preconditions
 from hub.api.problems import ValidationProblem, problem_response
@@ -32,6 +32,9 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
+RECORD_CATEGORIES = (Category.IDENTITY, Category.CONTACT)
+
+
 def own_records(actor):
     return PartnerRecord.objects.filter(organization_id=actor.organization_id)
 
@@ -42,6 +45,17 @@ class RecordList(generics.ListAPIView):
 
     def get_queryset(self):
         return own_records(self.request.actor).order_by("created_at", "id")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        gate.log_own(
+            self.request.actor,
+            page,
+            resource="record",
+            request_id=self.request.request_id,
+            categories=RECORD_CATEGORIES,
+        )
+        return page
 
 
 class RecordDetail(APIView):
@@ -56,6 +70,13 @@ class RecordDetail(APIView):
     @extend_schema(responses=RecordSerializer, operation_id="records_retrieve")
     def get(self, request, external_id):
         record = self._get(external_id)
+        gate.log_own(
+            request.actor,
+            [record],
+            resource="record",
+            request_id=request.request_id,
+            categories=RECORD_CATEGORIES,
+        )
         response = Response(RecordSerializer(record).data)
         response["ETag"] = record_etag(record)
         return response
