@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
 from .compare import COMPARISONS, compare_levels
+from .household import estimate_household_share
 from .model import Model
 from .record import Prepared, prepare
 
@@ -185,6 +186,9 @@ def _fit(
     guessed). EM over all candidate pairs would overstate it: thousands of weakly similar
     candidates each add a little posterior mass. Small data (too few same-name pairs) falls
     back to that EM over the candidate ``patterns``.
+
+    The household share (pairs of two people living together, ``household.py``) is counted
+    on the records; the household level probabilities keep the base model's.
     """
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
@@ -211,7 +215,15 @@ def _fit(
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
-    model = Model(m=m, u=u, prior=prior, thresholds=dict(base.thresholds))
+    share = estimate_household_share(records, base.household, max_block_size)
+    model = Model(
+        m=m,
+        u=u,
+        prior=prior,
+        thresholds=dict(base.thresholds),
+        household=base.household,
+        household_share=share,
+    )
     return model.with_term_frequencies(records)
 
 
