@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
 from .compare import COMPARISONS, compare_levels
-from .household import estimate_household_share
+from .household import estimate_household_share, household_levels
 from .model import Model
 from .record import Prepared, prepare
 
@@ -188,7 +188,7 @@ def _fit(
     back to that EM over the candidate ``patterns``.
 
     The household share (pairs of two people living together, ``household.py``) is counted
-    on the records; the household level probabilities keep the base model's.
+    on the records; the sharing rates are the base model's.
     """
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
@@ -215,14 +215,15 @@ def _fit(
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
-    share = estimate_household_share(records, base.household, max_block_size)
+    household = household_levels(m, u, base.sharing)
+    share = estimate_household_share(records, household, max_block_size)
     model = Model(
         m=m,
         u=u,
         prior=prior,
         thresholds=dict(base.thresholds),
-        household=base.household,
         household_share=share,
+        sharing=dict(base.sharing),
     )
     return model.with_term_frequencies(records)
 

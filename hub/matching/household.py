@@ -12,13 +12,20 @@ The model therefore weighs the evidence against both kinds of non-match::
                + share / prior * P(x | household) / P(x | match)
 
 ``share`` is the probability that two records drawn at random are of two members of one
-household; ``P(level | household)`` per field is set below (order-of-magnitude judgements
-about French households, like the cold-start m and u: couples and their children share a
-surname three times in four, an address and a city nearly always, a landline sometimes; twins
-are about 2 % of the pairs of household members; their first names differ and half of them are
-of the other sex). ``share`` is estimated on the data: pairs agreeing on surname and address
-whose first names and birth dates both differ are almost only relatives, so their count over
-``P(that pattern | household)`` gives the number of household pairs.
+household. A household pair shares the value of a field with a probability ``sharing[field]``
+(order-of-magnitude judgements about French households, like the cold-start m and u: couples
+and their children share a surname three times in four, a home nearly always, a landline
+sometimes, a birth place often; twins are about 2 % of the pairs of household members; their
+first names are their own): when they share it the field behaves as for one person (m, with
+the same spelling errors), otherwise as for strangers (u)::
+
+    P(level | household) = sharing * m + (1 - sharing) * u
+
+so a field's weight against a household is never more than its weight against strangers and
+keeps the order of the levels (more agreement never lowers a score). ``share`` is estimated
+on the data: pairs agreeing on surname and address whose first names and birth dates both
+differ are almost only relatives, so their count over ``P(that pattern | household)`` gives
+the number of household pairs.
 """
 
 from __future__ import annotations
@@ -29,26 +36,41 @@ from .blocking import candidate_pairs, household_key
 from .compare import COMPARISONS, compare_levels
 from .record import Prepared
 
-__all__ = ["DEFAULT_HOUSEHOLD", "DEFAULT_HOUSEHOLD_SHARE", "estimate_household_share"]
+__all__ = [
+    "DEFAULT_HOUSEHOLD_SHARE",
+    "DEFAULT_SHARING",
+    "estimate_household_share",
+    "household_levels",
+]
 
 #: Cold start: as many pairs of household members as pairs of duplicates (the default prior).
 DEFAULT_HOUSEHOLD_SHARE = 1e-5
 
-#: P(level | two members of one household), non-missing levels in ``COMPARISONS`` order.
-DEFAULT_HOUSEHOLD: dict[str, tuple[float, ...]] = {
-    "surname": (0.75, 0.0005, 0.05, 0.005, 0.005, 0.01, 0.1795),
-    # exact, swapped, partial, usual_form, phonetic, typo, fuzzy, different, different_sex
-    "first_names": (0.01, 1e-4, 0.02, 0.001, 0.005, 0.003, 0.03, 0.45, 0.4809),
-    "sex": (0.5, 0.5),
-    # exact (twins), 01/01, partial, day/month swapped, typo, year +-1, different
-    "birth_date": (0.02, 5e-4, 0.01, 1e-4, 0.003, 0.002, 0.9644),
-    "birth_place": (0.4, 0.01, 0.59),
-    "city": (0.9, 0.02, 0.03, 0.05),
-    "address": (0.75, 0.1, 0.15),
-    "phone": (0.3, 0.001, 0.699),
-    "email": (0.005, 0.002, 0.993),
-    "nir": (1e-6, 1e-5, 0.999989),
+#: Probability that two members of one household share the value of each field.
+DEFAULT_SHARING: dict[str, float] = {
+    "surname": 0.75,
+    "first_names": 0.01,
+    "sex": 0.0,
+    "birth_date": 0.02,
+    "birth_place": 0.4,
+    "city": 0.95,
+    "address": 0.85,
+    "phone": 0.3,
+    "email": 0.005,
+    "nir": 0.0,
 }
+
+
+def household_levels(
+    m: dict[str, Sequence[float]], u: dict[str, Sequence[float]], sharing: dict[str, float]
+) -> dict[str, list[float]]:
+    """P(level | household) per field: ``sharing * m + (1 - sharing) * u``."""
+    out = {}
+    for name, _ in COMPARISONS:
+        s = sharing.get(name, 0.0)
+        out[name] = [s * a + (1.0 - s) * b for a, b in zip(m[name], u[name], strict=True)]
+    return out
+
 
 _NAMES = [name for name, _ in COMPARISONS]
 _S, _F, _D, _A = (_NAMES.index(n) for n in ("surname", "first_names", "birth_date", "address"))
@@ -66,8 +88,9 @@ def estimate_household_share(
     """Share of household-member pairs among all pairs of ``records`` (0 when none is seen).
 
     Counts pairs with the same surname, postcode and address line whose first names and birth
-    dates both differ, and divides by ``P(that | household)`` and by the number of pairs of
-    records that both have a surname and an address.
+    dates both differ, and divides by ``P(that | household)`` (``household``: the output of
+    ``household_levels``) and by the number of pairs of records that both have a surname and
+    an address.
     """
     pairs = candidate_pairs(records, max_block_size, (household_key,))
     seen = 0

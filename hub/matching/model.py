@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .compare import COMPARISONS, compare_levels
-from .household import DEFAULT_HOUSEHOLD, DEFAULT_HOUSEHOLD_SHARE
+from .household import DEFAULT_HOUSEHOLD_SHARE, DEFAULT_SHARING, household_levels
 from .record import Prepared
 
 __all__ = ["Comparison", "DEFAULT_THRESHOLDS", "Model"]
@@ -81,7 +81,7 @@ def _norm(values: Iterable[float]) -> list[float]:
 
 
 def _levels_of(
-    doc: Mapping, levels: tuple[str, ...], key: str | None, default: Iterable[float]
+    doc: Mapping, levels: tuple[str, ...], key: str, default: Iterable[float]
 ) -> list[float]:
     """Probabilities of ``levels`` (missing excluded) read from a model document; a level the
     document does not know (a model saved before that level existed) takes its default value
@@ -89,7 +89,7 @@ def _levels_of(
     vals = []
     for lvl, d in zip(levels[:-1], default, strict=True):
         if lvl in doc:
-            vals.append(float(doc[lvl][key] if key else doc[lvl]))
+            vals.append(float(doc[lvl][key]))
         else:
             vals.append(float(d))
     return _norm(vals)
@@ -121,22 +121,21 @@ class Model:
     thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     tf: dict[str, dict[str, float]] = field(default_factory=dict)
     tf_floor: dict[str, float] = field(default_factory=dict)
-    household: dict[str, list[float]] = field(
-        default_factory=lambda: {k: _norm(v) for k, v in DEFAULT_HOUSEHOLD.items()}
-    )
     household_share: float = DEFAULT_HOUSEHOLD_SHARE
+    sharing: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SHARING))
 
     def __post_init__(self) -> None:
         self._weights: list[list[float]] = []
         self._h_weights: list[list[float]] = []
         for name, levels in COMPARISONS:
-            m, u, h = self.m[name], self.u[name], self.household[name]
-            if len(m) != len(levels) - 1 or len(u) != len(levels) - 1 or len(h) != len(u):
-                raise ValueError(f"{name}: expected {len(levels) - 1} m/u/household values")
+            m, u = self.m[name], self.u[name]
+            if len(m) != len(levels) - 1 or len(u) != len(levels) - 1:
+                raise ValueError(f"{name}: expected {len(levels) - 1} m/u values")
             self._weights.append([math.log2(mi / ui) for mi, ui in zip(m, u, strict=True)] + [0.0])
-            self._h_weights.append(
-                [math.log2(mi / hi) for mi, hi in zip(m, h, strict=True)] + [0.0]
-            )
+        self.household = household_levels(self.m, self.u, self.sharing)
+        for name, _ in COMPARISONS:
+            m, h = self.m[name], self.household[name]
+            self._h_weights.append([math.log2(a / b) for a, b in zip(m, h, strict=True)] + [0.0])
         self._prior_weight = math.log2(self.prior / (1.0 - self.prior))
         # prior odds of a match against a household pair; None: no household hypothesis
         self._h_prior_weight = (
@@ -162,8 +161,8 @@ class Model:
             "thresholds": self.thresholds,
             "tf": self.tf,
             "tf_floor": self.tf_floor,
-            "household": self.household,
             "household_share": self.household_share,
+            "sharing": self.sharing,
         }
         return Model(**{**fields, **changes})
 
@@ -184,13 +183,7 @@ class Model:
                 f: {"floor": self.tf_floor.get(f, 0.0), "values": dict(sorted(t.items()))}
                 for f, t in self.tf.items()
             },
-            "household": {
-                "share": self.household_share,
-                "comparisons": {
-                    name: dict(zip(levels[:-1], self.household[name], strict=True))
-                    for name, levels in COMPARISONS
-                },
-            },
+            "household": {"share": self.household_share, "sharing": dict(self.sharing)},
         }
 
     @classmethod
@@ -202,11 +195,7 @@ class Model:
             u = {n: _levels_of(comps[n], lv, "u", _DEFAULT_U[n]) for n, lv in COMPARISONS}
             tfs = data.get("term_frequencies", {})
             hh = data.get("household") or {}
-            h_comps = hh.get("comparisons", {})
-            household = {
-                n: _levels_of(h_comps.get(n, {}), lv, None, DEFAULT_HOUSEHOLD[n])
-                for n, lv in COMPARISONS
-            }
+            sharing = {**DEFAULT_SHARING, **{k: float(v) for k, v in hh.get("sharing", {}).items()}}
             return cls(
                 m=m,
                 u=u,
@@ -214,8 +203,8 @@ class Model:
                 thresholds={k: float(v) for k, v in data["thresholds"].items()},
                 tf={f: {str(k): float(v) for k, v in t["values"].items()} for f, t in tfs.items()},
                 tf_floor={f: float(t["floor"]) for f, t in tfs.items()},
-                household=household,
                 household_share=float(hh.get("share", DEFAULT_HOUSEHOLD_SHARE)),
+                sharing=sharing,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"malformed model document: {exc!r}") from exc
@@ -267,7 +256,7 @@ class Model:
         agreements does.
         """
         ws = [table[lv] for table, lv in zip(self._weights, levels, strict=True)]
-        if levels[_FIRST_INDEX] != _FIRST_DIFFERENT:
+        if levels[_FIRST_INDEX] not in _FIRST_DIFFERENT:
             return ws
         positive = [i for i in _HOUSEHOLD_INDEX if ws[i] > 0]
         if len(positive) > 1:
