@@ -216,7 +216,7 @@ def _fit(
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
     household = household_levels(m, u, base.sharing)
-    share = estimate_household_share(records, household, max_block_size)
+    share = estimate_household_share(records, m, household, prior, max_block_size)
     model = Model(
         m=m,
         u=u,

@@ -80,17 +80,30 @@ _F_DIFFERENT = frozenset(
 _D_DIFFERENT = COMPARISONS[_D][1].index("different")
 
 
+def _pattern_probability(p: dict[str, Sequence[float]]) -> float:
+    """P(same surname, same address, other first names, other birth dates) under ``p``."""
+    return (
+        p["surname"][0]
+        * p["address"][0]
+        * sum(p["first_names"][i] for i in _F_DIFFERENT)
+        * p["birth_date"][_D_DIFFERENT]
+    )
+
+
 def estimate_household_share(
     records: Sequence[Prepared],
+    m: dict[str, Sequence[float]],
     household: dict[str, Sequence[float]],
+    prior: float,
     max_block_size: int,
 ) -> float:
     """Share of household-member pairs among all pairs of ``records`` (0 when none is seen).
 
     Counts pairs with the same surname, postcode and address line whose first names and birth
-    dates both differ, and divides by ``P(that | household)`` (``household``: the output of
-    ``household_levels``) and by the number of pairs of records that both have a surname and
-    an address.
+    dates both differ, takes away the duplicates expected to look so (``prior`` times the pairs
+    times that pattern's probability under ``m``), and divides by ``P(that | household)``
+    (``household``: the output of ``household_levels``) and by the number of pairs of records
+    that both have a surname and an address.
     """
     pairs = candidate_pairs(records, max_block_size, (household_key,))
     seen = 0
@@ -100,13 +113,9 @@ def estimate_household_share(
             seen += 1
     n = sum(1 for p in records if p.address and p.surnames)
     total = n * (n - 1) // 2
-    if not seen or not total:
+    if not total:
         return 0.0
-    h = household
-    p_pattern = (
-        h["surname"][0]
-        * h["address"][0]
-        * sum(h["first_names"][i] for i in _F_DIFFERENT)
-        * h["birth_date"][_D_DIFFERENT]
-    )
-    return min(seen / (total * p_pattern), 0.5)
+    relatives = seen - prior * total * _pattern_probability(m)
+    if relatives <= 0:
+        return 0.0
+    return min(relatives / (total * _pattern_probability(household)), 0.5)
