@@ -9,6 +9,7 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
+from .phonetic import phonetic
 from .record import Prepared
 
 __all__ = ["COMPARISONS", "LEVELS", "compare_levels"]
@@ -135,7 +136,24 @@ def _first_spelling(a: Prepared, b: Prepared) -> int:
         return F_TYPO
     if _jw(x, y, score_cutoff=NAME_FUZZY):
         return F_FUZZY
+    if (len(sa) > 1 or len(sb) > 1) and _parts_close(sa, sb):
+        return F_TYPO
     return F_DIFF
+
+
+def _parts_close(sa: frozenset[str], sb: frozenset[str]) -> bool:
+    """Every given name of the shorter list matches one of the longer list phonetically or
+    within one edit (NATHAN AHMED / NADHAN, MAMDOU MICHEL / MAMADOU)."""
+    small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    for t in small:
+        pt = phonetic(t)
+        if not any(
+            (pt and pt == phonetic(v))
+            or (min(len(t), len(v)) >= 4 and _osa(t, v, score_cutoff=1) <= 1)
+            for v in large
+        ):
+            return False
+    return True
 
 
 def _first(a: Prepared, b: Prepared) -> tuple[int, str]:

@@ -67,6 +67,8 @@ def test_usual_forms_link_a_short_form_to_its_civil_names_only():
         ("Marie, Claire, Sophie", "Claire", "partial"),
         ("Jean-Pierre", "Jean", "partial"),
         ("Jean-Pierre", "Jean-Marc", "different"),
+        ("Nathan, Ahmed", "Nadhan", "typo"),
+        ("Marie-Christine", "Chirstine", "typo"),
         ("Cathy", "Catherine", "usual_form"),
         ("Mohammed", "Mohamed", "usual_form"),
         ("Youssef", "Michelle", "different_sex"),
