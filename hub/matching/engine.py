@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import random
 import sys
@@ -327,10 +328,17 @@ def deduplicate(
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
+    # a pattern whose best weight (most favourable term frequencies) stays under the cut is
+    # skipped without scoring: most candidate pairs are plainly different people
+    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
     out: list[Pair] = []
     weight_of, probability, grade = model.weight_of, model.probability, model.grade
+    bound = model.weight_bound
     for k, (i, j) in enumerate(pairs):
-        score = probability(weight_of(levels_of[k], s_vals[k], f_vals[k]))
+        levels = levels_of[k]
+        if bound(levels) < cut_weight:
+            continue
+        score = probability(weight_of(levels, s_vals[k], f_vals[k]))
         if score >= cut:
             a, b = recs[i].id, recs[j].id
             if b < a:

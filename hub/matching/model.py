@@ -41,6 +41,7 @@ _FIRST_DIFFERENT = frozenset(
 )
 _HOUSEHOLD_INDEX = tuple(i for i, (name, _) in enumerate(COMPARISONS) if name in HOUSEHOLD)
 TF_BOUND = 20.0
+_TF_MAX = 2 * math.log2(TF_BOUND)
 MAX_TF_VALUES = 20_000
 #: Cold-start prior: about one duplicate pair per 100,000 random pairs of records.
 DEFAULT_PRIOR = 1e-5
@@ -142,6 +143,7 @@ class Model:
             math.log2(self.prior / self.household_share) if self.household_share > 0 else None
         )
         self._pattern_cache: dict[tuple[int, ...], tuple[float, float | None]] = {}
+        self._bound_cache: dict[tuple[int, ...], float] = {}
 
     # --- construction -----------------------------------------------------------------
 
@@ -290,6 +292,16 @@ class Model:
             return w_home
         lo, hi = (w_rand, w_home) if w_rand < w_home else (w_home, w_rand)
         return lo - math.log2(1.0 + 2.0 ** (lo - hi))
+
+    def weight_bound(self, levels: tuple[int, ...]) -> float:
+        """An upper bound of ``weight_of(levels, ...)`` whatever the agreed names (term
+        frequencies raise a weight by at most ``log2(TF_BOUND)`` per name field)."""
+        w = self._bound_cache.get(levels)
+        if w is None:
+            w_rand, w_home = self._pattern(levels)
+            w = self._combine(w_rand + (_TF_MAX if self.tf else 0.0), w_home)
+            self._bound_cache[levels] = w
+        return w
 
     def pattern_weight(self, levels: tuple[int, ...]) -> float:
         """Match weight (priors included) of a level pattern, before term frequencies."""
