@@ -9,7 +9,6 @@ from __future__ import annotations
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
-from .phonetic import phonetic
 from .record import Prepared
 
 __all__ = ["COMPARISONS", "LEVELS", "compare_levels"]
@@ -126,7 +125,7 @@ def _first_spelling(a: Prepared, b: Prepared) -> int:
     if not conflict and len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x)):
         return F_PARTIAL
     ua, ub = a.first_usual, b.first_usual
-    if (ua or ub) and not (ua or sa | {x}).isdisjoint(ub or sb | {y}):
+    if (ua or ub) and not (ua or {x, a.first_tokens[0]}).isdisjoint(ub or {y, b.first_tokens[0]}):
         return F_USUAL
     if conflict:
         return F_TYPO if _osa(x, y, score_cutoff=1) <= 1 else F_DIFF
@@ -142,18 +141,14 @@ def _first_spelling(a: Prepared, b: Prepared) -> int:
 
 
 def _parts_close(sa: frozenset[str], sb: frozenset[str]) -> bool:
-    """Every given name of the shorter list matches one of the longer list phonetically or
-    within one edit (NATHAN AHMED / NADHAN, MAMDOU MICHEL / MAMADOU)."""
+    """Every given name of the shorter list is within one edit of one of the longer list
+    (NATHAN AHMED / NADHAN, MAMDOU MICHEL / MAMADOU). Phonetic keys of single given names
+    collide too often (AGNES / ANNE) to count here."""
     small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
-    for t in small:
-        pt = phonetic(t)
-        if not any(
-            (pt and pt == phonetic(v))
-            or (min(len(t), len(v)) >= 4 and _osa(t, v, score_cutoff=1) <= 1)
-            for v in large
-        ):
-            return False
-    return True
+    return all(
+        any(min(len(t), len(v)) >= 4 and _osa(t, v, score_cutoff=1) <= 1 for v in large)
+        for t in small
+    )
 
 
 def _first(a: Prepared, b: Prepared) -> tuple[int, str]:

@@ -55,10 +55,10 @@ SAM: SAMUEL SAMANTHA
 TONY: ANTOINE ANTHONY
 JEANNOT: JEAN
 MARGOT MAGUY: MARGUERITE
-BABETH BETTY LISE: ELISABETH
-JEANNETTE JEANINE JEANNINE: JEANNE
-ANNIE ANNETTE ANNICK: ANNE
-MARIETTE MARION MANON: MARIE
+BABETH BETTY: ELISABETH
+JEANNETTE: JEANNE
+ANNIE ANNETTE: ANNE
+MARIETTE: MARIE
 PIERROT: PIERRE
 SUZY SUZON: SUZANNE
 DANY: DANIEL DANIELLE
@@ -122,10 +122,12 @@ def _forms() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1 << 16)
 def usual_forms(tokens: tuple[str, ...], glued: str) -> frozenset[str]:
-    """Every name a first-name field may stand for through a usual form or another spelling
-    (the field's own names included), or an empty set when none of its names has any."""
+    """Every name the usual first name (the whole field, or its first given name) may stand
+    for through a usual form or another spelling (those names included), or an empty set
+    when it has none. Later given names are left out: a sibling's middle name is no usual
+    form."""
     forms = _forms()
-    names = {glued, *tokens}
+    names = {glued, tokens[0]} if tokens else {glued}
     if not any(n in forms for n in names):
         return frozenset()
     out = set(names)

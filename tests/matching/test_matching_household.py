@@ -76,6 +76,8 @@ def test_usual_forms_link_a_short_form_to_its_civil_names_only():
         ("Michel", "Michelle", "different_sex"),
         ("Christophe", "Christine", "different_sex"),
         ("Lucas", "Hugo", "different"),
+        ("Agnès", "Anne-Marie", "different"),
+        ("Emilie Manon", "Camille Marie", "different"),
     ],
 )
 def test_first_names_are_compared_part_by_part_and_by_sex(model, a, b, expected):
