@@ -85,7 +85,10 @@ ELISABETH ELIZABETH
 def _table() -> dict[str, float]:
     """Folded, glued first name -> share of women among its bearers."""
     with open(DATA, encoding="utf-8", newline="") as fh:
-        return {row["name"]: float(row["female_share"]) for row in csv.DictReader(fh)}
+        rows = csv.reader(fh)
+        header = next(rows)
+        name, share = header.index("name"), header.index("female_share")
+        return {row[name]: float(row[share]) for row in rows}
 
 
 @lru_cache(maxsize=1 << 16)
