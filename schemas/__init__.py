@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from referencing import Registry, Resource
 
 from schemas.formats import format_checker, nir_is_valid
 
-__all__ = ["SCHEMA_DIR", "available", "load", "nir_is_valid", "validate"]
+__all__ = ["SCHEMA_DIR", "available", "load", "nir_is_valid", "normalized", "validate"]
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 _NAME_RE = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)\.v(?P<version>[1-9][0-9]*)\.json$")
@@ -103,3 +104,18 @@ def validate(name: str, version: int, instance: object) -> list[dict]:
         errors.append({"field": _field(error), "message": _message(error)})
     unique = {(e["field"], e["message"]): e for e in errors}
     return [unique[key] for key in sorted(unique)]
+
+
+def normalized(instance):
+    """The instance with every string in Unicode NFC, surrounding white space removed.
+
+    Applied to a body after ``validate`` accepted it: what the hub stores and matches on is
+    the normalised text (``"e\\u0301"`` and ``"\\u00e9"`` are the same name).
+    """
+    if isinstance(instance, str):
+        return unicodedata.normalize("NFC", instance).strip()
+    if isinstance(instance, dict):
+        return {key: normalized(value) for key, value in instance.items()}
+    if isinstance(instance, list):
+        return [normalized(value) for value in instance]
+    return instance

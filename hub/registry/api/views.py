@@ -76,7 +76,7 @@ class RecordDetail(APIView):
         result = submit_record(
             actor=request.actor,
             external_id=external_id,
-            payload=request.data,
+            payload=schemas.normalized(request.data),
             precondition=lambda current: check_preconditions(request, current),
             request_id=request.request_id,
         )
@@ -147,7 +147,7 @@ class Match(APIView):
         if errors:
             raise ValidationProblem(errors)
         actor = request.actor
-        clean, nir_digest = split_nir(request.data["person"])
+        clean, nir_digest = split_nir(schemas.normalized(request.data["person"]))
         prepared = intake.prepared_for("probe", clean, nir_digest)
         candidates = intake.score_candidates(
             prepared,
