@@ -23,11 +23,11 @@ from django.db.models import F
 from django.utils import timezone
 
 import schemas
-from schemas import jsontext
 from exchanges.models import ImportJob, ImportRow, ImportStatus
 from exchanges.outbox import emit
 from exchanges.records import submit_record
 from hub.registry.actors import Actor
+from schemas import jsontext
 
 logger = logging.getLogger(__name__)
 
