@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.views import set_rollback
@@ -35,7 +37,11 @@ _TITLES = {
     428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+#: Seconds a client should wait before retrying when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class Problem(exceptions.APIException):
@@ -121,11 +127,24 @@ def _drf_errors(detail, prefix: str = "") -> list[dict]:
     return out
 
 
+def unavailable_response(request) -> HttpResponse:
+    """503 with Retry-After: the database is unreachable, locked or refused the transaction."""
+    logger.warning("database unavailable on %s", request.path, exc_info=True)
+    return problem_response(
+        503,
+        "The service is temporarily unavailable; retry after the delay in Retry-After.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        instance=request.path,
+    )
+
+
 def exception_handler(exc, context):
     """DRF exception handler producing problem details for every error."""
     set_rollback()
     request = context.get("request")
     instance = request.path if request is not None else None
+    if isinstance(exc, (OperationalError, InterfaceError)) and request is not None:
+        return unavailable_response(request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -181,6 +200,8 @@ def handler403(request, exception=None):
 
 
 def handler500(request):
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return unavailable_response(request)  # raised in a middleware, outside any view
     logger.error("unhandled server error on %s", request.path)
     return problem_response(
         500, "An unexpected error occurred; it has been logged.", instance=request.path
