@@ -14,7 +14,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
 from schemas.formats import format_checker, nir_is_valid
@@ -52,10 +52,27 @@ def _registry() -> Registry:
 
 
 @cache
-def _validator(name: str, version: int) -> Draft202012Validator:
+def _compiled(pattern: str) -> re.Pattern:
+    # ECMA-262 (JSON Schema's dialect): a final "$" is the end of the string, whereas Python's
+    # "$" also matches before a trailing newline.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@cache
+def _validator(name: str, version: int):
     schema = load(name, version)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=format_checker, registry=_registry())
+    return _Validator(schema, format_checker=format_checker, registry=_registry())
 
 
 def _field(error) -> str:

@@ -24,7 +24,9 @@ MAX_STRING_LENGTH = 10_000
 MAX_NUMBER_DIGITS = 30
 #: Characters refused in every JSON string of the API (the OpenAPI document declares it).
 FORBIDDEN_CHARACTERS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff"
-TEXT_PATTERN = f"^[^{FORBIDDEN_CHARACTERS}]*$"
+#: The same rule as a JSON Schema pattern (unpaired surrogates are left out: they cannot appear in
+#: a pattern that ECMA-262 or Rust engines accept, and no JSON text may carry them anyway).
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
 _FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CHARACTERS}]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
