@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hub.middleware.RequestIdMiddleware",
     "hub.middleware.DatabaseUnavailableMiddleware",
+    "hub.api.query.RepeatedQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

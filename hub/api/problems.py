@@ -73,6 +73,18 @@ class ValidationProblem(Problem):
         super().__init__(400, detail, problem_type=TYPE_BASE + "validation", errors=errors)
 
 
+class RuleProblem(Problem):
+    """422: the request matches the OpenAPI document, but a rule the document cannot state
+    refused it (an unknown referenced resource, an end before a start, a date in the future,
+    an unreachable webhook host...). A body the document itself refuses is a 400."""
+
+    def __init__(self, errors: list[dict], detail: str | None = None):
+        detail = detail or "; ".join(
+            f"{e['field'] or '(body)'}: {e['message']}" for e in errors[:5]
+        )
+        super().__init__(422, detail, problem_type=TYPE_BASE + "rule", errors=errors)
+
+
 def _default_type(status_code: int) -> str:
     return TYPE_BASE + _TITLES.get(status_code, "error").lower().replace(" ", "-")
 

@@ -17,6 +17,7 @@ from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
 from hub.api.problems import ValidationProblem, problem_response
+from hub.api.query import choice, choice_parameter
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
 from hub.registry import intake
 from hub.registry.api.serializers import (
@@ -100,14 +101,14 @@ class BeneficiaryDetail(APIView):
     @extend_schema(
         responses=BeneficiarySerializer,
         operation_id="beneficiaries_retrieve",
-        parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, required=False)],
+        parameters=[
+            choice_parameter(
+                "purpose", Purpose.values, "Only what grants given for this purpose allow."
+            )
+        ],
     )
     def get(self, request, beneficiary_id):
-        purpose = request.query_params.get("purpose", "")
-        if purpose and purpose not in Purpose.values:
-            raise ValidationProblem(
-                [{"field": "purpose", "message": f"one of: {', '.join(Purpose.values)}"}]
-            )
+        purpose = choice(request, "purpose", Purpose.values)
         disclosure = disclose_beneficiary(
             actor=request.actor,
             beneficiary_id=beneficiary_id,
