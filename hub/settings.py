@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
         "hub.api.openapi.document_problems",
+        "hub.api.openapi_contract.declare_contract",
     ],
     "TITLE": "Passerelle partner API",
     "DESCRIPTION": "Data-exchange hub for French social action. OAuth2 client credentials; errors are RFC 9457 problem details.",

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +151,8 @@ def unavailable_response(request) -> HttpResponse:
 
 def exception_handler(exc, context):
     """DRF exception handler producing problem details for every error."""
+    from rest_framework.views import set_rollback  # not at import: DRF's views load the parsers
+
     set_rollback()
     request = context.get("request")
     instance = request.path if request is not None else None
