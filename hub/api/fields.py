@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -47,8 +48,11 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         if direction == "request":
             schema["additionalProperties"] = False
-            for prop in schema.get("properties", {}).values():
+            for name, prop in schema.get("properties", {}).items():
                 declare_text(prop)
+                field = force_instance(self.target).fields.get(name)
+                if isinstance(field, serializers.ListField) and not field.allow_empty:
+                    prop["minItems"] = 1
         return schema
 
 

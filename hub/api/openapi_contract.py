@@ -12,14 +12,17 @@
 from __future__ import annotations
 
 from hub.api.etags import ETAG_LIST_PATTERN
+from hub.api.pagination import CURSOR_PATTERN, LIMIT_SCHEMA
 
 IDEMPOTENCY_KEY_SCHEMA = {
     "type": "string",
     "pattern": "^[!-~]{1,255}$",
     "minLength": 1,
     "maxLength": 255,
-    "description": "1 to 255 visible ASCII characters, unique per request (a UUID is fine).",
-    "example": "5f0c2a64-3b1e-4c55-9a43-0d6f5b1e2c77",
+    "description": (
+        "1 to 255 visible ASCII characters, new for each distinct request (a UUID is fine); "
+        "reusing a key with another body answers 422."
+    ),
 }
 ETAG_SCHEMA = {
     "type": "string",
@@ -179,13 +182,17 @@ def _parameters(operation: dict) -> None:
             parameter["schema"] = dict(IDEMPOTENCY_KEY_SCHEMA)
         elif name in ("If-Match", "If-None-Match"):
             parameter["schema"] = dict(ETAG_SCHEMA)
+        elif name == "limit" and parameter.get("in") == "query":
+            parameter["schema"] = {**LIMIT_SCHEMA, **parameter.get("schema", {}), **LIMIT_SCHEMA}
+        elif name == "cursor" and parameter.get("in") == "query":
+            parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
         elif name == "action" and parameter.get("in") == "path":
             parameter["schema"] = {
                 "type": "string",
                 "enum": ["accept", "decline", "complete", "cancel"],
             }
         schema = parameter.get("schema", {})
-        if "example" not in parameter:
+        if "example" not in parameter and name != "Idempotency-Key":
             if schema.get("format") == "uuid" or name == "referral_id":
                 parameter["example"] = EXAMPLE_UUID
             elif name == "external_id":

@@ -9,6 +9,11 @@ from rest_framework.response import Response
 
 from hub.api.problems import ValidationProblem
 
+#: Cursors are base64 text; an empty cursor is the first page.
+CURSOR_PATTERN = "^[A-Za-z0-9+/=_-]{0,500}$"
+MAX_LIMIT = 1000
+LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
+
 
 def limit_from(request, default: int, maximum: int) -> int:
     """The ``limit`` query parameter, an integer from 1 to ``maximum``; 400 otherwise."""
@@ -22,7 +27,7 @@ def limit_from(request, default: int, maximum: int) -> int:
 
 class Cursor(CursorPagination):
     page_size = 100
-    max_page_size = 1000
+    max_page_size = MAX_LIMIT
     page_size_query_param = "limit"
     ordering = ("created_at", "id")
 
@@ -40,7 +45,7 @@ class Cursor(CursorPagination):
                     "default": self.page_size,
                 }
             elif parameter["name"] == self.cursor_query_param:
-                parameter["schema"] = {"type": "string", "pattern": "^[A-Za-z0-9+/=_-]{1,500}$"}
+                parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
         return parameters
 
     def get_paginated_response(self, data):

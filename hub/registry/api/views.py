@@ -156,7 +156,7 @@ class Match(APIView):
             restrict_to=policy.visible_beneficiaries(actor),
         )
         wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
-        found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
+        found = [c for c in candidates if c.grade in wanted][: int(request.data.get("count", 5))]
         persons = policy.visible_beneficiaries(actor).in_bulk([c.beneficiary_id for c in found])
         for candidate in found:
             decision = policy.decide(
