@@ -49,6 +49,7 @@ def check_nir(value: object) -> bool:
     return True
 
 
+@format_checker.checks("idn-email", raises=ValueError)
 @format_checker.checks("email", raises=ValueError)
 def check_email(value: object) -> bool:
     if isinstance(value, str) and not _EMAIL_RE.match(value):

@@ -6,9 +6,11 @@ import re
 
 from hub.api.problems import Problem, ValidationProblem
 
-_TAG = '(W/)?"[!#-~]*"'
+# A quoted entity tag, or (leniently) a bare token: an unquoted tag never equals an ETag.
+_TAG = '((W/)?"[!#-~]*"|[!#-+\\--~]+)'
 #: ``*`` or a list of entity tags (RFC 9110 §8.8.3), as published in the OpenAPI document.
 ETAG_LIST_PATTERN = f"^(\\*|{_TAG}( *, *{_TAG})*)$"
+MAX_HEADER_LENGTH = 1000
 _ETAG_LIST_RE = re.compile(ETAG_LIST_PATTERN.removesuffix("$") + r"\Z")
 
 
@@ -28,7 +30,9 @@ def check_preconditions(request, current_etag: str | None) -> None:
     """
     for name in ("If-Match", "If-None-Match"):
         value = request.headers.get(name)
-        if value is not None and not _ETAG_LIST_RE.match(value.strip()):
+        if value is not None and (
+            len(value) > MAX_HEADER_LENGTH or not _ETAG_LIST_RE.match(value.strip())
+        ):
             raise ValidationProblem(
                 [{"field": name, "message": "'*' or a list of entity tags (\"...\")"}]
             )

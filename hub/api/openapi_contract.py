@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from hub.api.etags import ETAG_LIST_PATTERN
+from hub.api.etags import ETAG_LIST_PATTERN, MAX_HEADER_LENGTH
 from hub.api.pagination import CURSOR_PATTERN, LIMIT_SCHEMA
 
 IDEMPOTENCY_KEY_SCHEMA = {
@@ -27,7 +27,7 @@ IDEMPOTENCY_KEY_SCHEMA = {
 ETAG_SCHEMA = {
     "type": "string",
     "pattern": ETAG_LIST_PATTERN,
-    "maxLength": 1000,
+    "maxLength": MAX_HEADER_LENGTH,
     "description": "'*' or a comma-separated list of entity tags, as returned in ETag.",
     "example": '"3f2b0c8e-5a1d-4b7e-9c2a-6d4e8f1a2b3c-1"',
 }
@@ -47,7 +47,7 @@ BODY_EXAMPLES = {
     "referrals_create": {
         "beneficiary": EXAMPLE_UUID,
         "receiver": EXAMPLE_UUID,
-        "case_type": "shelter",
+        "case_type": "emergency_shelter",
         "message": "Hébergement d'urgence demandé.",
     },
     "referrals_transition": {"comment": "Prise en charge confirmée."},
@@ -57,7 +57,7 @@ BODY_EXAMPLES = {
         "grantee": {"type": "organization", "organization": EXAMPLE_UUID},
         "purposes": ["coordination"],
         "categories": ["identity"],
-        "evidence": {"method": "written"},
+        "evidence": {"method": "written", "collected_by": "A. Dupont"},
     },
     "grants_withdraw": {"reason": "Withdrawn at the person's request."},
 }
