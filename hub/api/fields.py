@@ -27,7 +27,24 @@ class StrictSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
+        not_text = {
+            name: ["must be a string"]
+            for name, field in self.fields.items()
+            if name in data and not _is_text(field, data[name])
+        }
+        if not_text:  # DRF's CharField would turn 0 into "0"
+            raise serializers.ValidationError(not_text)
         return super().to_internal_value(data)
+
+
+def _is_text(field, value) -> bool:
+    if value is None and field.allow_null:
+        return True
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return all(_is_text(field.child, item) for item in value)
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return isinstance(value, str)
+    return True
 
 
 def declare_text(schema: dict) -> dict:

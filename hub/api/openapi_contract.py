@@ -211,6 +211,7 @@ def _body_example(operation: dict) -> None:
     if example is not None and "application/json" in body:
         body["application/json"]["example"] = example
     if operation.get("operationId") == "imports_create":
+        operation["requestBody"]["required"] = True
         for media_type, text in (
             ("application/x-ndjson", NDJSON_EXAMPLE),
             ("text/csv", CSV_EXAMPLE),
@@ -220,9 +221,32 @@ def _body_example(operation: dict) -> None:
                 body[media_type]["example"] = text
 
 
+def _paginated_grants(result: dict) -> None:
+    """The grants of a person are paginated like every list (the view pages by hand)."""
+    operation = result["paths"].get("/api/v1/beneficiaries/{beneficiary_id}/grants", {}).get("get")
+    if not operation:
+        return
+    content = operation["responses"]["200"]["content"]["application/json"]
+    content["schema"] = {
+        "type": "object",
+        "required": ["results", "next"],
+        "properties": {
+            "results": content["schema"],
+            "next": {"type": ["string", "null"], "format": "uri"},
+        },
+    }
+    operation.setdefault("parameters", []).extend(
+        [
+            {"in": "query", "name": "cursor", "schema": {"type": "string"}},
+            {"in": "query", "name": "limit", "schema": dict(LIMIT_SCHEMA)},
+        ]
+    )
+
+
 def declare_contract(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     _grantee_one_of(components)
+    _paginated_grants(result)
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict):

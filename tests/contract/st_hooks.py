@@ -50,3 +50,13 @@ def ndjson_serializer(ctx, value):
     if isinstance(value, bytes):
         return value
     return str(value).encode("utf-8", "surrogatepass")
+
+
+@schemathesis.hook
+def filter_body(ctx, body) -> bool:
+    """An import file is text: a number or an object "instead of the string" cannot be told
+    apart from text once on the wire, so such bodies are not generated for the imports."""
+    operation = getattr(ctx, "operation", None)
+    if operation is not None and operation.path == "/api/v1/imports":
+        return body is None or isinstance(body, (str, bytes))
+    return True
