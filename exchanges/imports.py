@@ -184,7 +184,7 @@ def _submit(actor: Actor, job: ImportJob, index: int, external_id, payload, erro
         if not EXTERNAL_ID_RE.match(external_id or ""):
             errors = [{"field": "external_id", "message": "1 to 128 of A-Z a-z 0-9 . _ : -"}]
         else:
-            errors = schemas.validate("beneficiary-record", 1, payload)
+            errors = schemas.public_errors(schemas.validate("beneficiary-record", 1, payload))
     if errors:
         row.outcome, row.errors = "rejected", errors
         return row

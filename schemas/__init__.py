@@ -17,9 +17,18 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
-from schemas.formats import format_checker, nir_is_valid
+from schemas.formats import CUSTOM_FORMATS, format_checker, nir_is_valid
 
-__all__ = ["SCHEMA_DIR", "available", "load", "nir_is_valid", "normalized", "validate"]
+__all__ = [
+    "SCHEMA_DIR",
+    "available",
+    "load",
+    "nir_is_valid",
+    "normalized",
+    "only_custom_formats",
+    "public_errors",
+    "validate",
+]
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 _NAME_RE = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)\.v(?P<version>[1-9][0-9]*)\.json$")
@@ -119,8 +128,20 @@ def validate(name: str, version: int, instance: object) -> list[dict]:
                 )
             continue
         errors.append({"field": _field(error), "message": _message(error)})
+        if error.validator == "format" and error.validator_value in CUSTOM_FORMATS:
+            errors[-1]["format"] = error.validator_value
     unique = {(e["field"], e["message"]): e for e in errors}
     return [unique[key] for key in sorted(unique)]
+
+
+def only_custom_formats(errors: list[dict]) -> bool:
+    """True when every error is one of the hub's own formats (the NIR key, a partial date in
+    the future...): rules the document names but generic JSON Schema tools cannot check."""
+    return bool(errors) and all("format" in e for e in errors)
+
+
+def public_errors(errors: list[dict]) -> list[dict]:
+    return [{"field": e["field"], "message": e["message"]} for e in errors]
 
 
 def normalized(instance):

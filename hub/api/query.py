@@ -15,8 +15,10 @@ from hub.api.problems import ValidationProblem, problem_response
 
 def choice(request, name: str, values) -> str:
     """The value of query parameter ``name`` ("" when absent), which must be one of ``values``."""
-    value = request.query_params.get(name, "")
-    if value and value not in values:
+    if name not in request.query_params:
+        return ""
+    value = request.query_params[name]
+    if value not in values:
         raise ValidationProblem([{"field": name, "message": f"one of: {', '.join(values)}"}])
     return value
 

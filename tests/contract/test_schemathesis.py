@@ -147,7 +147,7 @@ def _use_seeded(case) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=15, **SETTINGS)
 def test_every_operation_passes_every_check(case, bearer):
     _use_seeded(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"})
@@ -161,7 +161,7 @@ def test_stateful_links_pass_every_check(bearer):
             return {"headers": {"Authorization": f"Bearer {bearer}"}}
 
     run_state_machine_as_test(
-        Workflow, settings=settings(max_examples=20, stateful_step_count=6, **SETTINGS)
+        Workflow, settings=settings(max_examples=10, stateful_step_count=6, **SETTINGS)
     )
 
 

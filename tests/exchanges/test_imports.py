@@ -74,10 +74,10 @@ def test_csv_import_maps_address_columns(partner_a, django_capture_on_commit_cal
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "field"),
     [
-        (b"", "application/x-ndjson", 400, "body"),
-        (b"external_id,colour\nX,red\n", "text/csv", 400, "colour"),
-        (b"birth_name\nMartin\n", "text/csv", 400, "external_id"),
-        (b"\xff\xfe", "application/x-ndjson", 400, "body"),
+        (b"", "application/x-ndjson", 422, "body"),
+        (b"external_id,colour\nX,red\n", "text/csv", 422, "colour"),
+        (b"birth_name\nMartin\n", "text/csv", 422, "external_id"),
+        (b"\xff\xfe", "application/x-ndjson", 422, "body"),
         (b"{}", "application/xml", 415, "Content-Type"),
     ],
 )

@@ -16,7 +16,7 @@ from consent.selectors import disclose_beneficiary
 from consent.vocab import Purpose
 from exchanges.records import submit_record
 from hub.api.etags import check_preconditions
-from hub.api.problems import ValidationProblem, problem_response
+from hub.api.problems import RuleProblem, ValidationProblem, problem_response
 from hub.api.query import choice, choice_parameter
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
 from hub.registry import intake
@@ -33,6 +33,14 @@ IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADE
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
 )
+
+
+def schema_problem(errors: list[dict]):
+    """400 for what the document's schema refuses; 422 when only the hub's own formats (the
+    NIR key, a birth date in the future) refuse the body."""
+    if schemas.only_custom_formats(errors):
+        return RuleProblem(schemas.public_errors(errors))
+    return ValidationProblem(schemas.public_errors(errors))
 
 
 def own_records(actor):
@@ -73,7 +81,7 @@ class RecordDetail(APIView):
     def put(self, request, external_id):
         errors = schemas.validate("beneficiary-record", 1, request.data)
         if errors:
-            raise ValidationProblem(errors)
+            raise schema_problem(errors)
         result = submit_record(
             actor=request.actor,
             external_id=external_id,
@@ -146,7 +154,7 @@ class Match(APIView):
     def post(self, request):
         errors = schemas.validate("match-request", 1, request.data)
         if errors:
-            raise ValidationProblem(errors)
+            raise schema_problem(errors)
         actor = request.actor
         clean, nir_digest = split_nir(schemas.normalized(request.data["person"]))
         prepared = intake.prepared_for("probe", clean, nir_digest)
