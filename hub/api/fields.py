@@ -12,6 +12,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from schemas import patterns
 from schemas.jsontext import MAX_STRING_LENGTH, TEXT_PATTERN
@@ -23,7 +24,9 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError(["a JSON object is expected"])
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["a JSON object is expected"]}
+            )
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
