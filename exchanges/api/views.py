@@ -35,9 +35,9 @@ from exchanges.models import Case, ImportJob, ImportRow, Referral, ReferralStatu
 from exchanges.tasks import run_import
 from hub.api.etags import check_preconditions
 from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from hub.api.pagination import Cursor, limit_from
+from hub.api.pagination import CURSOR_RE, Cursor, limit_from
 from hub.api.parsers import read_limited
-from hub.api.problems import TYPE_BASE, Problem, RuleProblem
+from hub.api.problems import TYPE_BASE, Problem, RuleProblem, ValidationProblem
 from hub.api.query import choice, choice_parameter
 
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
@@ -263,6 +263,8 @@ class EventFeed(APIView):
     )
     def get(self, request):
         cursor = request.query_params.get("cursor") or None
+        if cursor is not None and not CURSOR_RE.match(cursor):
+            raise ValidationProblem([{"field": "cursor", "message": "not a cursor (base64 text)"}])
         limit = limit_from(request, 100, 1000)
         try:
             page = feed.read_page(actor=request.actor, cursor=cursor, limit=limit)
@@ -472,9 +474,9 @@ class ImportRows(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        outcome = choice(self.request, "outcome", ROW_OUTCOMES)
         job = _own_job(self.request, self.kwargs["job_id"])
         queryset = ImportRow.objects.filter(job=job)
-        outcome = choice(self.request, "outcome", ROW_OUTCOMES)
         if outcome:
             queryset = queryset.filter(outcome=outcome)
         return queryset

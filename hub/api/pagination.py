@@ -4,6 +4,8 @@
 silently use the default page size), and the OpenAPI parameters say so.
 """
 
+import re
+
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -11,6 +13,7 @@ from hub.api.problems import ValidationProblem
 
 #: Cursors are base64 text; an empty cursor is the first page.
 CURSOR_PATTERN = "^[A-Za-z0-9+/=_-]{0,500}$"
+CURSOR_RE = re.compile(CURSOR_PATTERN.removesuffix("$") + r"\Z")
 MAX_LIMIT = 1000
 LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
 
