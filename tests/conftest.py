@@ -68,13 +68,16 @@ class Partner:
         self.client_id = self.onboarded.client_id
         self.client_secret = self.onboarded.client_secret
 
+    def basic_authorization(self) -> str:
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        return f"Basic {basic}"
+
     def token(self, scope: str | None = None) -> str:
         client = APIClient()
         data = {"grant_type": "client_credentials"}
         if scope:
             data["scope"] = scope
-        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        response = client.post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+        response = client.post("/o/token/", data, HTTP_AUTHORIZATION=self.basic_authorization())
         assert response.status_code == 200, response.content
         return response.json()["access_token"]
 
