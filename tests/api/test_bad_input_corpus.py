@@ -13,7 +13,9 @@ import pytest
 from django.test import override_settings
 
 from consent.models import AccessLog, Grant
-from exchanges.models import Case, Event, IdempotencyKey, ImportJob, Referral, WebhookEndpoint
+from exchanges.models import Case, ImportJob, Referral, WebhookEndpoint
+from hub.api.models import IdempotencyKey
+from hub.outbox.models import Event
 from hub.registry.models import Beneficiary, PartnerRecord
 from tests.factories import record_payload
 

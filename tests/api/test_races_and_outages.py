@@ -11,7 +11,7 @@ from django.db import OperationalError, close_old_connections, connection
 from rest_framework.test import APIClient
 
 from consent.models import AccessLog
-from exchanges.models import Event
+from hub.outbox.models import Event
 from hub.registry.models import Beneficiary, PartnerRecord
 from tests.factories import record_payload
 
