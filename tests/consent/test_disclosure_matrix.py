@@ -199,6 +199,7 @@ CUSTOM = {
     ],
     "app_list": lambda w: [f"/admin/{app}/" for app in ("registry", "consent", "exchanges")],
     "otp_totp_totpdevice_qrcode": lambda w: [],  # a staff member's own QR code: no person
+    "otp_totp_totpdevice_config": lambda w: [],  # the same, as a configuration URL
     "consent_accesslog_export_csv": lambda w: ["/admin/consent/accesslog/export.csv"],
     "consent_accesslog_export_json": lambda w: ["/admin/consent/accesslog/export.json"],
     "consent_grantevent_export_csv": lambda w: ["/admin/consent/grantevent/export.csv"],
