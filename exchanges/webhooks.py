@@ -16,16 +16,13 @@ link-local or otherwise non-public addresses are refused at registration and at 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import ipaddress
 import json
-import os
 import random
 import secrets
 import socket
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -33,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from exchanges import feed
 from exchanges.models import (
@@ -41,6 +39,7 @@ from exchanges.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from exchanges.transport import SESSIONS
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerClient
 
@@ -74,14 +73,10 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix("whsec_"))
-
-
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    mac = hmac.new(_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(mac).decode()
+    """``v1,<signature>`` by the standardwebhooks library (the receivers' reference code)."""
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return Webhook(secret).sign(msg_id, moment, body.decode())
 
 
 def active_secrets(endpoint: WebhookEndpoint, now=None) -> list[str]:
@@ -119,8 +114,12 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_target(url: str) -> None:
-    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed)."""
+def check_target(url: str) -> str:
+    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed).
+
+    Answers the address to connect to: the name is resolved once, here, and the delivery is
+    sent to this very address (``exchanges.transport``), so a second resolution cannot point
+    it elsewhere."""
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
     try:
         parts = urlsplit(url)
@@ -137,13 +136,15 @@ def check_target(url: str) -> None:
         infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise WebhookError("url", "the host name does not resolve") from None
-    if allow_private:
-        return
-    for info in infos:
-        if not _is_public(info[4][0]):
-            raise WebhookError(
-                "url", "the host resolves to a private, loopback or link-local address"
-            )
+    if not infos:
+        raise WebhookError("url", "the host name does not resolve")
+    if not allow_private:
+        for info in infos:
+            if not _is_public(info[4][0]):
+                raise WebhookError(
+                    "url", "the host resolves to a private, loopback or link-local address"
+                )
+    return infos[0][4][0]
 
 
 # --- Endpoint management ----------------------------------------------------------------------
@@ -205,8 +206,21 @@ def wants(endpoint: WebhookEndpoint, event: Event) -> bool:
 
 def fan_out(events: list[Event], endpoints: list[WebhookEndpoint]) -> list[int]:
     """Create the delivery rows of ``events`` (idempotent); return the ids to queue now."""
-    if not events or not endpoints:
+    if not create_deliveries(events, endpoints):
         return []
+    return claim_for_queue(
+        WebhookDelivery.objects.filter(
+            event_id__in=[e.pk for e in events], status=DeliveryStatus.PENDING, queued_at=None
+        )
+    )
+
+
+def create_deliveries(events: list[Event], endpoints: list[WebhookEndpoint]) -> int:
+    """Create the delivery rows of ``events``, due now. Idempotent: one row per (endpoint,
+    event) ever, so the same event fanned out twice (on its commit notification, then again
+    by the watermark relay) is delivered once. Returns the number of rows attempted."""
+    if not events or not endpoints:
+        return 0
     rows = []
     for endpoint in endpoints:
         candidates = [e for e in events if wants(endpoint, e)]
@@ -220,14 +234,9 @@ def fan_out(events: list[Event], endpoints: list[WebhookEndpoint]) -> list[int]:
                     committed_at=event.occurred_at,
                 )
             )
-    if not rows:
-        return []
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return claim_for_queue(
-        WebhookDelivery.objects.filter(
-            event_id__in=[e.pk for e in events], status=DeliveryStatus.PENDING, queued_at=None
-        )
-    )
+    if rows:
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
 
 
 def claim_for_queue(queryset) -> list[int]:
@@ -293,22 +302,8 @@ def claim(delivery_id: int, now=None) -> bool:
     return changed == 1
 
 
-_SESSIONS: dict[int, requests.Session] = {}
-
-
-def _session() -> requests.Session:
-    """One keep-alive HTTP session per worker process (never shared across a fork)."""
-    pid = os.getpid()
-    if pid not in _SESSIONS:
-        _SESSIONS.clear()
-        session = requests.Session()
-        session.trust_env = False  # no proxy or netrc from the environment
-        _SESSIONS[pid] = session
-    return _SESSIONS[pid]
-
-
 def deliver(delivery_id: int) -> str:
-    """Send one delivery. Safe to run twice: a second run finds the row claimed or done."""
+    """Send one delivery (Celery path). Safe to run twice: a second run finds it claimed or done."""
     if not claim(delivery_id):
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
@@ -318,30 +313,52 @@ def deliver(delivery_id: int) -> str:
     # The policy is applied again at send time: access may have been withdrawn since.
     if not feed.visible_events(client_actor(endpoint), [event]):
         return _finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
+    return send(delivery)
+
+
+def send(delivery: WebhookDelivery) -> str:
+    """POST a claimed delivery (endpoint and event loaded, policy checked) and record the
+    outcome. A success makes the endpoint's waiting retries due now (it answers again)."""
+    endpoint, event = delivery.endpoint, delivery.event
     try:
-        check_target(endpoint.url)
+        address = check_target(endpoint.url)
     except WebhookError as exc:
         return _retry(delivery, error=exc.message)
     body = payload(event)
     headers = signature_headers(endpoint, delivery.msg_id, body)
     try:
-        response = _session().post(
+        response = SESSIONS.post(
             endpoint.url,
-            data=body,
+            address,
+            body=body,
             headers=headers,
             timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
-            allow_redirects=False,
         )
     except requests.RequestException as exc:
         return _retry(delivery, error=type(exc).__name__)
     if 200 <= response.status_code < 300:
-        return _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
+        status = _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
+        catch_up(endpoint_id=endpoint.pk)
+        return status
     if response.status_code == 410:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             is_active=False, disabled_reason="410 Gone answered by the receiver"
         )
         return _finish(delivery, DeliveryStatus.FAILED, code=410, error="endpoint gone")
     return _retry(delivery, code=response.status_code, error=f"HTTP {response.status_code}")
+
+
+def catch_up(*, endpoint_id, now=None) -> int:
+    """The endpoint answered: its deliveries waiting out a retry delay become due now (an
+    endpoint-level circuit closing), so the backlog of an outage leaves at once."""
+    now = now or timezone.now()
+    with _bookkeeping():
+        return WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_id,
+            status=DeliveryStatus.PENDING,
+            attempts__gt=0,
+            next_attempt_at__gt=now,
+        ).update(next_attempt_at=now, queued_at=None)
 
 
 def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:

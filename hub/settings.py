@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from hub.env import ConfigError, env_bool, env_int, env_list, env_str
+from hub.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -302,6 +302,14 @@ WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
 WEBHOOKS_RELAY_SECONDS = env_int("WEBHOOKS_RELAY_SECONDS", 5, minimum=1)
 WEBHOOKS_REQUEUE_SECONDS = env_int("WEBHOOKS_REQUEUE_SECONDS", 60, minimum=1)
 WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum=1)
+# Who sends deliveries: ``dispatcher`` (``manage.py dispatch_webhooks``, PostgreSQL default) or
+# ``celery`` (a task per delivery; the embedded default, where no dispatcher runs).
+WEBHOOKS_DELIVERY = env_choice(
+    "WEBHOOKS_DELIVERY", "dispatcher" if USES_POSTGRES else "celery", {"dispatcher", "celery"}
+)
+WEBHOOKS_DISPATCHER_THREADS = env_int("WEBHOOKS_DISPATCHER_THREADS", 16, minimum=1)
+WEBHOOKS_PER_ENDPOINT = env_int("WEBHOOKS_PER_ENDPOINT", 4, minimum=1)
+WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
 REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE.update(

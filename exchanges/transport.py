@@ -1,0 +1,103 @@
+"""HTTP transport of webhook deliveries: keep-alive sessions pinned to the checked address.
+
+The SSRF check (``webhooks.check_target``) resolves the endpoint's host name once and answers
+the address it approved; the request then goes to that address, never to a second resolution
+(no DNS-rebinding window between the check and the connection). The URL keeps its host name
+in the ``Host`` header and, for https, in the TLS SNI and in the certificate check, so virtual
+hosts and certificates work as if the name had been resolved normally.
+
+One ``requests.Session`` per (scheme, host, port, address): a pool of keep-alive connections
+per receiver, shared by the dispatcher's threads (urllib3 pools are thread-safe), rebuilt after
+a fork. A receiver whose address changes gets a new session; the old one is closed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+# Connections kept per receiver; a dispatcher never runs more than this many requests at once
+# against one endpoint (``WEBHOOKS_PER_ENDPOINT``), so none is opened and thrown away.
+POOL_SIZE = 16
+
+
+class PinnedTLSAdapter(HTTPAdapter):
+    """https to an IP address, with SNI and certificate checks on the original host name."""
+
+    def __init__(self, hostname: str, **kwargs):
+        self.hostname = hostname
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["server_hostname"] = self.hostname
+        kwargs["assert_hostname"] = self.hostname
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _netloc(address: str, port: int | None) -> str:
+    host = f"[{address}]" if ipaddress.ip_address(address).version == 6 else address
+    return f"{host}:{port}" if port else host
+
+
+def pinned_url(url: str, address: str) -> tuple[str, str]:
+    """(URL with the host replaced by ``address``, value of the Host header)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    target = urlunsplit(
+        (parts.scheme, _netloc(address, parts.port), parts.path or "/", parts.query, "")
+    )
+    return target, host_header
+
+
+class Sessions:
+    """The keep-alive sessions of one process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._sessions: dict[tuple, requests.Session] = {}
+
+    def get(self, url: str, address: str) -> requests.Session:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        with self._lock:
+            if self._pid != os.getpid():  # never share sockets across a fork
+                self._sessions.clear()
+                self._pid = os.getpid()
+            session = self._sessions.get(key)
+            if session is not None and session.pinned_address == address:
+                return session
+            if session is not None:
+                session.close()
+            session = requests.Session()
+            session.trust_env = False  # no proxy or netrc from the environment
+            session.pinned_address = address
+            adapter_kwargs = {"pool_connections": 1, "pool_maxsize": POOL_SIZE, "max_retries": 0}
+            if parts.scheme == "https":
+                session.mount("https://", PinnedTLSAdapter(parts.hostname, **adapter_kwargs))
+            else:
+                session.mount("http://", HTTPAdapter(**adapter_kwargs))
+            self._sessions[key] = session
+            return session
+
+    def post(self, url: str, address: str, *, body: bytes, headers: dict, timeout: float):
+        session = self.get(url, address)
+        target, host_header = pinned_url(url, address)
+        return session.post(
+            target,
+            data=body,
+            headers={**headers, "Host": host_header},
+            timeout=timeout,
+            allow_redirects=False,
+        )
+
+
+SESSIONS = Sessions()
