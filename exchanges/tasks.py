@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from exchanges import feed, imports, referrals, relay, webhooks
+from exchanges import feed, imports, jobs, referrals, relay, webhooks
 from hub.api.models import purge_expired_keys
 
 KICK_KEY = "passerelle:relay:kick"
@@ -46,6 +46,15 @@ def deliver_webhook(delivery_id: int) -> str:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_import(job_id: str) -> str:
     return imports.run_job(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_imports() -> int:
+    """Beat: queue again the imports whose message was lost or whose worker died."""
+    taken = jobs.stale_imports()
+    for job_id in taken:
+        run_import.delay(str(job_id))
+    return len(taken)
 
 
 @shared_task(ignore_result=True)

@@ -42,6 +42,8 @@ class Worker:
             "WEBHOOKS_TIMEOUT_SECONDS": "2",
             "WEBHOOKS_RELAY_SECONDS": "1",
             "WEBHOOKS_REQUEUE_SECONDS": "2",
+            # These workers test the Celery delivery path; ``Dispatch`` runs the dispatcher.
+            "WEBHOOKS_DELIVERY": "celery",
             "PYTHONPATH": str(ROOT),
             **env,
         }
@@ -109,9 +111,11 @@ class Worker:
 
 
 class PrivateRedis:
-    """A throw-away redis-server on its own port, that a test may stop and restart."""
+    """A throw-away redis-server on its own port (16000-16999: clear of the shared services),
+    without persistence, that a test may stop, kill and restart (empty, as a broker that lost
+    its data)."""
 
-    def __init__(self, port: int = 6390):
+    def __init__(self, port: int = 16390):
         self.port = port
         self.url = f"redis://127.0.0.1:{port}/0"
         self.process: subprocess.Popen | None = None
@@ -146,4 +150,10 @@ class PrivateRedis:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
+            self.process.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: connections drop at once, nothing is saved."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
             self.process.wait(10)
