@@ -170,6 +170,8 @@ class Dispatcher:
         self.workers: list[threading.Thread] = []
         self.listener: threading.Thread | None = None
         self.sent = 0
+        # Endpoints whose last answer was a success: no catch-up needed on the next one.
+        self.healthy: set = set()
 
     # --- one round ------------------------------------------------------------------------
 
@@ -208,9 +210,14 @@ class Dispatcher:
         return keep
 
     def send(self, delivery: WebhookDelivery) -> None:
+        endpoint_id = delivery.endpoint_id
         try:
-            webhooks.send(delivery)
+            status = webhooks.send(delivery, catch_up_on_success=endpoint_id not in self.healthy)
             self.sent += 1
+            if status == DeliveryStatus.SUCCEEDED:
+                self.healthy.add(endpoint_id)
+            else:
+                self.healthy.discard(endpoint_id)
         except DatabaseError:
             logger.exception("delivery %s: database error; the lease will expire", delivery.pk)
             connection.close()

@@ -316,9 +316,10 @@ def deliver(delivery_id: int) -> str:
     return send(delivery)
 
 
-def send(delivery: WebhookDelivery) -> str:
+def send(delivery: WebhookDelivery, *, catch_up_on_success: bool = True) -> str:
     """POST a claimed delivery (endpoint and event loaded, policy checked) and record the
-    outcome. A success makes the endpoint's waiting retries due now (it answers again)."""
+    outcome. A success makes the endpoint's waiting retries due now (it answers again); the
+    dispatcher, which knows which endpoints were failing, asks for that only when needed."""
     endpoint, event = delivery.endpoint, delivery.event
     try:
         address = check_target(endpoint.url)
@@ -338,7 +339,8 @@ def send(delivery: WebhookDelivery) -> str:
         return _retry(delivery, error=type(exc).__name__)
     if 200 <= response.status_code < 300:
         status = _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
-        catch_up(endpoint_id=endpoint.pk)
+        if catch_up_on_success:
+            catch_up(endpoint_id=endpoint.pk)
         return status
     if response.status_code == 410:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
