@@ -23,7 +23,9 @@ How an event reaches a receiver
 5. A bounded pool of threads sends them over keep-alive sessions pinned to the checked address
    (``exchanges.transport``); at most ``WEBHOOKS_PER_ENDPOINT`` requests run against one
    endpoint, so a hung receiver holds a few threads for at most the timeout and never the
-   others. A success makes the endpoint's waiting retries due now (``webhooks.catch_up``).
+   others. The threads only POST; the loop writes their outcomes in one statement per round
+   (``webhooks.record``). A success from an endpoint that was failing makes its waiting
+   retries due now (``webhooks.catch_up``): the backlog of an outage leaves at once.
 
 SIGTERM and SIGINT stop the claims, let the requests in flight finish, and exit. On SQLite
 (embedded mode) there is no LISTEN: the loop polls.
@@ -164,6 +166,7 @@ class Dispatcher:
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.notified: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.inflight: Counter = Counter()
         self.lock = threading.Lock()
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
@@ -210,25 +213,40 @@ class Dispatcher:
         return keep
 
     def send(self, delivery: WebhookDelivery) -> None:
-        endpoint_id = delivery.endpoint_id
+        """In a pool thread: POST, then hand the outcome to the loop, which writes a batch."""
         try:
-            status = webhooks.send(delivery, catch_up_on_success=endpoint_id not in self.healthy)
-            self.sent += 1
-            if status == DeliveryStatus.SUCCEEDED:
-                self.healthy.add(endpoint_id)
-            else:
-                self.healthy.discard(endpoint_id)
-        except DatabaseError:
-            logger.exception("delivery %s: database error; the lease will expire", delivery.pk)
-            connection.close()
+            self.results.put(webhooks.attempt(delivery))
         except Exception:
-            logger.exception("delivery %s failed unexpectedly", delivery.pk)
+            logger.exception("delivery %s failed unexpectedly; the lease will expire", delivery.pk)
+            connection.close()
         finally:
             with self.lock:
                 self.inflight[delivery.endpoint_id] -= 1
                 if self.inflight[delivery.endpoint_id] <= 0:
                     del self.inflight[delivery.endpoint_id]
             self.wake.set()
+
+    def flush(self) -> int:
+        """Write the outcomes gathered so far (one statement), then close the circuit of the
+        endpoints that answered again: their waiting retries become due now."""
+        outcomes: list[webhooks.Outcome] = []
+        while True:
+            try:
+                outcomes.append(self.results.get_nowait())
+            except queue.Empty:
+                break
+        if not outcomes:
+            return 0
+        webhooks.record(outcomes)
+        for outcome in outcomes:
+            if outcome.status == DeliveryStatus.SUCCEEDED:
+                if outcome.endpoint_id not in self.healthy:
+                    webhooks.catch_up(endpoint_id=outcome.endpoint_id)
+                    self.healthy.add(outcome.endpoint_id)
+            else:
+                self.healthy.discard(outcome.endpoint_id)
+        self.sent += len(outcomes)
+        return len(outcomes)
 
     def drain(self, *, rounds: int = 100) -> int:
         """Fan out and deliver inline until nothing is due (tests; ``--once``)."""
@@ -241,6 +259,7 @@ class Dispatcher:
                 break
             for delivery in batch:
                 self.send(delivery)
+            self.flush()
         return self.sent - sent
 
     # --- the long-running loop ------------------------------------------------------------
@@ -278,6 +297,7 @@ class Dispatcher:
                     if time.monotonic() >= next_relay:
                         self.relay()
                         next_relay = time.monotonic() + self.poll
+                    self.flush()
                     self.fan_out_notified()
                     for delivery in self.claim():
                         self.jobs.put(delivery)
@@ -301,6 +321,7 @@ class Dispatcher:
         for thread in self.workers:
             thread.join(settings.WEBHOOKS_TIMEOUT_SECONDS + 5)
         self.workers = []
+        self.flush()
         if self.listener:
             self.listener.join(5)
         connection.close()

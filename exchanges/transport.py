@@ -1,6 +1,6 @@
 """HTTP transport of webhook deliveries: keep-alive sessions pinned to the checked address.
 
-The SSRF check (``webhooks.check_target``) resolves the endpoint's host name once and answers
+The SSRF check (``check_target``) resolves the endpoint's host name once and answers
 the address it approved; the request then goes to that address, never to a second resolution
 (no DNS-rebinding window between the check and the connection). The URL keeps its host name
 in the ``Host`` header and, for https, in the TLS SNI and in the certificate check, so virtual
@@ -15,11 +15,61 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from django.conf import settings
 from requests.adapters import HTTPAdapter
+
+
+class WebhookError(Exception):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_target(url: str) -> str:
+    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed).
+
+    Answers the address to connect to: the name is resolved once, here, and the delivery is
+    sent to this very address (``Sessions.post``), so a second resolution cannot point
+    it elsewhere."""
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise WebhookError("url", "not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise WebhookError("url", "an absolute https:// URL is required")
+    if parts.scheme == "http" and not allow_private:
+        raise WebhookError("url", "https is required")
+    if parts.username or parts.password:
+        raise WebhookError("url", "credentials in the URL are not accepted")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise WebhookError("url", "the host name does not resolve") from None
+    if not infos:
+        raise WebhookError("url", "the host name does not resolve")
+    if not allow_private:
+        for info in infos:
+            if not _is_public(info[4][0]):
+                raise WebhookError(
+                    "url", "the host resolves to a private, loopback or link-local address"
+                )
+    return infos[0][4][0]
+
 
 # Connections kept per receiver; a dispatcher never runs more than this many requests at once
 # against one endpoint (``WEBHOOKS_PER_ENDPOINT``), so none is opened and thrown away.

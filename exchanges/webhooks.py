@@ -16,14 +16,12 @@ link-local or otherwise non-public addresses are refused at registration and at 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import random
 import secrets
-import socket
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -39,7 +37,7 @@ from exchanges.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from exchanges.transport import SESSIONS
+from exchanges.transport import SESSIONS, WebhookError, check_target
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerClient
 
@@ -57,13 +55,6 @@ RETRY_SCHEDULE = [
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 MAX_ENDPOINTS_PER_CLIENT = 10
-
-
-class WebhookError(Exception):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 # --- Secrets and signatures -------------------------------------------------------------------
@@ -102,49 +93,6 @@ def signature_headers(endpoint: WebhookEndpoint, msg_id: str, body: bytes, now=N
         "content-type": "application/json",
         "user-agent": "Passerelle-Webhooks/1",
     }
-
-
-# --- Target checks (SSRF) ---------------------------------------------------------------------
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def check_target(url: str) -> str:
-    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed).
-
-    Answers the address to connect to: the name is resolved once, here, and the delivery is
-    sent to this very address (``exchanges.transport``), so a second resolution cannot point
-    it elsewhere."""
-    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise WebhookError("url", "not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise WebhookError("url", "an absolute https:// URL is required")
-    if parts.scheme == "http" and not allow_private:
-        raise WebhookError("url", "https is required")
-    if parts.username or parts.password:
-        raise WebhookError("url", "credentials in the URL are not accepted")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookError("url", "the host name does not resolve") from None
-    if not infos:
-        raise WebhookError("url", "the host name does not resolve")
-    if not allow_private:
-        for info in infos:
-            if not _is_public(info[4][0]):
-                raise WebhookError(
-                    "url", "the host resolves to a private, loopback or link-local address"
-                )
-    return infos[0][4][0]
 
 
 # --- Endpoint management ----------------------------------------------------------------------
@@ -318,13 +266,49 @@ def deliver(delivery_id: int) -> str:
 
 def send(delivery: WebhookDelivery, *, catch_up_on_success: bool = True) -> str:
     """POST a claimed delivery (endpoint and event loaded, policy checked) and record the
-    outcome. A success makes the endpoint's waiting retries due now (it answers again); the
-    dispatcher, which knows which endpoints were failing, asks for that only when needed."""
+    outcome. A success makes the endpoint's waiting retries due now (it answers again)."""
+    outcome = attempt(delivery)
+    record([outcome])
+    if outcome.status == DeliveryStatus.SUCCEEDED and catch_up_on_success:
+        catch_up(endpoint_id=outcome.endpoint_id)
+    return "retry" if outcome.status == DeliveryStatus.PENDING else outcome.status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to; ``record`` writes a batch of them in one statement."""
+
+    delivery_id: int
+    endpoint_id: object
+    status: str
+    code: int | None = None
+    error: str = ""
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+def _retry_outcome(delivery: WebhookDelivery, *, code=None, error: str = "") -> Outcome:
+    delay = retry_delay(delivery.attempts)  # ``attempts`` counts this one (claimed before)
+    if delay is None:
+        return Outcome(delivery.pk, delivery.endpoint_id, DeliveryStatus.FAILED, code, error)
+    return Outcome(
+        delivery.pk,
+        delivery.endpoint_id,
+        DeliveryStatus.PENDING,
+        code,
+        error,
+        next_attempt_at=timezone.now() + delay,
+    )
+
+
+def attempt(delivery: WebhookDelivery) -> Outcome:
+    """POST a claimed delivery and say what came of it, without writing it (but a 410 disables
+    the endpoint at once)."""
     endpoint, event = delivery.endpoint, delivery.event
     try:
         address = check_target(endpoint.url)
     except WebhookError as exc:
-        return _retry(delivery, error=exc.message)
+        return _retry_outcome(delivery, error=exc.message)
     body = payload(event)
     headers = signature_headers(endpoint, delivery.msg_id, body)
     try:
@@ -336,18 +320,58 @@ def send(delivery: WebhookDelivery, *, catch_up_on_success: bool = True) -> str:
             timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
-        return _retry(delivery, error=type(exc).__name__)
-    if 200 <= response.status_code < 300:
-        status = _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
-        if catch_up_on_success:
-            catch_up(endpoint_id=endpoint.pk)
-        return status
-    if response.status_code == 410:
+        return _retry_outcome(delivery, error=type(exc).__name__)
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(
+            delivery.pk, endpoint.pk, DeliveryStatus.SUCCEEDED, code, delivered_at=timezone.now()
+        )
+    if code == 410:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             is_active=False, disabled_reason="410 Gone answered by the receiver"
         )
-        return _finish(delivery, DeliveryStatus.FAILED, code=410, error="endpoint gone")
-    return _retry(delivery, code=response.status_code, error=f"HTTP {response.status_code}")
+        return Outcome(delivery.pk, endpoint.pk, DeliveryStatus.FAILED, 410, "endpoint gone")
+    return _retry_outcome(delivery, code=code, error=f"HTTP {code}")
+
+
+_RECORD_SQL = """
+UPDATE {table} AS d SET status = v.status, last_status_code = v.code, last_error = v.error,
+       next_attempt_at = v.next_at, delivered_at = v.delivered_at, queued_at = NULL
+FROM (VALUES {rows}) AS v(id, status, code, error, next_at, delivered_at)
+WHERE d.id = v.id AND d.status = 'sending'
+"""
+_RECORD_ROW = "(%s::bigint, %s, %s::integer, %s, %s::timestamptz, %s::timestamptz)"
+
+
+def record(outcomes: list[Outcome]) -> None:
+    """Write outcomes: on PostgreSQL one UPDATE for the whole batch, without waiting for its WAL
+    flush (``_bookkeeping``). Only rows still being sent are written."""
+    if not outcomes:
+        return
+    with _bookkeeping():
+        if connection.vendor != "postgresql":
+            for o in outcomes:
+                WebhookDelivery.objects.filter(
+                    pk=o.delivery_id, status=DeliveryStatus.SENDING
+                ).update(
+                    status=o.status,
+                    last_status_code=o.code,
+                    last_error=o.error[:300],
+                    next_attempt_at=o.next_attempt_at,
+                    delivered_at=o.delivered_at,
+                    queued_at=None,
+                )
+            return
+        params = []
+        for o in outcomes:
+            params += [o.delivery_id, o.status, o.code, o.error[:300]]
+            params += [o.next_attempt_at, o.delivered_at]
+        sql = _RECORD_SQL.format(
+            table=connection.ops.quote_name(WebhookDelivery._meta.db_table),
+            rows=", ".join([_RECORD_ROW] * len(outcomes)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def catch_up(*, endpoint_id, now=None) -> int:
@@ -381,21 +405,6 @@ def retry_delay(attempts: int) -> timedelta | None:
         return None
     base = RETRY_SCHEDULE[attempts - 1]
     return base * random.uniform(0.8, 1.2)
-
-
-def _retry(delivery: WebhookDelivery, *, code=None, error: str = "") -> str:
-    delivery.refresh_from_db(fields=["attempts"])
-    delay = retry_delay(delivery.attempts)
-    if delay is None:
-        return _finish(delivery, DeliveryStatus.FAILED, code=code, error=error)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.PENDING,
-        last_status_code=code,
-        last_error=error[:300],
-        next_attempt_at=timezone.now() + delay,
-        queued_at=None,
-    )
-    return "retry"
 
 
 def replay(*, delivery_ids) -> int:

@@ -20,6 +20,7 @@ from exchanges.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from hub.outbox.emit import emit
 from hub.outbox.models import Event
 from tests.exchanges.receiver import Receiver
+from tests.exchanges.worker import Dispatch
 from tests.exchanges.worker import test_database_url as database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -237,3 +238,22 @@ def test_the_dispatcher_delivers_on_sqlite_too_by_polling(partner_a, dispatcher_
         assert dispatcher.Dispatcher(threads=0).drain() == 2
         received = receiver.wait_for(2, timeout=10)
     assert subjects(received) == ["A-1", "A-2"]
+
+
+@pytest.mark.postgres
+def test_sigterm_lets_the_delivery_in_flight_finish_then_exits(partner_a, dispatcher_mode):
+    with Receiver(hang=2.0) as receiver:
+        endpoint_for(partner_a, receiver.url)
+        process = Dispatch().start()
+        try:
+            tick(partner_a, "A-1")
+            receiver.wait_for(1, timeout=20)  # the receiver is answering slowly
+            code = process.terminate()
+        finally:
+            if process.process.poll() is None:
+                process.process.kill()
+    assert code == 0, "".join(process.output)
+    assert "dispatcher stopped" in "".join(process.output)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert delivery.attempts == 1

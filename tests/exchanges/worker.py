@@ -157,3 +157,50 @@ class PrivateRedis:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+
+class Dispatch:
+    """``manage.py dispatch_webhooks`` as a subprocess against the test database."""
+
+    def __init__(self, **env):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only"),
+            "NIR_HASH_KEY": os.environ.get("NIR_HASH_KEY", "test-only"),
+            "SECURE_SSL_REDIRECT": "false",
+            "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
+            "WEBHOOKS_DELIVERY": "dispatcher",
+            "WEBHOOKS_TIMEOUT_SECONDS": "5",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+        self.output: list[str] = []
+
+    def start(self, timeout: float = 60.0) -> Dispatch:
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "dispatch_webhooks", "--threads", "4"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                if "dispatcher ready" in line:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(timeout):
+            self.process.kill()
+            raise AssertionError("the dispatcher did not start:\n" + "".join(self.output[-40:]))
+        return self
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
