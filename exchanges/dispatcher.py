@@ -37,7 +37,7 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from datetime import timedelta
 
 from django.conf import settings
@@ -105,7 +105,7 @@ def claim_batch(*, limit: int, busy=(), now=None) -> list[int]:
         )
         if busy:
             due = due.exclude(endpoint_id__in=list(busy))
-        due = due.order_by("next_attempt_at").values("pk")[:limit]
+        due = due.order_by("next_attempt_at", "id").values("pk")[:limit]
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         sub_sql, sub_params = due.query.sql_with_params()
@@ -128,7 +128,9 @@ def prepare(ids: list[int]) -> list[WebhookDelivery]:
     person no longer visible: the policy is applied again at send time, one query per
     endpoint). Returns the deliveries to send."""
     deliveries = list(
-        WebhookDelivery.objects.select_related("endpoint", "event").filter(pk__in=ids)
+        WebhookDelivery.objects.select_related("endpoint", "event")
+        .filter(pk__in=ids)
+        .order_by("next_attempt_at", "id")
     )
     by_endpoint: dict = {}
     for delivery in deliveries:
@@ -157,19 +159,29 @@ def prepare(ids: list[int]) -> list[WebhookDelivery]:
 
 
 class Dispatcher:
-    """Claim, send, repeat. ``threads=0`` sends inline (tests, SQLite ``drain``)."""
+    """Claim, send, repeat. ``threads=0`` sends inline (tests, ``--once``).
+
+    Claimed deliveries wait in a local queue per endpoint; a free thread takes the next one of
+    an endpoint with fewer than ``per_endpoint`` requests in flight. At most ``BACKLOG`` times
+    that is claimed per endpoint, and a delivery that waited locally for half its lease is given
+    back unsent rather than risk a second dispatcher sending it too."""
+
+    BACKLOG = 4
 
     def __init__(self, *, threads: int | None = None, per_endpoint: int | None = None):
         self.threads = settings.WEBHOOKS_DISPATCHER_THREADS if threads is None else threads
         self.per_endpoint = per_endpoint or settings.WEBHOOKS_PER_ENDPOINT
         self.poll = settings.WEBHOOKS_POLL_SECONDS
+        self.lease = settings.WEBHOOKS_TIMEOUT_SECONDS + 10
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.notified: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.given_back: queue.SimpleQueue = queue.SimpleQueue()
+        self.ready = threading.Condition()
+        self.waiting: dict = {}  # endpoint id -> deque of (delivery, claimed at, monotonic)
         self.inflight: Counter = Counter()
-        self.lock = threading.Lock()
-        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.closing = False
         self.workers: list[threading.Thread] = []
         self.listener: threading.Thread | None = None
         self.sent = 0
@@ -191,50 +203,65 @@ class Dispatcher:
         """The watermark relay: the safety net for every lost notification."""
         relay.relay(queue=False)
 
-    def claim(self) -> list[WebhookDelivery]:
-        with self.lock:
-            free = max(self.threads, 1) - sum(self.inflight.values())
-            busy = [pk for pk, n in self.inflight.items() if n >= self.per_endpoint]
-        ids = claim_batch(limit=free, busy=busy)
+    def claim(self) -> int:
+        """Claim what the local queues have room for; returns how many were queued."""
+        cap = self.per_endpoint * self.BACKLOG
+        with self.ready:
+            held = Counter({pk: len(q) for pk, q in self.waiting.items()}) + self.inflight
+        room = max(self.threads, 1) * self.BACKLOG - sum(held.values())
+        ids = claim_batch(limit=room, busy=[pk for pk, n in held.items() if n >= cap])
         if not ids:
-            return []
-        deliveries = prepare(ids)
-        # Never more than ``per_endpoint`` in flight per endpoint: the surplus goes back.
-        keep, back = [], []
-        with self.lock:
-            for delivery in deliveries:
-                if self.inflight[delivery.endpoint_id] >= self.per_endpoint:
+            return 0
+        now = time.monotonic()
+        back = []
+        with self.ready:
+            for delivery in prepare(ids):
+                if held[delivery.endpoint_id] >= cap:
                     back.append(delivery.pk)
-                else:
-                    self.inflight[delivery.endpoint_id] += 1
-                    keep.append(delivery)
+                    continue
+                held[delivery.endpoint_id] += 1
+                self.waiting.setdefault(delivery.endpoint_id, deque()).append((delivery, now))
+            self.ready.notify_all()
         if back:
             release(back)
-        return keep
+        return len(ids) - len(back)
 
-    def send(self, delivery: WebhookDelivery) -> None:
-        """In a pool thread: POST, then hand the outcome to the loop, which writes a batch."""
+    def _take(self):
+        """The next delivery of an endpoint below its limit (``ready`` held), or None."""
+        for endpoint_id, waiting in self.waiting.items():
+            if self.inflight[endpoint_id] < self.per_endpoint:
+                item = waiting.popleft()
+                if not waiting:
+                    del self.waiting[endpoint_id]
+                self.inflight[endpoint_id] += 1
+                return item
+        return None
+
+    def send(self, delivery: WebhookDelivery, claimed: float) -> None:
+        """POST, then hand the outcome to the loop, which writes a batch."""
         try:
-            self.results.put(webhooks.attempt(delivery))
+            if time.monotonic() - claimed > self.lease / 2:
+                self.given_back.put(delivery.pk)  # waited too long here: not ours to send now
+            else:
+                self.results.put(webhooks.attempt(delivery))
         except Exception:
             logger.exception("delivery %s failed unexpectedly; the lease will expire", delivery.pk)
             connection.close()
         finally:
-            with self.lock:
+            with self.ready:
                 self.inflight[delivery.endpoint_id] -= 1
                 if self.inflight[delivery.endpoint_id] <= 0:
                     del self.inflight[delivery.endpoint_id]
+                self.ready.notify()
             self.wake.set()
 
     def flush(self) -> int:
         """Write the outcomes gathered so far (one statement), then close the circuit of the
         endpoints that answered again: their waiting retries become due now."""
-        outcomes: list[webhooks.Outcome] = []
-        while True:
-            try:
-                outcomes.append(self.results.get_nowait())
-            except queue.Empty:
-                break
+        back = _drain(self.given_back)
+        if back:
+            release(back)
+        outcomes: list[webhooks.Outcome] = _drain(self.results)
         if not outcomes:
             return 0
         webhooks.record(outcomes)
@@ -254,11 +281,14 @@ class Dispatcher:
         self.relay()
         for _ in range(rounds):
             self.fan_out_notified()
-            batch = self.claim()
-            if not batch:
+            if not self.claim():
                 break
-            for delivery in batch:
-                self.send(delivery)
+            with self.ready:
+                items = [item for waiting in self.waiting.values() for item in waiting]
+                self.waiting.clear()
+            for delivery, claimed in items:
+                self.inflight[delivery.endpoint_id] += 1
+                self.send(delivery, claimed)
             self.flush()
         return self.sent - sent
 
@@ -267,10 +297,12 @@ class Dispatcher:
     def _worker(self) -> None:
         try:
             while True:
-                delivery = self.jobs.get()
-                if delivery is None:
-                    return
-                self.send(delivery)
+                with self.ready:
+                    while (item := self._take()) is None:
+                        if self.closing:
+                            return
+                        self.ready.wait()
+                self.send(*item)
         finally:
             connection.close()
 
@@ -299,8 +331,7 @@ class Dispatcher:
                         next_relay = time.monotonic() + self.poll
                     self.flush()
                     self.fan_out_notified()
-                    for delivery in self.claim():
-                        self.jobs.put(delivery)
+                    self.claim()
                 except DatabaseError:
                     logger.exception("dispatcher: database error; retrying")
                     connection.close()
@@ -315,16 +346,31 @@ class Dispatcher:
         self.wake.set()
 
     def shutdown(self) -> None:
-        """Let the requests in flight finish (bounded by the timeout), then close."""
-        for _ in self.workers:
-            self.jobs.put(None)
+        """Give back what waits locally, let the requests in flight finish (bounded by the
+        timeout), write their outcomes, close."""
+        with self.ready:
+            unsent = [d.pk for waiting in self.waiting.values() for d, _ in waiting]
+            self.waiting.clear()
+            self.closing = True
+            self.ready.notify_all()
         for thread in self.workers:
             thread.join(settings.WEBHOOKS_TIMEOUT_SECONDS + 5)
         self.workers = []
+        if unsent:
+            release(unsent)
         self.flush()
         if self.listener:
             self.listener.join(5)
         connection.close()
+
+
+def _drain(source: queue.SimpleQueue) -> list:
+    items = []
+    while True:
+        try:
+            items.append(source.get_nowait())
+        except queue.Empty:
+            return items
 
 
 def release(ids: list[int]) -> None:

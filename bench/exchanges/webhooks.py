@@ -118,6 +118,12 @@ def start_dispatcher() -> subprocess.Popen:
     return process
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * len(values)) - 1))]
 
@@ -204,11 +210,14 @@ def main() -> None:
         )
         other.execute("SELECT pg_current_xact_id()")  # holds an xid until the end
     dispatcher = start_dispatcher()
+    results = {}
     try:
-        results = {
-            rate: run_rate(onboarded.organization.pk, receiver, rate, args.seconds, f"R{rate}")
-            for rate in (int(r) for r in args.rates.split(","))
-        }
+        for rate in (int(r) for r in args.rates.split(",")):
+            cpu = cpu_seconds(dispatcher.pid)
+            results[rate] = run_rate(
+                onboarded.organization.pk, receiver, rate, args.seconds, f"R{rate}"
+            )
+            results[rate]["cpu"] = cpu_seconds(dispatcher.pid) - cpu
     finally:
         dispatcher.terminate()
         dispatcher.wait(30)
@@ -224,11 +233,13 @@ def main() -> None:
             continue
         p50 = statistics.median(latencies)
         p95, p99 = percentile(latencies, 0.95), percentile(latencies, 0.99)
+        load = os.getloadavg()[0]
         say(
-            f"WEBHOOKS {rate} events/s x {args.seconds} s: {len(latencies)}/{result['total']}"
+            f"WEBHOOKS (load {load:.1f}) {rate} events/s x {args.seconds} s: {len(latencies)}/{result['total']}"
             f" delivered, {lost} lost | commit->receipt p50 {p50 * 1000:.0f} ms,"
             f" p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms | bare POST p95"
-            f" {bare95 * 1000:.1f} ms | ratio p95/bare {p95 / bare95:.0f}x"
+            f" {bare95 * 1000:.1f} ms | ratio p95/bare {p95 / bare95:.0f}x | dispatcher CPU"
+            f" {result['cpu'] / max(1, len(latencies)) * 1000:.1f} ms/delivery"
             f"{' | unrelated transaction open' if other is not None else ''}"
         )
 
