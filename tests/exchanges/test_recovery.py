@@ -9,10 +9,13 @@ import time
 import pytest
 
 from exchanges import imports
+from exchanges.dedupe import plan_run
 from exchanges.models import ImportJob, ImportStatus
 from exchanges.tasks import run_import, sweep_imports
 from hub.celery import app
 from hub.registry.actors import Actor
+from hub.registry.models import DedupeRun
+from hub.registry.tasks import sweep_dedupe
 from tests.exchanges.conftest import distinct_identity
 from tests.exchanges.worker import PrivateRedis, Worker
 from tests.factories import record_payload
@@ -68,6 +71,17 @@ def test_a_queued_import_whose_message_was_lost_is_swept_and_completes(partner_a
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
     assert job.processed == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dedupe_run_whose_chunks_were_lost_is_swept_and_finishes(partner_a):
+    run = plan_run(chunks=3)  # planned, but its chunk messages never reached a worker
+    assert sweep_dedupe.delay().get() == 0  # fresh heartbeat: left alone
+    DedupeRun.objects.filter(pk=run.pk).update(heartbeat_at=None)
+    assert sweep_dedupe.delay().get() == 3
+    run.refresh_from_db()
+    assert (run.status, run.done_chunks) == ("done", 3)
+    assert sweep_dedupe.delay().get() == 0  # nothing left to sweep
 
 
 @pytest.mark.broker
