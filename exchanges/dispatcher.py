@@ -79,13 +79,13 @@ def parse_ids(payload: str) -> list[int]:
     return [int(part) for part in payload.split(",") if part.isdigit()]
 
 
-def fan_out_ids(event_ids) -> int:
-    """Fan out committed events by id, whatever the watermark (see the module docstring)."""
+def fan_out_ids(event_ids) -> list[int]:
+    """Fan out committed events by id, whatever the watermark (see the module docstring);
+    returns the ids of the events found (and fanned out)."""
     events = list(Event.objects.filter(pk__in=list(event_ids)).order_by("id"))
-    if not events:
-        return 0
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
-    return webhooks.create_deliveries(events, endpoints)
+    if events:
+        webhooks.create_deliveries(events, list(WebhookEndpoint.objects.filter(is_active=True)))
+    return [event.pk for event in events]
 
 
 def claim_batch(*, limit: int, busy=(), now=None) -> list[int]:
@@ -185,23 +185,26 @@ class Dispatcher:
         self.workers: list[threading.Thread] = []
         self.listener: threading.Thread | None = None
         self.sent = 0
+        self.fanned: set[int] = set()  # events fanned out on their commit notification
         # Endpoints whose last answer was a success: no catch-up needed on the next one.
         self.healthy: set = set()
 
     # --- one round ------------------------------------------------------------------------
 
     def fan_out_notified(self) -> int:
-        ids: list[int] = []
-        while True:
-            try:
-                ids.extend(parse_ids(self.notified.get_nowait()))
-            except queue.Empty:
-                break
-        return fan_out_ids(ids) if ids else 0
+        ids = [pk for payload in _drain(self.notified) for pk in parse_ids(payload)]
+        if not ids:
+            return 0
+        found = fan_out_ids(ids)
+        if len(self.fanned) > 100_000:  # only saves the relay some work: forget at will
+            self.fanned.clear()
+        self.fanned.update(found)
+        return len(found)
 
     def relay(self) -> None:
-        """The watermark relay: the safety net for every lost notification."""
-        relay.relay(queue=False)
+        """The watermark relay: the safety net for every lost notification. It passes over
+        the events this dispatcher has fanned out on their notification."""
+        relay.relay(queue=False, done=self.fanned)
 
     def claim(self) -> int:
         """Claim what the local queues have room for; returns how many were queued."""

@@ -32,9 +32,13 @@ def _try_lock() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def relay_once(*, batch: int = 1000, queue: bool = True) -> tuple[int, list[int]] | None:
+def relay_once(
+    *, batch: int = 1000, queue: bool = True, done: frozenset | set = frozenset()
+) -> tuple[int, list[int]] | None:
     """Fan out the next batch. Returns (events read, delivery ids to queue), None if busy.
-    Without ``queue`` (the dispatcher claims due rows itself) no id is marked queued."""
+    Without ``queue`` (the dispatcher claims due rows itself) no id is marked queued. Events in
+    ``done`` were fanned out already (by the dispatcher, on their commit notification) and are
+    only passed over; fanning them out again would be harmless, merely wasted."""
     OutboxMark.objects.get_or_create(name=feed.RELAY)
     with transaction.atomic():
         if not _try_lock():
@@ -43,11 +47,12 @@ def relay_once(*, batch: int = 1000, queue: bool = True) -> tuple[int, list[int]
         events = list(feed.after(feed.Position(mark.xid, mark.event_id))[:batch])
         if not events:
             return 0, []
-        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+        todo = [event for event in events if event.pk not in done]
+        endpoints = list(WebhookEndpoint.objects.filter(is_active=True)) if todo else []
         if queue:
-            ids = webhooks.fan_out(events, endpoints)
+            ids = webhooks.fan_out(todo, endpoints)
         else:
-            webhooks.create_deliveries(events, endpoints)
+            webhooks.create_deliveries(todo, endpoints)
             ids = []
         last = feed.Position.of(events[-1])
         mark.xid, mark.event_id = last.xid, last.event_id
@@ -55,11 +60,13 @@ def relay_once(*, batch: int = 1000, queue: bool = True) -> tuple[int, list[int]
     return len(events), ids
 
 
-def relay(*, batch: int = 1000, max_rounds: int = 100, queue: bool = True) -> list[int]:
+def relay(
+    *, batch: int = 1000, max_rounds: int = 100, queue: bool = True, done=frozenset()
+) -> list[int]:
     """Relay until the outbox is drained; return the delivery ids to queue."""
     queued: list[int] = []
     for _ in range(max_rounds):
-        result = relay_once(batch=batch, queue=queue)
+        result = relay_once(batch=batch, queue=queue, done=done)
         if result is None:
             cache.set(RERUN_KEY, 1, timeout=60)
             break

@@ -71,9 +71,10 @@ def check_target(url: str) -> str:
     return infos[0][4][0]
 
 
-# Connections kept per receiver; a dispatcher never runs more than this many requests at once
-# against one endpoint (``WEBHOOKS_PER_ENDPOINT``), so none is opened and thrown away.
-POOL_SIZE = 16
+# Connections kept per receiver: as many as a dispatcher runs requests at once against one
+# endpoint (``WEBHOOKS_PER_ENDPOINT``), so none is opened and thrown away.
+def _pool_size() -> int:
+    return max(1, settings.WEBHOOKS_PER_ENDPOINT)
 
 
 class PinnedTLSAdapter(HTTPAdapter):
@@ -130,7 +131,7 @@ class Sessions:
             session = requests.Session()
             session.trust_env = False  # no proxy or netrc from the environment
             session.pinned_address = address
-            adapter_kwargs = {"pool_connections": 1, "pool_maxsize": POOL_SIZE, "max_retries": 0}
+            adapter_kwargs = {"pool_connections": 1, "pool_maxsize": _pool_size(), "max_retries": 0}
             if parts.scheme == "https":
                 session.mount("https://", PinnedTLSAdapter(parts.hostname, **adapter_kwargs))
             else:

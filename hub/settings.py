@@ -323,8 +323,8 @@ WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum
 WEBHOOKS_DELIVERY = env_choice(
     "WEBHOOKS_DELIVERY", "dispatcher" if USES_POSTGRES else "celery", {"dispatcher", "celery"}
 )
-WEBHOOKS_DISPATCHER_THREADS = env_int("WEBHOOKS_DISPATCHER_THREADS", 16, minimum=1)
-WEBHOOKS_PER_ENDPOINT = env_int("WEBHOOKS_PER_ENDPOINT", 8, minimum=1)
+WEBHOOKS_DISPATCHER_THREADS = env_int("WEBHOOKS_DISPATCHER_THREADS", 32, minimum=1)
+WEBHOOKS_PER_ENDPOINT = env_int("WEBHOOKS_PER_ENDPOINT", 16, minimum=1)
 WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
 # Long jobs (imports, dedupe runs) silent this long are queued again by the sweeper.
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120, minimum=5)
