@@ -45,7 +45,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exchanges import relay, webhooks
+from exchanges import feed, relay, webhooks
 from exchanges.listener import CHANNEL, listen
 from exchanges.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 
@@ -140,19 +140,17 @@ def prepare(ids: list[int]) -> list[WebhookDelivery]:
         endpoint = group[0].endpoint
         if not endpoint.is_active:
             for delivery in group:
-                webhooks._finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
+                webhooks.finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
             continue
         visible = {
             e.pk
-            for e in webhooks.feed.visible_events(
-                webhooks.client_actor(endpoint), [d.event for d in group]
-            )
+            for e in feed.visible_events(webhooks.client_actor(endpoint), [d.event for d in group])
         }
         for delivery in group:
             if delivery.event_id in visible:
                 out.append(delivery)
             else:
-                webhooks._finish(
+                webhooks.finish(
                     delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client"
                 )
     return out

@@ -7,10 +7,14 @@ random bytes. Rotation keeps the previous secret for ``WEBHOOKS_SECRET_GRACE_HOU
 that time every message carries both signatures, so receivers can switch keys without downtime.
 
 Delivery is at least once: a delivery row per (endpoint, event) is claimed with a conditional
-UPDATE, sent, and marked; a worker killed mid-send leaves the claim to expire and the relay
-queues it again (same ``webhook-id``). Retries follow ``RETRY_SCHEDULE`` (about three days) with
-±20 % jitter. A 410 answer disables the endpoint. Targets resolving to private, loopback,
-link-local or otherwise non-public addresses are refused at registration and at delivery.
+UPDATE (a lease), sent, and marked; a sender killed mid-send leaves the claim to expire and
+the row is claimed again (same ``webhook-id``). Two senders share this module: the dispatcher
+(``exchanges.dispatcher``, batch claims, the default on PostgreSQL) and a Celery task per
+delivery (``deliver``, the embedded default). Retries follow ``RETRY_SCHEDULE`` (about three
+days) with ±20 % jitter; when an endpoint answers again its waiting retries become due at once
+(``catch_up``). A 410 answer disables the endpoint. Targets resolving to private, loopback,
+link-local or otherwise non-public addresses are refused at registration and at delivery, and
+the request goes to the address that was checked (``exchanges.transport``).
 """
 
 from __future__ import annotations
@@ -257,10 +261,10 @@ def deliver(delivery_id: int) -> str:
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.is_active:
-        return _finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
+        return finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
     # The policy is applied again at send time: access may have been withdrawn since.
     if not feed.visible_events(client_actor(endpoint), [event]):
-        return _finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
+        return finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
     return send(delivery)
 
 
@@ -387,7 +391,7 @@ def catch_up(*, endpoint_id, now=None) -> int:
         ).update(next_attempt_at=now, queued_at=None)
 
 
-def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:
+def finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:
     now = timezone.now()
     with _bookkeeping():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
