@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from exchanges import imports
 from exchanges.dedupe import plan_run
@@ -71,6 +74,28 @@ def test_a_queued_import_whose_message_was_lost_is_swept_and_completes(partner_a
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
     assert job.processed == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_left_running_by_a_dead_worker_resumes_once_silent(partner_a):
+    job = new_job(partner_a, "R", 120)
+    imports._process_chunk(  # the dead worker had committed its first chunk
+        Actor(
+            organization_id=partner_a.organization.pk,
+            organization_ids=(partner_a.organization.pk,),
+            client_id=partner_a.onboarded.client.pk,
+        ),
+        job.pk,
+        list(imports.iter_rows(bytes(job.content), "ndjson"))[: imports.CHUNK],
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    assert sweep_imports.delay().get() == 0  # its heartbeat is recent: still alive
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOBS_STALE_SECONDS + 1)
+    )
+    assert sweep_imports.delay().get() == 1
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.rows.count()) == (ImportStatus.DONE, 120, 120)
 
 
 @pytest.mark.django_db(transaction=True)
