@@ -68,7 +68,8 @@ def subjects(received) -> list[str]:
 
 @pytest.mark.postgres
 def test_a_hung_receiver_does_not_delay_the_others(partner_a, partner_b, dispatcher_mode):
-    with Receiver(hang=2.5) as slow, Receiver() as fast, running(threads=4, per_endpoint=2):
+    dispatcher_mode.WEBHOOKS_TIMEOUT_SECONDS = 8
+    with Receiver(hang=6) as slow, Receiver() as fast, running(threads=4, per_endpoint=2):
         endpoint_for(partner_a, slow.url)
         endpoint_for(partner_b, fast.url)
         for n in range(10):
@@ -79,8 +80,9 @@ def test_a_hung_receiver_does_not_delay_the_others(partner_a, partner_b, dispatc
         received = fast.wait_for(5, timeout=10)
         elapsed = time.monotonic() - start
     assert sorted(subjects(received)) == [f"B-{n}" for n in range(5)]
-    # The slow receiver holds at most two threads; the others serve B at once.
-    assert elapsed < 2.0, f"B waited {elapsed:.2f} s behind the hung receiver"
+    # The slow receiver holds at most two threads; the others serve B at once (behind it, B
+    # would wait at least one 6 s answer).
+    assert elapsed < 4.5, f"B waited {elapsed:.2f} s behind the hung receiver"
 
 
 @pytest.mark.postgres
@@ -103,7 +105,7 @@ def test_after_an_outage_the_backlog_leaves_as_soon_as_the_receiver_answers(
         received = receiver.wait_for(13, timeout=10)
         caught_up = time.monotonic() - back
     assert sorted(set(subjects(received))) == sorted([f"A-{n}" for n in range(6)] + ["A-new"])
-    assert caught_up < 3.0, f"the backlog took {caught_up:.1f} s"
+    assert caught_up < 10.0, f"the backlog took {caught_up:.1f} s (its retries were 5 min away)"
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
@@ -130,7 +132,7 @@ def test_an_unrelated_open_transaction_does_not_hold_webhooks_back(partner_a, di
             # The feed itself still waits for the open transaction (its watermark holds).
             assert not feed.after(feed.Position()).filter(subject_id="A-1").exists()
     assert subjects(received) == ["A-1"]
-    assert elapsed < 1.5, f"delivered after {elapsed:.2f} s"
+    assert elapsed < 5.0, f"delivered after {elapsed:.2f} s"  # the transaction stays open
 
 
 @pytest.mark.postgres
