@@ -171,6 +171,7 @@ def create_job(*, actor: Actor, content: bytes, format: str) -> ImportJob:
             format=format,
             content=content,
             total=total,
+            heartbeat_at=timezone.now(),  # queued now (``exchanges.jobs``)
         )
     return job
 
@@ -222,7 +223,9 @@ def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
             counts[row.outcome] += 1
         processed = todo[-1][0] + 1
         ImportJob.objects.filter(pk=job.pk).update(
-            processed=processed, **{name: F(name) + n for name, n in counts.items() if n}
+            processed=processed,
+            heartbeat_at=timezone.now(),
+            **{name: F(name) + n for name, n in counts.items() if n},
         )
         return processed
 
@@ -233,7 +236,9 @@ def run_job(*, job_id, progress=None) -> str:
     if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return "nothing to do"
     ImportJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
     actor = Actor(
         organization_id=job.organization_id,
         organization_ids=(job.organization_id,),

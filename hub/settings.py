@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from hub.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret
+from hub.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -155,7 +155,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
 CELERY_TIMEZONE = "Europe/Paris"
+# A broker that drops: reconnect forever, at start too; tasks in flight finish (their work is
+# committed; a redelivered message finds it done). What the broker lost, the sweepers find.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE: dict = {}
+# One queue per kind of work, so that one slow kind holds back no other: the relay, webhook
+# deliveries (Celery path), long jobs (imports, dedupe chunks), and everything else. A worker
+# started without -Q consumes them all; production runs one worker per queue (README).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "relay": {}, "deliveries": {}, "jobs": {}}
+CELERY_TASK_ROUTES = {
+    "exchanges.tasks.relay_outbox": {"queue": "relay"},
+    "exchanges.tasks.deliver_webhook": {"queue": "deliveries"},
+    "exchanges.tasks.run_import": {"queue": "jobs"},
+    "registry.dedupe_chunk": {"queue": "jobs"},
+}
 
 # --- Cache (throttling, idempotency locks) ----------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -352,6 +368,17 @@ WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
 WEBHOOKS_RELAY_SECONDS = env_int("WEBHOOKS_RELAY_SECONDS", 5, minimum=1)
 WEBHOOKS_REQUEUE_SECONDS = env_int("WEBHOOKS_REQUEUE_SECONDS", 60, minimum=1)
 WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum=1)
+# Who sends deliveries: ``dispatcher`` (``manage.py dispatch_webhooks``, PostgreSQL default) or
+# ``celery`` (a task per delivery; the embedded default, where no dispatcher runs).
+WEBHOOKS_DELIVERY = env_choice(
+    "WEBHOOKS_DELIVERY", "dispatcher" if USES_POSTGRES else "celery", {"dispatcher", "celery"}
+)
+WEBHOOKS_DISPATCHER_THREADS = env_int("WEBHOOKS_DISPATCHER_THREADS", 32, minimum=1)
+WEBHOOKS_PER_ENDPOINT = env_int("WEBHOOKS_PER_ENDPOINT", 16, minimum=1)
+WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
+# Long jobs (imports, dedupe runs) silent this long are queued again by the sweeper.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120, minimum=5)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 30, minimum=1)
 REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE.update(
@@ -359,6 +386,14 @@ CELERY_BEAT_SCHEDULE.update(
         "exchanges-relay-outbox": {
             "task": "exchanges.tasks.relay_outbox",
             "schedule": float(WEBHOOKS_RELAY_SECONDS),
+        },
+        "exchanges-sweep-imports": {
+            "task": "exchanges.tasks.sweep_imports",
+            "schedule": float(JOBS_SWEEP_SECONDS),
+        },
+        "registry-sweep-dedupe": {
+            "task": "registry.sweep_dedupe",
+            "schedule": float(JOBS_SWEEP_SECONDS),
         },
         "exchanges-remind-referrals": {
             "task": "exchanges.tasks.remind_referrals",

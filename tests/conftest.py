@@ -30,10 +30,12 @@ def _celery_mode(request):
     needs_broker = request.node.get_closest_marker("broker") is not None
     if needs_broker and not os.environ.get("CELERY_BROKER_URL"):
         pytest.skip("needs a real Celery broker and worker: set CELERY_BROKER_URL")
+    # Both spellings: with settings read under the CELERY namespace, Celery 5.6 answers the
+    # namespaced key first, so setting only ``task_always_eager`` would change nothing.
     previous = app.conf.task_always_eager
-    app.conf.task_always_eager = not needs_broker
+    app.conf.task_always_eager = app.conf.CELERY_TASK_ALWAYS_EAGER = not needs_broker
     yield
-    app.conf.task_always_eager = previous
+    app.conf.task_always_eager = app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture(autouse=True)
