@@ -8,7 +8,9 @@ class ExchangesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from exchanges.dispatcher import notify_committed
         from exchanges.tasks import kick_relay
         from hub.outbox.emit import events_committed
 
         events_committed.connect(kick_relay, dispatch_uid="passerelle-relay-kick")
+        events_committed.connect(notify_committed, dispatch_uid="passerelle-dispatcher-notify")

@@ -114,7 +114,12 @@ def plan_run(*, chunks: int | None = None, max_block_size: int = MAX_BLOCK_SIZE)
         parts[chunk_of(key, chunks)].append(key)
     with transaction.atomic():
         DedupeRun.objects.filter(status=RUNNING).update(status=ABANDONED)
-        run = DedupeRun.objects.create(status=RUNNING, total_chunks=chunks, skipped_keys=skipped)
+        run = DedupeRun.objects.create(
+            status=RUNNING,
+            total_chunks=chunks,
+            skipped_keys=skipped,
+            heartbeat_at=timezone.now(),  # chunks queued now (``exchanges.jobs``)
+        )
         DedupeChunk.objects.bulk_create(
             DedupeChunk(run=run, number=n, keys=part) for n, part in enumerate(parts)
         )
@@ -165,6 +170,7 @@ def run_chunk(*, run_id, number: int, max_block_size: int = MAX_BLOCK_SIZE) -> C
         chunk = DedupeChunk.objects.filter(run_id=run_id, number=number, done=False).first()
         if chunk is None:
             return None
+        DedupeRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
         skipped = set(DedupeRun.objects.values_list("skipped_keys", flat=True).get(pk=run_id))
         result = _process(keys=chunk.keys, skipped=skipped, max_block_size=max_block_size)
         with transaction.atomic():
@@ -173,6 +179,7 @@ def run_chunk(*, run_id, number: int, max_block_size: int = MAX_BLOCK_SIZE) -> C
             if claimed != 1:
                 return None
             DedupeRun.objects.filter(pk=run_id).update(
+                heartbeat_at=timezone.now(),
                 done_chunks=F("done_chunks") + 1,
                 pairs_scored=F("pairs_scored") + result.pairs_scored,
                 review_items=F("review_items") + result.review_items,

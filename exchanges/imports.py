@@ -27,6 +27,7 @@ from exchanges.models import ImportJob, ImportRow, ImportStatus
 from exchanges.records import submit_record
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
+from schemas import jsontext
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ def _text(content: bytes) -> str:
         raise ImportRejected("body", "the file is not valid UTF-8") from None
 
 
+def _lines(text: str) -> list[str]:
+    """NDJSON lines: split on line feeds only (``str.splitlines`` also splits on U+2028...)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _csv_payload(row: dict) -> dict:
     payload = {name: row[name] for name in PLAIN_COLUMNS if row.get(name)}
     address = {key: row[col] for col, key in ADDRESS_COLUMNS.items() if row.get(col)}
@@ -84,7 +90,16 @@ def iter_rows(content: bytes, format: str):
     text = _text(content)
     if format == "csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        for index, row in enumerate(reader):
+        index = -1
+        while True:
+            index += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield index, "", None, [{"field": "", "message": f"malformed CSV: {exc}"}]
+                continue
             if None in row:
                 yield index, "", None, [{"field": "", "message": "more cells than columns"}]
                 continue
@@ -92,13 +107,17 @@ def iter_rows(content: bytes, format: str):
             yield index, row.get("external_id", ""), _csv_payload(row), []
         return
     index = 0
-    for line in text.splitlines():
+    for line in _lines(text):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = jsontext.loads(line)
+        except jsontext.InputRefused as exc:
+            yield index, "", None, [{"field": exc.field, "message": exc.message}]
         except json.JSONDecodeError as exc:
             yield index, "", None, [{"field": "", "message": f"malformed JSON: {exc.msg}"}]
+        except (ValueError, RecursionError):
+            yield index, "", None, [{"field": "", "message": "not a JSON document"}]
         else:
             if not isinstance(obj, dict):
                 yield index, "", None, [{"field": "", "message": "a JSON object is expected"}]
@@ -124,9 +143,17 @@ def inspect(content: bytes, format: str) -> int:
             raise ImportRejected(unknown[0], f"unknown column; known: {', '.join(CSV_COLUMNS)}")
         if "external_id" not in header:
             raise ImportRejected("external_id", "the external_id column is required")
-        total = sum(1 for _ in reader)
+        total = 0
+        while True:
+            try:
+                next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                pass  # counted: iter_rows reports it as a rejected row
+            total += 1
     else:
-        total = sum(1 for line in text.splitlines() if line.strip())
+        total = sum(1 for line in _lines(text) if line.strip())
     if total == 0:
         raise ImportRejected("body", "the file has no data row")
     if total > MAX_ROWS:
@@ -144,6 +171,7 @@ def create_job(*, actor: Actor, content: bytes, format: str) -> ImportJob:
             format=format,
             content=content,
             total=total,
+            heartbeat_at=timezone.now(),  # queued now (``exchanges.jobs``)
         )
     return job
 
@@ -157,14 +185,17 @@ def _submit(actor: Actor, job: ImportJob, index: int, external_id, payload, erro
         if not EXTERNAL_ID_RE.match(external_id or ""):
             errors = [{"field": "external_id", "message": "1 to 128 of A-Z a-z 0-9 . _ : -"}]
         else:
-            errors = schemas.validate("beneficiary-record", 1, payload)
+            errors = schemas.public_errors(schemas.validate("beneficiary-record", 1, payload))
     if errors:
         row.outcome, row.errors = "rejected", errors
         return row
     try:
         with transaction.atomic():  # the row's savepoint: all of it or nothing
             result = submit_record(
-                actor=actor, external_id=external_id, payload=payload, request_id=f"import:{job.pk}"
+                actor=actor,
+                external_id=external_id,
+                payload=schemas.normalized(payload),
+                request_id=f"import:{job.pk}",
             )
     except Exception as exc:  # a bad row must never stop the others
         logger.exception("import %s row %s failed", job.pk, index)
@@ -192,7 +223,9 @@ def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
             counts[row.outcome] += 1
         processed = todo[-1][0] + 1
         ImportJob.objects.filter(pk=job.pk).update(
-            processed=processed, **{name: F(name) + n for name, n in counts.items() if n}
+            processed=processed,
+            heartbeat_at=timezone.now(),
+            **{name: F(name) + n for name, n in counts.items() if n},
         )
         return processed
 
@@ -203,7 +236,9 @@ def run_job(*, job_id, progress=None) -> str:
     if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return "nothing to do"
     ImportJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
     actor = Actor(
         organization_id=job.organization_id,
         organization_ids=(job.organization_id,),

@@ -401,6 +401,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # Last sign of life: queued, started, a chunk committed, or re-queued by the sweeper
+    # (``exchanges.jobs``); a job silent for ``JOBS_STALE_SECONDS`` is queued again.
+    heartbeat_at = models.DateTimeField(_("dernier signe d'activité"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import en masse")

@@ -7,32 +7,32 @@ random bytes. Rotation keeps the previous secret for ``WEBHOOKS_SECRET_GRACE_HOU
 that time every message carries both signatures, so receivers can switch keys without downtime.
 
 Delivery is at least once: a delivery row per (endpoint, event) is claimed with a conditional
-UPDATE, sent, and marked; a worker killed mid-send leaves the claim to expire and the relay
-queues it again (same ``webhook-id``). Retries follow ``RETRY_SCHEDULE`` (about three days) with
-±20 % jitter. A 410 answer disables the endpoint. Targets resolving to private, loopback,
-link-local or otherwise non-public addresses are refused at registration and at delivery.
+UPDATE (a lease), sent, and marked; a sender killed mid-send leaves the claim to expire and
+the row is claimed again (same ``webhook-id``). Two senders share this module: the dispatcher
+(``exchanges.dispatcher``, batch claims, the default on PostgreSQL) and a Celery task per
+delivery (``deliver``, the embedded default). Retries follow ``RETRY_SCHEDULE`` (about three
+days) with ±20 % jitter; when an endpoint answers again its waiting retries become due at once
+(``catch_up``). A 410 answer disables the endpoint. Targets resolving to private, loopback,
+link-local or otherwise non-public addresses are refused at registration and at delivery, and
+the request goes to the address that was checked (``exchanges.transport``).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import ipaddress
 import json
-import os
 import random
 import secrets
-import socket
 from contextlib import contextmanager
-from datetime import timedelta
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import requests
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from exchanges import feed
 from exchanges.models import (
@@ -41,6 +41,7 @@ from exchanges.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from exchanges.transport import SESSIONS, WebhookError, check_target
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerClient
 
@@ -60,13 +61,6 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 MAX_ENDPOINTS_PER_CLIENT = 10
 
 
-class WebhookError(Exception):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
-
-
 # --- Secrets and signatures -------------------------------------------------------------------
 
 
@@ -74,14 +68,10 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix("whsec_"))
-
-
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    mac = hmac.new(_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(mac).decode()
+    """``v1,<signature>`` by the standardwebhooks library (the receivers' reference code)."""
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return Webhook(secret).sign(msg_id, moment, body.decode())
 
 
 def active_secrets(endpoint: WebhookEndpoint, now=None) -> list[str]:
@@ -107,43 +97,6 @@ def signature_headers(endpoint: WebhookEndpoint, msg_id: str, body: bytes, now=N
         "content-type": "application/json",
         "user-agent": "Passerelle-Webhooks/1",
     }
-
-
-# --- Target checks (SSRF) ---------------------------------------------------------------------
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def check_target(url: str) -> None:
-    """Refuse URLs that are not http(s) or resolve to a non-public address (unless allowed)."""
-    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise WebhookError("url", "not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise WebhookError("url", "an absolute https:// URL is required")
-    if parts.scheme == "http" and not allow_private:
-        raise WebhookError("url", "https is required")
-    if parts.username or parts.password:
-        raise WebhookError("url", "credentials in the URL are not accepted")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookError("url", "the host name does not resolve") from None
-    if allow_private:
-        return
-    for info in infos:
-        if not _is_public(info[4][0]):
-            raise WebhookError(
-                "url", "the host resolves to a private, loopback or link-local address"
-            )
 
 
 # --- Endpoint management ----------------------------------------------------------------------
@@ -205,8 +158,21 @@ def wants(endpoint: WebhookEndpoint, event: Event) -> bool:
 
 def fan_out(events: list[Event], endpoints: list[WebhookEndpoint]) -> list[int]:
     """Create the delivery rows of ``events`` (idempotent); return the ids to queue now."""
-    if not events or not endpoints:
+    if not create_deliveries(events, endpoints):
         return []
+    return claim_for_queue(
+        WebhookDelivery.objects.filter(
+            event_id__in=[e.pk for e in events], status=DeliveryStatus.PENDING, queued_at=None
+        )
+    )
+
+
+def create_deliveries(events: list[Event], endpoints: list[WebhookEndpoint]) -> int:
+    """Create the delivery rows of ``events``, due now. Idempotent: one row per (endpoint,
+    event) ever, so the same event fanned out twice (on its commit notification, then again
+    by the watermark relay) is delivered once. Returns the number of rows attempted."""
+    if not events or not endpoints:
+        return 0
     rows = []
     for endpoint in endpoints:
         candidates = [e for e in events if wants(endpoint, e)]
@@ -220,14 +186,9 @@ def fan_out(events: list[Event], endpoints: list[WebhookEndpoint]) -> list[int]:
                     committed_at=event.occurred_at,
                 )
             )
-    if not rows:
-        return []
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return claim_for_queue(
-        WebhookDelivery.objects.filter(
-            event_id__in=[e.pk for e in events], status=DeliveryStatus.PENDING, queued_at=None
-        )
-    )
+    if rows:
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
 
 
 def claim_for_queue(queryset) -> list[int]:
@@ -293,58 +254,144 @@ def claim(delivery_id: int, now=None) -> bool:
     return changed == 1
 
 
-_SESSIONS: dict[int, requests.Session] = {}
-
-
-def _session() -> requests.Session:
-    """One keep-alive HTTP session per worker process (never shared across a fork)."""
-    pid = os.getpid()
-    if pid not in _SESSIONS:
-        _SESSIONS.clear()
-        session = requests.Session()
-        session.trust_env = False  # no proxy or netrc from the environment
-        _SESSIONS[pid] = session
-    return _SESSIONS[pid]
-
-
 def deliver(delivery_id: int) -> str:
-    """Send one delivery. Safe to run twice: a second run finds the row claimed or done."""
+    """Send one delivery (Celery path). Safe to run twice: a second run finds it claimed or done."""
     if not claim(delivery_id):
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.is_active:
-        return _finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
+        return finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
     # The policy is applied again at send time: access may have been withdrawn since.
     if not feed.visible_events(client_actor(endpoint), [event]):
-        return _finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
+        return finish(delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client")
+    return send(delivery)
+
+
+def send(delivery: WebhookDelivery, *, catch_up_on_success: bool = True) -> str:
+    """POST a claimed delivery (endpoint and event loaded, policy checked) and record the
+    outcome. A success makes the endpoint's waiting retries due now (it answers again)."""
+    outcome = attempt(delivery)
+    record([outcome])
+    if outcome.status == DeliveryStatus.SUCCEEDED and catch_up_on_success:
+        catch_up(endpoint_id=outcome.endpoint_id)
+    return "retry" if outcome.status == DeliveryStatus.PENDING else outcome.status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to; ``record`` writes a batch of them in one statement."""
+
+    delivery_id: int
+    endpoint_id: object
+    status: str
+    code: int | None = None
+    error: str = ""
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+def _retry_outcome(delivery: WebhookDelivery, *, code=None, error: str = "") -> Outcome:
+    delay = retry_delay(delivery.attempts)  # ``attempts`` counts this one (claimed before)
+    if delay is None:
+        return Outcome(delivery.pk, delivery.endpoint_id, DeliveryStatus.FAILED, code, error)
+    return Outcome(
+        delivery.pk,
+        delivery.endpoint_id,
+        DeliveryStatus.PENDING,
+        code,
+        error,
+        next_attempt_at=timezone.now() + delay,
+    )
+
+
+def attempt(delivery: WebhookDelivery) -> Outcome:
+    """POST a claimed delivery and say what came of it, without writing it (but a 410 disables
+    the endpoint at once)."""
+    endpoint, event = delivery.endpoint, delivery.event
     try:
-        check_target(endpoint.url)
+        address = check_target(endpoint.url)
     except WebhookError as exc:
-        return _retry(delivery, error=exc.message)
+        return _retry_outcome(delivery, error=exc.message)
     body = payload(event)
     headers = signature_headers(endpoint, delivery.msg_id, body)
     try:
-        response = _session().post(
+        response = SESSIONS.post(
             endpoint.url,
-            data=body,
+            address,
+            body=body,
             headers=headers,
             timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
-            allow_redirects=False,
         )
     except requests.RequestException as exc:
-        return _retry(delivery, error=type(exc).__name__)
-    if 200 <= response.status_code < 300:
-        return _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
-    if response.status_code == 410:
+        return _retry_outcome(delivery, error=type(exc).__name__)
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(
+            delivery.pk, endpoint.pk, DeliveryStatus.SUCCEEDED, code, delivered_at=timezone.now()
+        )
+    if code == 410:
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
             is_active=False, disabled_reason="410 Gone answered by the receiver"
         )
-        return _finish(delivery, DeliveryStatus.FAILED, code=410, error="endpoint gone")
-    return _retry(delivery, code=response.status_code, error=f"HTTP {response.status_code}")
+        return Outcome(delivery.pk, endpoint.pk, DeliveryStatus.FAILED, 410, "endpoint gone")
+    return _retry_outcome(delivery, code=code, error=f"HTTP {code}")
 
 
-def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:
+_RECORD_SQL = """
+UPDATE {table} AS d SET status = v.status, last_status_code = v.code, last_error = v.error,
+       next_attempt_at = v.next_at, delivered_at = v.delivered_at, queued_at = NULL
+FROM (VALUES {rows}) AS v(id, status, code, error, next_at, delivered_at)
+WHERE d.id = v.id AND d.status = 'sending'
+"""
+_RECORD_ROW = "(%s::bigint, %s, %s::integer, %s, %s::timestamptz, %s::timestamptz)"
+
+
+def record(outcomes: list[Outcome]) -> None:
+    """Write outcomes: on PostgreSQL one UPDATE for the whole batch, without waiting for its WAL
+    flush (``_bookkeeping``). Only rows still being sent are written."""
+    if not outcomes:
+        return
+    with _bookkeeping():
+        if connection.vendor != "postgresql":
+            for o in outcomes:
+                WebhookDelivery.objects.filter(
+                    pk=o.delivery_id, status=DeliveryStatus.SENDING
+                ).update(
+                    status=o.status,
+                    last_status_code=o.code,
+                    last_error=o.error[:300],
+                    next_attempt_at=o.next_attempt_at,
+                    delivered_at=o.delivered_at,
+                    queued_at=None,
+                )
+            return
+        params = []
+        for o in outcomes:
+            params += [o.delivery_id, o.status, o.code, o.error[:300]]
+            params += [o.next_attempt_at, o.delivered_at]
+        sql = _RECORD_SQL.format(
+            table=connection.ops.quote_name(WebhookDelivery._meta.db_table),
+            rows=", ".join([_RECORD_ROW] * len(outcomes)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def catch_up(*, endpoint_id, now=None) -> int:
+    """The endpoint answered: its deliveries waiting out a retry delay become due now (an
+    endpoint-level circuit closing), so the backlog of an outage leaves at once."""
+    now = now or timezone.now()
+    with _bookkeeping():
+        return WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_id,
+            status=DeliveryStatus.PENDING,
+            attempts__gt=0,
+            next_attempt_at__gt=now,
+        ).update(next_attempt_at=now, queued_at=None)
+
+
+def finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> str:
     now = timezone.now()
     with _bookkeeping():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -362,21 +409,6 @@ def retry_delay(attempts: int) -> timedelta | None:
         return None
     base = RETRY_SCHEDULE[attempts - 1]
     return base * random.uniform(0.8, 1.2)
-
-
-def _retry(delivery: WebhookDelivery, *, code=None, error: str = "") -> str:
-    delivery.refresh_from_db(fields=["attempts"])
-    delay = retry_delay(delivery.attempts)
-    if delay is None:
-        return _finish(delivery, DeliveryStatus.FAILED, code=code, error=error)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.PENDING,
-        last_status_code=code,
-        last_error=error[:300],
-        next_attempt_at=timezone.now() + delay,
-        queued_at=None,
-    )
-    return "retry"
 
 
 def replay(*, delivery_ids) -> int:

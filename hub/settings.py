@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from hub.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret
+from hub.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hub.middleware.RequestIdMiddleware",
+    "hub.middleware.DatabaseUnavailableMiddleware",
+    "hub.api.query.RepeatedQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,7 +155,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
 CELERY_TIMEZONE = "Europe/Paris"
+# A broker that drops: reconnect forever, at start too; tasks in flight finish (their work is
+# committed; a redelivered message finds it done). What the broker lost, the sweepers find.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE: dict = {}
+# One queue per kind of work, so that one slow kind holds back no other: the relay, webhook
+# deliveries (Celery path), long jobs (imports, dedupe chunks), and everything else. A worker
+# started without -Q consumes them all; production runs one worker per queue (README).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "relay": {}, "deliveries": {}, "jobs": {}}
+CELERY_TASK_ROUTES = {
+    "exchanges.tasks.relay_outbox": {"queue": "relay"},
+    "exchanges.tasks.deliver_webhook": {"queue": "deliveries"},
+    "exchanges.tasks.run_import": {"queue": "jobs"},
+    "registry.dedupe_chunk": {"queue": "jobs"},
+}
 
 # --- Cache (throttling, idempotency locks) ----------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -199,6 +217,7 @@ OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
     "DEFAULT_SCOPES": [],
     "SCOPES_BACKEND_CLASS": "hub.registry.oauth.PartnerScopes",
+    "OAUTH2_VALIDATOR_CLASS": "hub.registry.oauth.PartnerOAuth2Validator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("ACCESS_TOKEN_EXPIRE_SECONDS", 900, minimum=60),
     "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
@@ -249,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
         "hub.api.openapi.document_problems",
+        "hub.api.openapi_contract.declare_contract",
     ],
     "TITLE": "Passerelle partner API",
     "DESCRIPTION": "Data-exchange hub for French social action. OAuth2 client credentials; errors are RFC 9457 problem details.",
@@ -348,6 +368,17 @@ WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10, minimum=1)
 WEBHOOKS_RELAY_SECONDS = env_int("WEBHOOKS_RELAY_SECONDS", 5, minimum=1)
 WEBHOOKS_REQUEUE_SECONDS = env_int("WEBHOOKS_REQUEUE_SECONDS", 60, minimum=1)
 WEBHOOKS_SECRET_GRACE_HOURS = env_int("WEBHOOKS_SECRET_GRACE_HOURS", 24, minimum=1)
+# Who sends deliveries: ``dispatcher`` (``manage.py dispatch_webhooks``, PostgreSQL default) or
+# ``celery`` (a task per delivery; the embedded default, where no dispatcher runs).
+WEBHOOKS_DELIVERY = env_choice(
+    "WEBHOOKS_DELIVERY", "dispatcher" if USES_POSTGRES else "celery", {"dispatcher", "celery"}
+)
+WEBHOOKS_DISPATCHER_THREADS = env_int("WEBHOOKS_DISPATCHER_THREADS", 32, minimum=1)
+WEBHOOKS_PER_ENDPOINT = env_int("WEBHOOKS_PER_ENDPOINT", 16, minimum=1)
+WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
+# Long jobs (imports, dedupe runs) silent this long are queued again by the sweeper.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120, minimum=5)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 30, minimum=1)
 REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE.update(
@@ -355,6 +386,14 @@ CELERY_BEAT_SCHEDULE.update(
         "exchanges-relay-outbox": {
             "task": "exchanges.tasks.relay_outbox",
             "schedule": float(WEBHOOKS_RELAY_SECONDS),
+        },
+        "exchanges-sweep-imports": {
+            "task": "exchanges.tasks.sweep_imports",
+            "schedule": float(JOBS_SWEEP_SECONDS),
+        },
+        "registry-sweep-dedupe": {
+            "task": "registry.sweep_dedupe",
+            "schedule": float(JOBS_SWEEP_SECONDS),
         },
         "exchanges-remind-referrals": {
             "task": "exchanges.tasks.remind_referrals",

@@ -32,7 +32,7 @@ urlpatterns = [
     path("admin/deux-facteurs/", security.verify, name="otp-verify"),
     path("admin/deux-facteurs/configurer/", security.setup, name="otp-setup"),
     path("admin/", admin.site.urls),
-    path("o/token/", oauth2_views.TokenView.as_view(), name="token"),
+    path("o/token/", views.TokenView.as_view(), name="token"),
     path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("schemas/", views.schema_index, name="schema-index"),

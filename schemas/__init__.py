@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
-from schemas.formats import format_checker, nir_is_valid
+from schemas.formats import CUSTOM_FORMATS, format_checker, nir_is_valid
 
-__all__ = ["SCHEMA_DIR", "available", "load", "nir_is_valid", "validate"]
+__all__ = [
+    "SCHEMA_DIR",
+    "available",
+    "load",
+    "nir_is_valid",
+    "normalized",
+    "only_custom_formats",
+    "public_errors",
+    "validate",
+]
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 _NAME_RE = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)\.v(?P<version>[1-9][0-9]*)\.json$")
@@ -51,10 +61,27 @@ def _registry() -> Registry:
 
 
 @cache
-def _validator(name: str, version: int) -> Draft202012Validator:
+def _compiled(pattern: str) -> re.Pattern:
+    # ECMA-262 (JSON Schema's dialect): a final "$" is the end of the string, whereas Python's
+    # "$" also matches before a trailing newline.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@cache
+def _validator(name: str, version: int):
     schema = load(name, version)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=format_checker, registry=_registry())
+    return _Validator(schema, format_checker=format_checker, registry=_registry())
 
 
 def _field(error) -> str:
@@ -101,5 +128,32 @@ def validate(name: str, version: int, instance: object) -> list[dict]:
                 )
             continue
         errors.append({"field": _field(error), "message": _message(error)})
+        if error.validator == "format" and error.validator_value in CUSTOM_FORMATS:
+            errors[-1]["format"] = error.validator_value
     unique = {(e["field"], e["message"]): e for e in errors}
     return [unique[key] for key in sorted(unique)]
+
+
+def only_custom_formats(errors: list[dict]) -> bool:
+    """True when every error is one of the hub's own formats (the NIR key, a partial date in
+    the future...): rules the document names but generic JSON Schema tools cannot check."""
+    return bool(errors) and all("format" in e for e in errors)
+
+
+def public_errors(errors: list[dict]) -> list[dict]:
+    return [{"field": e["field"], "message": e["message"]} for e in errors]
+
+
+def normalized(instance):
+    """The instance with every string in Unicode NFC, surrounding white space removed.
+
+    Applied to a body after ``validate`` accepted it: what the hub stores and matches on is
+    the normalised text (``"e\\u0301"`` and ``"\\u00e9"`` are the same name).
+    """
+    if isinstance(instance, str):
+        return unicodedata.normalize("NFC", instance).strip()
+    if isinstance(instance, dict):
+        return {key: normalized(value) for key, value in instance.items()}
+    if isinstance(instance, list):
+        return [normalized(value) for value in instance]
+    return instance

@@ -11,6 +11,8 @@ _NIR_RE = re.compile(r"^[12378]\d{2}(0[1-9]|1[0-2]|[2-9]\d)(\d{2}|2A|2B)\d{8}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 format_checker = FormatChecker()
+#: Formats of the hub's own, published in the schemas' descriptions.
+CUSTOM_FORMATS = frozenset({"partial-date", "nir"})
 
 
 @format_checker.checks("partial-date", raises=ValueError)
@@ -49,6 +51,7 @@ def check_nir(value: object) -> bool:
     return True
 
 
+@format_checker.checks("idn-email", raises=ValueError)
 @format_checker.checks("email", raises=ValueError)
 def check_email(value: object) -> bool:
     if isinstance(value, str) and not _EMAIL_RE.match(value):

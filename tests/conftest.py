@@ -30,10 +30,12 @@ def _celery_mode(request):
     needs_broker = request.node.get_closest_marker("broker") is not None
     if needs_broker and not os.environ.get("CELERY_BROKER_URL"):
         pytest.skip("needs a real Celery broker and worker: set CELERY_BROKER_URL")
+    # Both spellings: with settings read under the CELERY namespace, Celery 5.6 answers the
+    # namespaced key first, so setting only ``task_always_eager`` would change nothing.
     previous = app.conf.task_always_eager
-    app.conf.task_always_eager = not needs_broker
+    app.conf.task_always_eager = app.conf.CELERY_TASK_ALWAYS_EAGER = not needs_broker
     yield
-    app.conf.task_always_eager = previous
+    app.conf.task_always_eager = app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture(autouse=True)
@@ -68,13 +70,16 @@ class Partner:
         self.client_id = self.onboarded.client_id
         self.client_secret = self.onboarded.client_secret
 
+    def basic_authorization(self) -> str:
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        return f"Basic {basic}"
+
     def token(self, scope: str | None = None) -> str:
         client = APIClient()
         data = {"grant_type": "client_credentials"}
         if scope:
             data["scope"] = scope
-        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        response = client.post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+        response = client.post("/o/token/", data, HTTP_AUTHORIZATION=self.basic_authorization())
         assert response.status_code == 200, response.content
         return response.json()["access_token"]
 

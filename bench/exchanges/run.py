@@ -174,7 +174,7 @@ def person_row(i: int, external_id: str) -> dict:
 
 def bench_feed(events: int) -> None:
     from exchanges import feed
-    from exchanges.models import Event
+    from hub.outbox.models import Event
     from hub.registry.actors import Actor
     from hub.registry.models import Beneficiary, PartnerRecord
 

@@ -13,10 +13,11 @@ from consent.vocab import (
     GranteeType,
     Purpose,
 )
+from hub.api.fields import BoundedDateTimeField, StrictSerializer
 from hub.registry.models import OrganizationKind
 
 
-class GranteeInput(serializers.Serializer):
+class GranteeInput(StrictSerializer):
     type = serializers.ChoiceField(choices=GranteeType.values)
     organization = serializers.UUIDField(required=False)
     group = serializers.UUIDField(required=False)
@@ -29,12 +30,12 @@ class GranteeInput(serializers.Serializer):
         return attrs
 
 
-class EvidenceInput(serializers.Serializer):
+class EvidenceInput(StrictSerializer):
     method = serializers.ChoiceField(choices=EvidenceMethod.values)
     collected_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class GrantInput(serializers.Serializer):
+class GrantInput(StrictSerializer):
     basis = serializers.ChoiceField(choices=list(GRANT_BASES))
     grantee = GranteeInput()
     purposes = serializers.ListField(
@@ -43,8 +44,8 @@ class GrantInput(serializers.Serializer):
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=list(Category.ALL)), allow_empty=False, max_length=10
     )
-    valid_from = serializers.DateTimeField(required=False)
-    valid_until = serializers.DateTimeField(required=False, allow_null=True)
+    valid_from = BoundedDateTimeField(required=False)
+    valid_until = BoundedDateTimeField(required=False, allow_null=True)
     evidence = EvidenceInput(required=False)
     legal_reference = serializers.CharField(max_length=300, required=False, allow_blank=True)
     family_information = serializers.ChoiceField(
@@ -54,15 +55,8 @@ class GrantInput(serializers.Serializer):
         max_length=2000, required=False, allow_blank=True
     )
 
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return super().to_internal_value(data)
 
-
-class WithdrawInput(serializers.Serializer):
+class WithdrawInput(StrictSerializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

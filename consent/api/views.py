@@ -20,7 +20,7 @@ from consent.models import Grant
 from consent.receipts import consent_receipt
 from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from hub.api.pagination import Cursor
-from hub.api.problems import Problem, ValidationProblem, problem_response
+from hub.api.problems import Problem, RuleProblem, problem_response
 
 NOT_FOUND = "No resource at this address."
 
@@ -113,7 +113,7 @@ class BeneficiaryGrants(APIView):
                 request_id=request.request_id,
             )
         except InvalidGrant as exc:
-            raise ValidationProblem(exc.errors) from None
+            raise RuleProblem(exc.errors) from None
         except NotVisible:
             return denied(request, resource="grant", beneficiary_id=beneficiary_id)
         except NotAllowed as exc:
@@ -142,7 +142,7 @@ class GrantWithdraw(APIView):
                 actor=request.actor, grant_id=grant_id, reason=reason, request_id=request.request_id
             )
         except InvalidGrant as exc:
-            raise ValidationProblem(exc.errors) from None
+            raise RuleProblem(exc.errors) from None
         except NotVisible:
             return denied(request, resource="grant", grant_id=grant_id)
         return Response(GrantSerializer(grant).data)

@@ -15,32 +15,21 @@ from exchanges.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields, naming them, instead of ignoring them silently."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"": ["a JSON object is expected"]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return super().to_internal_value(data)
+from hub.api.fields import BoundedDateField, StrictSerializer
 
 
 class CaseCreateSerializer(StrictSerializer):
     beneficiary = serializers.UUIDField()
     type = serializers.ChoiceField(choices=CaseType.choices)
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(required=False)
+    end_date = BoundedDateField(required=False, allow_null=True)
     referent = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class CasePatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(required=False)
+    end_date = BoundedDateField(required=False, allow_null=True)
     referent = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

@@ -33,21 +33,23 @@ from exchanges.api.serializers import (
     WebhookDeliverySerializer,
     WebhookSerializer,
 )
-from exchanges.models import Case, ImportJob, ImportRow, Referral
+from exchanges.models import Case, ImportJob, ImportRow, Referral, ReferralStatus
 from exchanges.tasks import run_import
 from hub.api.etags import check_preconditions
 from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from hub.api.pagination import Cursor
+from hub.api.pagination import CURSOR_RE, Cursor, limit_from
 from hub.api.parsers import read_limited
-from hub.api.problems import TYPE_BASE, Problem, ValidationProblem
+from hub.api.problems import TYPE_BASE, Problem, RuleProblem, ValidationProblem
+from hub.api.query import choice, choice_parameter
 
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)
 
 
 def _field_problem(exc) -> Problem:
+    """A service refused a body the serializer (the document's shape) had accepted: 422."""
     errors = [{"field": exc.field, "message": exc.message}]
-    if exc.status == 400:
-        return ValidationProblem(errors)
+    if exc.status in (400, 422):
+        return RuleProblem(errors)
     return Problem(exc.status, f"{exc.field}: {exc.message}", errors=errors)
 
 
@@ -154,6 +156,10 @@ class CaseDetail(APIView):
 # --- Referrals --------------------------------------------------------------------------------
 
 
+DIRECTIONS = ("sent", "received")
+ROW_OUTCOMES = (*imports.OUTCOMES, "rejected")
+
+
 class ReferralCursor(Cursor):
     ordering = ("sent_at", "id")
 
@@ -167,14 +173,23 @@ class ReferralList(generics.ListAPIView):
     serializer_class = ReferralSerializer
     pagination_class = ReferralCursor
 
+    @extend_schema(
+        parameters=[
+            choice_parameter("direction", DIRECTIONS, "Only the referrals sent or received."),
+            choice_parameter("status", ReferralStatus.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         queryset = _referrals(self.request.actor)
-        direction = self.request.query_params.get("direction")
+        direction = choice(self.request, "direction", DIRECTIONS)
         if direction == "sent":
             queryset = queryset.filter(sender_id__in=self.request.actor.organization_ids)
         elif direction == "received":
             queryset = queryset.filter(receiver_id__in=self.request.actor.organization_ids)
-        status = self.request.query_params.get("status")
+        status = choice(self.request, "status", ReferralStatus.values)
         if status:
             queryset = queryset.filter(status=status)
         return queryset
@@ -286,12 +301,9 @@ class EventFeed(APIView):
     )
     def get(self, request):
         cursor = request.query_params.get("cursor") or None
-        try:
-            limit = int(request.query_params.get("limit", 100))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 1000:
-            raise ValidationProblem([{"field": "limit", "message": "an integer from 1 to 1000"}])
+        if cursor is not None and not CURSOR_RE.match(cursor):
+            raise ValidationProblem([{"field": "cursor", "message": "not a cursor (base64 text)"}])
+        limit = limit_from(request, 100, 1000)
         try:
             page = feed.read_page(actor=request.actor, cursor=cursor, limit=limit)
         except feed.CursorExpired as exc:
@@ -309,7 +321,7 @@ class EventFeed(APIView):
                 },
             ) from None
         except ValueError:
-            raise ValidationProblem(
+            raise RuleProblem(
                 [{"field": "cursor", "message": "not a cursor issued by this feed"}]
             ) from None
         next_url = request.build_absolute_uri(
@@ -328,7 +340,7 @@ class EventFeed(APIView):
 
 
 def _webhook_problem(exc: webhooks.WebhookError) -> Problem:
-    return ValidationProblem([{"field": exc.field, "message": exc.message}])
+    return RuleProblem([{"field": exc.field, "message": exc.message}])
 
 
 class WebhookList(generics.ListAPIView):
@@ -495,10 +507,14 @@ class ImportRows(generics.ListAPIView):
     serializer_class = ImportRowSerializer
     pagination_class = ImportRowCursor
 
+    @extend_schema(parameters=[choice_parameter("outcome", ROW_OUTCOMES)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
+        outcome = choice(self.request, "outcome", ROW_OUTCOMES)
         job = _own_job(self.request, self.kwargs["job_id"])
         queryset = ImportRow.objects.filter(job=job)
-        outcome = self.request.query_params.get("outcome")
         if outcome:
             queryset = queryset.filter(outcome=outcome)
         return queryset

@@ -91,6 +91,11 @@ class PartnerAuthenticationScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {
             "type": "oauth2",
+            "description": (
+                "OAuth2 client credentials. The token endpoint accepts HTTP Basic client "
+                "authentication only (client_secret_basic): Authorization: Basic "
+                "base64(client_id:client_secret). Tokens live at most 15 minutes."
+            ),
             "flows": {
                 "clientCredentials": {"tokenUrl": "/o/token/", "scopes": settings.API_SCOPES}
             },

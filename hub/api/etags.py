@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from hub.api.problems import Problem
+import re
+
+from hub.api.problems import Problem, ValidationProblem
+
+# A quoted entity tag, or (leniently) a bare token: an unquoted tag never equals an ETag.
+_TAG = '((W/)?"[!#-~]*"|[!#-+\\--~]+)'
+#: ``*`` or a list of entity tags (RFC 9110 §8.8.3), as published in the OpenAPI document.
+ETAG_LIST_PATTERN = f"^(\\*|{_TAG}( *, *{_TAG})*)$"
+MAX_HEADER_LENGTH = 1000
+_ETAG_LIST_RE = re.compile(ETAG_LIST_PATTERN.removesuffix("$") + r"\Z")
 
 
 def make_etag(identifier, version: int) -> str:
@@ -16,8 +25,17 @@ def _tags(header: str) -> list[str]:
 def check_preconditions(request, current_etag: str | None) -> None:
     """Raise 412 when If-Match / If-None-Match do not hold for the current representation.
 
-    ``current_etag`` is None when the resource does not exist yet.
+    ``current_etag`` is None when the resource does not exist yet. A header that is not an
+    entity-tag list is a 400 naming it.
     """
+    for name in ("If-Match", "If-None-Match"):
+        value = request.headers.get(name)
+        if value is not None and (
+            len(value) > MAX_HEADER_LENGTH or not _ETAG_LIST_RE.match(value.strip())
+        ):
+            raise ValidationProblem(
+                [{"field": name, "message": "'*' or a list of entity tags (\"...\")"}]
+            )
     if_match = request.headers.get("If-Match")
     if if_match is not None:
         tags = _tags(if_match)

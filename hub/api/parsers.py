@@ -1,4 +1,9 @@
-"""JSON parser with a body-size limit (413) and clear errors for malformed JSON."""
+"""JSON parser of the API: body-size limit (413), then the rules of ``schemas.jsontext``.
+
+Every refusal is a 400 problem naming the field (a dotted path, ``""`` for the body).
+"""
+
+from __future__ import annotations
 
 import json
 
@@ -6,7 +11,8 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from hub.api.problems import Problem
+from hub.api.problems import Problem, ValidationProblem
+from schemas.jsontext import MAX_DEPTH, InputRefused, loads
 
 
 def read_limited(stream, limit: int, meta) -> bytes:
@@ -35,10 +41,14 @@ class LimitedJSONParser(BaseParser):
         if not raw.strip():
             raise ParseError("The body is empty; a JSON document is expected.")
         try:
-            return json.loads(raw.decode("utf-8"))
+            return loads(raw)
+        except InputRefused as exc:
+            raise ValidationProblem([{"field": exc.field, "message": exc.message}]) from None
         except UnicodeDecodeError:
             raise ParseError("The body is not valid UTF-8.") from None
         except json.JSONDecodeError as exc:
             raise ParseError(
                 f"Malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
             ) from None
+        except RecursionError:  # defence in depth: check_depth should have refused it
+            raise ParseError(f"The document is nested deeper than {MAX_DEPTH} levels.") from None

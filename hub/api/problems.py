@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,11 @@ _TITLES = {
     428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+#: Seconds a client should wait before retrying when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class Problem(exceptions.APIException):
@@ -65,6 +70,18 @@ class ValidationProblem(Problem):
             f"{e['field'] or '(body)'}: {e['message']}" for e in errors[:5]
         )
         super().__init__(400, detail, problem_type=TYPE_BASE + "validation", errors=errors)
+
+
+class RuleProblem(Problem):
+    """422: the request matches the OpenAPI document, but a rule the document cannot state
+    refused it (an unknown referenced resource, an end before a start, a date in the future,
+    an unreachable webhook host...). A body the document itself refuses is a 400."""
+
+    def __init__(self, errors: list[dict], detail: str | None = None):
+        detail = detail or "; ".join(
+            f"{e['field'] or '(body)'}: {e['message']}" for e in errors[:5]
+        )
+        super().__init__(422, detail, problem_type=TYPE_BASE + "rule", errors=errors)
 
 
 def _default_type(status_code: int) -> str:
@@ -121,11 +138,26 @@ def _drf_errors(detail, prefix: str = "") -> list[dict]:
     return out
 
 
+def unavailable_response(request) -> HttpResponse:
+    """503 with Retry-After: the database is unreachable, locked or refused the transaction."""
+    logger.warning("database unavailable on %s", request.path, exc_info=True)
+    return problem_response(
+        503,
+        "The service is temporarily unavailable; retry after the delay in Retry-After.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        instance=request.path,
+    )
+
+
 def exception_handler(exc, context):
     """DRF exception handler producing problem details for every error."""
+    from rest_framework.views import set_rollback  # not at import: DRF's views load the parsers
+
     set_rollback()
     request = context.get("request")
     instance = request.path if request is not None else None
+    if isinstance(exc, (OperationalError, InterfaceError)) and request is not None:
+        return unavailable_response(request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -181,6 +213,8 @@ def handler403(request, exception=None):
 
 
 def handler500(request):
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return unavailable_response(request)  # raised in a middleware, outside any view
     logger.error("unhandled server error on %s", request.path)
     return problem_response(
         500, "An unexpected error occurred; it has been logged.", instance=request.path

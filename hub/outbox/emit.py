@@ -3,7 +3,9 @@
 Who may read an event is decided at read time (``exchanges.feed``): the emitting organization,
 the ``recipient`` organization, and, for ``shared`` events, every organization that may see the
 person. After the commit of a transaction that emitted events, ``events_committed`` is sent
-once: the webhook relay (``exchanges``) listens to it, so this module imports no service.
+once, with the ids of the events it emitted (``event_ids``; an id may name an event of a
+savepoint that was rolled back, so listeners look them up): the webhook relay and dispatcher
+(``exchanges``) listen to it, so this module imports no service.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from hub.outbox.models import Event
 # The 64-bit transaction id (epoch-extended, never wraps) of the writing transaction.
 CURRENT_XID_SQL = "pg_current_xact_id()::text::bigint"
 
-# Sent (robustly) after the commit of a transaction that emitted at least one event.
+# Sent (robustly) after the commit of a transaction that emitted at least one event, with
+# ``event_ids``: the ids emitted by that transaction.
 events_committed = Signal()
 
 
@@ -48,21 +51,29 @@ def emit(
     event.save(force_insert=True)
     if settings.USES_POSTGRES:
         del event.xid  # deferred: read back from the database only if someone asks
-    _notify_on_commit()
+    _notify_on_commit(event.pk)
     return event
 
 
-def _notify_on_commit() -> None:
+class _Committed:
+    """The after-commit callback of one transaction: the ids it emitted, sent once."""
+
+    def __init__(self, event_id: int):
+        self.event_ids = [event_id]
+
+    def __call__(self) -> None:
+        events_committed.send_robust(sender=Event, event_ids=tuple(self.event_ids))
+
+
+def _notify_on_commit(event_id: int) -> None:
     """Once per transaction, tell the listeners after commit.
 
-    Checking the pending callbacks (rather than a flag) stays right when a savepoint holding
-    the first registration is rolled back.
+    Looking for the pending callback (rather than keeping a flag) stays right when a savepoint
+    holding the first registration is rolled back: a new one is registered.
     """
     connection = transaction.get_connection()
-    if any(func is _send_committed for _sids, func, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(_send_committed, robust=True)
-
-
-def _send_committed() -> None:
-    events_committed.send_robust(sender=Event)
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _Committed):
+            func.event_ids.append(event_id)
+            return
+    transaction.on_commit(_Committed(event_id), robust=True)

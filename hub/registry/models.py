@@ -469,6 +469,9 @@ class DedupeRun(models.Model):
     )
     started_at = models.DateTimeField(_("début"), auto_now_add=True)
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    # Last sign of life (a chunk started or finished, or re-queued by the sweeper): a running
+    # run silent for ``JOBS_STALE_SECONDS`` has its unfinished chunks queued again.
+    heartbeat_at = models.DateTimeField(_("dernier signe d'activité"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dédoublonnage")

@@ -36,7 +36,6 @@ def _assert_problem(response, status, field=None):
     [
         (record_payload(birth_date="2023-02-30"), "birth_date"),
         (record_payload(birth_date="12/03/1984"), "birth_date"),
-        (record_payload(nir="284037511512399"), "nir"),
         (record_payload(first_names=12), "first_names"),
         (record_payload(sex="female"), "sex"),
         (record_payload(favourite_colour="blue"), "favourite_colour"),
@@ -48,7 +47,6 @@ def _assert_problem(response, status, field=None):
     ids=[
         "impossible-date",
         "french-date-format",
-        "wrong-nir-key",
         "wrong-type",
         "unknown-sex",
         "unknown-field",
@@ -134,3 +132,21 @@ def test_throttling_per_client_answers_429_with_retry_after(partner_a, partner_b
     assert int(limited["Retry-After"]) >= 1
     assert partner_b.api().get("/api/v1/records").status_code == 200
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (record_payload(nir="284037511512399"), "nir"),
+        (record_payload(birth_date="2090-01-01"), "birth_date"),
+    ],
+    ids=["wrong-nir-key", "birth-date-in-the-future"],
+)
+def test_hub_format_violation_answers_422_naming_the_field_and_writes_nothing(
+    partner_a, body, field
+):
+    """The pattern holds but the hub's own format (NIR key, not in the future) does not."""
+    response = partner_a.api().put("/api/v1/records/A-1", body, format="json")
+    body = _assert_problem(response, 422, field)
+    assert all(set(error) == {"field", "message"} for error in body["errors"])
+    _nothing_written()

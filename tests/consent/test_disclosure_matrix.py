@@ -177,6 +177,11 @@ def admin_object(world, label: str):
         "exchanges.webhookendpoint",
         "exchanges.webhookdelivery",
         "exchanges.importjob",
+        # staff logins (user names and addresses of staff, no person)
+        "axes.accessattempt",
+        "axes.accessfailurelog",
+        "axes.accesslog",
+        "otp_totp.totpdevice",
     }
     if label in objects:
         return objects[label]()
@@ -194,6 +199,8 @@ CUSTOM = {
         "/admin/autocomplete/?app_label=consent&model_name=grant&field_name=beneficiary&term=Quen",
     ],
     "app_list": lambda w: [f"/admin/{app}/" for app in ("registry", "consent", "exchanges")],
+    "otp_totp_totpdevice_qrcode": lambda w: [],  # a staff member's own QR code: no person
+    "otp_totp_totpdevice_config": lambda w: [],  # the same, as a configuration URL
     "consent_accesslog_export_csv": lambda w: ["/admin/consent/accesslog/export.csv"],
     "consent_accesslog_export_json": lambda w: ["/admin/consent/accesslog/export.json"],
     "consent_grantevent_export_csv": lambda w: ["/admin/consent/grantevent/export.csv"],

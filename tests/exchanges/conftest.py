@@ -117,7 +117,9 @@ def also_known_by(partner, beneficiary_id: str) -> PartnerRecord:
 def settle(timeout: float = 60.0) -> None:
     """Wait until every committed event is readable (PostgreSQL: below the snapshot xmin, which
     other sessions on the same server may hold back for a while), then run the relay as Celery
-    beat would. Only for tests with real commits (``transaction=True``)."""
+    beat would, and deliver what is due as the dispatcher would (when it is the delivery
+    path). Only for tests with real commits (``transaction=True``)."""
+    from exchanges import dispatcher
     from exchanges.tasks import relay_outbox
 
     deadline = time.monotonic() + timeout
@@ -127,6 +129,8 @@ def settle(timeout: float = 60.0) -> None:
             break
         time.sleep(0.05)
     relay_outbox.delay()
+    if dispatcher.enabled():
+        dispatcher.Dispatcher(threads=0).drain()
 
 
 def consent_for(grantor, beneficiary_id, grantee, purposes, categories):

@@ -8,8 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, statuses=(), hang_first: float = 0.0):
+    def __init__(self, statuses=(), hang_first: float = 0.0, hang: float = 0.0):
         self.requests: list[tuple[dict, bytes]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each request
+        self.hang = hang  # every answer waits this long
         self.statuses = list(statuses)  # answered in order, then 204
         self.hang_first = hang_first
         self.lock = threading.Lock()
@@ -23,9 +25,12 @@ class Receiver:
                     receiver.requests.append(
                         ({k.lower(): v for k, v in self.headers.items()}, body)
                     )
+                    receiver.arrivals.append(time.monotonic())
                     status = receiver.statuses.pop(0) if receiver.statuses else 204
                 if first:
                     time.sleep(receiver.hang_first)
+                if receiver.hang:
+                    time.sleep(receiver.hang)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

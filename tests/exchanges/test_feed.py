@@ -102,7 +102,7 @@ def test_expired_cursor_answers_410_with_a_resync_hint(partner_a):
 )
 def test_malformed_cursor_names_the_field(partner_a, query, field):
     response = partner_a.api().get(f"/api/v1/events?{query}")
-    assert response.status_code == 400
+    assert response.status_code in (400, 422)
     assert response.json()["errors"][0]["field"] == field
 
 

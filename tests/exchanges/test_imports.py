@@ -75,10 +75,10 @@ def test_csv_import_maps_address_columns(partner_a, django_capture_on_commit_cal
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "field"),
     [
-        (b"", "application/x-ndjson", 400, "body"),
-        (b"external_id,colour\nX,red\n", "text/csv", 400, "colour"),
-        (b"birth_name\nMartin\n", "text/csv", 400, "external_id"),
-        (b"\xff\xfe", "application/x-ndjson", 400, "body"),
+        (b"", "application/x-ndjson", 422, "body"),
+        (b"external_id,colour\nX,red\n", "text/csv", 422, "colour"),
+        (b"birth_name\nMartin\n", "text/csv", 422, "external_id"),
+        (b"\xff\xfe", "application/x-ndjson", 422, "body"),
         (b"{}", "application/xml", 415, "Content-Type"),
     ],
 )
@@ -163,3 +163,45 @@ def test_import_records_command_refuses_an_unknown_organization(tmp_path):
     path.write_bytes(ndjson([good(1)]))
     with pytest.raises(CommandError, match="unknown organization"):
         call_command("import_records", str(path), "--org", "Nowhere")
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "field"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, ""),
+        (b'{"external_id": "X-1", "external_id": "X-2"}', "external_id"),
+        (b'{"external_id": "X-3", "birth_name": "Ma\\u0000rtin"}', "birth_name"),
+        (b'{"external_id": "X-4", "birth_name": "\\ud800"}', "birth_name"),
+        (b'{"external_id": "X-5", "count": NaN}', ""),
+    ],
+    ids=["nested-100000", "duplicate-key", "nul", "lone-surrogate", "nan"],
+)
+def test_unparseable_ndjson_row_is_a_rejected_row_never_a_stuck_job(
+    partner_a, django_capture_on_commit_callbacks, bad_line, field
+):
+    content = ndjson([good(1)]) + b"\n" + bad_line + b"\n" + ndjson([good(3)])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_import(partner_a, content)
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get()
+    assert (job.status, job.processed, job.created, job.rejected) == ("done", 3, 2, 1)
+    row = ImportRow.objects.get(job=job, index=1)
+    assert row.outcome == "rejected"
+    assert field in {error["field"] for error in row.errors}
+    assert PartnerRecord.objects.count() == 2
+
+
+def test_csv_row_with_an_oversized_cell_is_a_rejected_row(
+    partner_a, django_capture_on_commit_callbacks
+):
+    content = (
+        b"external_id,birth_name,first_names,birth_date\n"
+        b'C-1,"' + b"x" * 200_000 + b'",Jeanne,1984-03-12\n'
+        b"C-2,Durand,Paul,1990-01-01\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_import(partner_a, content, content_type="text/csv")
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get()
+    assert (job.status, job.total, job.created, job.rejected) == ("done", 2, 1, 1)
+    assert PartnerRecord.objects.get().external_id == "C-2"

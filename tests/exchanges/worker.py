@@ -42,6 +42,8 @@ class Worker:
             "WEBHOOKS_TIMEOUT_SECONDS": "2",
             "WEBHOOKS_RELAY_SECONDS": "1",
             "WEBHOOKS_REQUEUE_SECONDS": "2",
+            # These workers test the Celery delivery path; ``Dispatch`` runs the dispatcher.
+            "WEBHOOKS_DELIVERY": "celery",
             "PYTHONPATH": str(ROOT),
             **env,
         }
@@ -109,9 +111,11 @@ class Worker:
 
 
 class PrivateRedis:
-    """A throw-away redis-server on its own port, that a test may stop and restart."""
+    """A throw-away redis-server on its own port (16000-16999: clear of the shared services),
+    without persistence, that a test may stop, kill and restart (empty, as a broker that lost
+    its data)."""
 
-    def __init__(self, port: int = 6390):
+    def __init__(self, port: int = 16390):
         self.port = port
         self.url = f"redis://127.0.0.1:{port}/0"
         self.process: subprocess.Popen | None = None
@@ -147,3 +151,56 @@ class PrivateRedis:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+
+    def kill(self) -> None:
+        """SIGKILL: connections drop at once, nothing is saved."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+class Dispatch:
+    """``manage.py dispatch_webhooks`` as a subprocess against the test database."""
+
+    def __init__(self, **env):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only"),
+            "NIR_HASH_KEY": os.environ.get("NIR_HASH_KEY", "test-only"),
+            "SECURE_SSL_REDIRECT": "false",
+            "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
+            "WEBHOOKS_DELIVERY": "dispatcher",
+            "WEBHOOKS_TIMEOUT_SECONDS": "5",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+        self.output: list[str] = []
+
+    def start(self, timeout: float = 60.0) -> Dispatch:
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "dispatch_webhooks", "--threads", "4"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                if "dispatcher ready" in line:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(timeout):
+            self.process.kill()
+            raise AssertionError("the dispatcher did not start:\n" + "".join(self.output[-40:]))
+        return self
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)

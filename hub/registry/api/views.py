@@ -14,7 +14,8 @@ from consent import gate
 from consent.vocab import Category, Purpose
 from exchanges.records import outcome_for_caller, submit_record
 from hub.api.etags import check_preconditions
-from hub.api.problems import ValidationProblem, problem_response
+from hub.api.problems import RuleProblem, ValidationProblem, problem_response
+from hub.api.query import choice, choice_parameter
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
 from hub.registry import intake
 from hub.registry.api.serializers import (
@@ -33,6 +34,14 @@ IF_NONE_MATCH = OpenApiParameter(
 
 
 RECORD_CATEGORIES = (Category.IDENTITY, Category.CONTACT)
+
+
+def schema_problem(errors: list[dict]):
+    """400 for what the document's schema refuses; 422 when only the hub's own formats (the
+    NIR key, a birth date in the future) refuse the body."""
+    if schemas.only_custom_formats(errors):
+        return RuleProblem(schemas.public_errors(errors))
+    return ValidationProblem(schemas.public_errors(errors))
 
 
 def own_records(actor):
@@ -91,11 +100,11 @@ class RecordDetail(APIView):
     def put(self, request, external_id):
         errors = schemas.validate("beneficiary-record", 1, request.data)
         if errors:
-            raise ValidationProblem(errors)
+            raise schema_problem(errors)
         result = submit_record(
             actor=request.actor,
             external_id=external_id,
-            payload=request.data,
+            payload=schemas.normalized(request.data),
             precondition=lambda current: check_preconditions(request, current),
             request_id=request.request_id,
         )
@@ -119,14 +128,14 @@ class BeneficiaryDetail(APIView):
     @extend_schema(
         responses=BeneficiarySerializer,
         operation_id="beneficiaries_retrieve",
-        parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, required=False)],
+        parameters=[
+            choice_parameter(
+                "purpose", Purpose.values, "Only what grants given for this purpose allow."
+            )
+        ],
     )
     def get(self, request, beneficiary_id):
-        purpose = request.query_params.get("purpose", "")
-        if purpose and purpose not in Purpose.values:
-            raise ValidationProblem(
-                [{"field": "purpose", "message": f"one of: {', '.join(Purpose.values)}"}]
-            )
+        purpose = choice(request, "purpose", Purpose.values)
         view = gate.disclose(
             actor=request.actor,
             beneficiary_id=beneficiary_id,
@@ -161,9 +170,9 @@ class Match(APIView):
     def post(self, request):
         errors = schemas.validate("match-request", 1, request.data)
         if errors:
-            raise ValidationProblem(errors)
+            raise schema_problem(errors)
         actor = request.actor
-        clean, nir_digest = split_nir(request.data["person"])
+        clean, nir_digest = split_nir(schemas.normalized(request.data["person"]))
         prepared = intake.prepared_for("probe", clean, nir_digest)
         # Each candidate is compared only on what the caller may see of it (its own records
         # whole, others' in the categories its grants cover): a value only another partner
@@ -175,7 +184,7 @@ class Match(APIView):
             reveal=lambda roots: gate.reveal_for(actor, roots, purpose=MATCH_PURPOSE),
         )
         wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
-        found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
+        found = [c for c in candidates if c.grade in wanted][: int(request.data.get("count", 5))]
         shown = gate.views(actor, [c.beneficiary_id for c in found], purpose=MATCH_PURPOSE)
         gate.log(
             actor,
