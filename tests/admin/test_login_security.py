@@ -13,8 +13,8 @@ from django.conf import settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hub.registry.admin_scoping import sync_user_role_groups
 from hub.registry.models import Membership, Organization, Role
+from hub.registry.roles import sync_user_role_groups
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

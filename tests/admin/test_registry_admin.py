@@ -11,8 +11,8 @@ from django.contrib.messages import get_messages
 from consent.models import AccessLog
 from exchanges.records import submit_record
 from hub.registry.actors import Actor
-from hub.registry.admin_scoping import ROLE_GROUPS, sync_user_role_groups
 from hub.registry.models import Household, Membership, PartnerClient, PartnerRecord, Role
+from hub.registry.roles import ROLE_GROUPS, sync_user_role_groups
 from tests.conftest import Partner
 from tests.factories import MembershipFactory, UserFactory, record_payload
 

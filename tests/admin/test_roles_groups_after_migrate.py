@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from hub.registry.admin_scoping import ROLE_GROUPS
 from hub.registry.models import Role
+from hub.registry.roles import ROLE_GROUPS
 
 pytestmark = pytest.mark.django_db
 
