@@ -79,3 +79,15 @@ def make_caller(organization, **kwargs):
 
 
 __all__ = ["OrganizationFactory", "make_caller", "person_body"]
+
+
+@pytest.fixture
+def activate(agent_actor, django_capture_on_commit_callbacks):
+    """Trigger a plan as the commune's agent and run what is queued on commit (call list)."""
+    from crisis import plans
+
+    def make(plan="heatwave", level="alert", reason="Canicule", actor=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return plans.activate(actor=actor or agent_actor, plan=plan, level=level, reason=reason)
+
+    return make

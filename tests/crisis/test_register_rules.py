@@ -139,9 +139,10 @@ def test_registration_links_to_the_golden_record_without_widening_what_partners_
         organization_ids=(association.organization.pk,),
     )
     # The association sees what it saw (its own record), and nothing of the register.
-    assert register.disclose(
-        actor=association_actor, registrations=[entry], purpose="crisis_plan"
-    ) == []
+    assert (
+        register.disclose(actor=association_actor, registrations=[entry], purpose="crisis_plan")
+        == []
+    )
     # The commune sees nothing of the association's record for any other purpose.
     for purpose in ("", "coordination", "food_aid"):
         assert not policy.decide(agent_actor, golden_id, purpose=purpose).allowed
@@ -166,7 +167,9 @@ def test_intervention_group_sees_the_register_only_while_a_plan_is_open(
         organization_id=prefecture.organization.pk, organization_ids=(prefecture.organization.pk,)
     )
     assert not policy.decide(prefect, entry.beneficiary_id, purpose="crisis_plan").allowed
-    activation = plans.activate(actor=agent_actor, plan="heatwave", level="alert", reason="Canicule")
+    activation = plans.activate(
+        actor=agent_actor, plan="heatwave", level="alert", reason="Canicule"
+    )
     assert policy.decide(prefect, entry.beneficiary_id, purpose="crisis_plan").allowed
     assert not policy.decide(prefect, entry.beneficiary_id, purpose="").allowed
     plans.close(actor=agent_actor, activation_id=activation.pk, reason="Fin de l'épisode")
