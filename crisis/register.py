@@ -383,10 +383,30 @@ def disclose(
     return shown
 
 
-__all__ = [
-    "acknowledge_request",
-    "disclose",
-    "end_registration",
-    "register_of",
-    "register_person",
-]
+REQUEST_HANDLERS = frozenset({"crisis_agent", "admin"})
+
+
+def disclose_requests(*, actor: Actor, registrations, request_id: str = "") -> list[Registration]:
+    """Pending third-party requests, for the agents named by the mayor who must acknowledge
+    them (the request itself is the basis: CASF R121-3). Logged like any read."""
+    if not (actor.is_superuser or REQUEST_HANDLERS.intersection(actor.roles)):
+        return []
+    shown = [
+        r
+        for r in registrations
+        if r.status == RegistrationStatus.PENDING
+        and (actor.is_superuser or r.organization_id in actor.organization_ids)
+    ]
+    for registration in shown:
+        log_access(
+            actor=actor,
+            action="read",
+            resource="crisis_request",
+            decision="allow",
+            beneficiary_id=registration.beneficiary_id,
+            categories=sorted(grants.REGISTER_CATEGORIES),
+            purpose=Purpose.CRISIS_PLAN,
+            basis=Basis.LEGAL_OBLIGATION,
+            request_id=request_id,
+        )
+    return shown

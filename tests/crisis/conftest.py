@@ -36,9 +36,17 @@ def commune_actor(commune):
     return Actor(organization_id=org.pk, organization_ids=(org.pk,), client_id=None, user_id=None)
 
 
+def staff_user(**fields):
+    user = UserFactory(**fields)
+    user.save()  # the factory sets the password without saving: force_login needs it saved
+    return user
+
+
 @pytest.fixture
 def agent(commune):
-    membership = MembershipFactory(organization=commune.organization, role="crisis_agent")
+    membership = MembershipFactory(
+        organization=commune.organization, role="crisis_agent", user=staff_user()
+    )
     return membership.user
 
 
@@ -74,7 +82,7 @@ def register_one(agent_actor):
 
 def make_caller(organization, **kwargs):
     return MembershipFactory(
-        organization=organization, role="caller", user=UserFactory(**kwargs)
+        organization=organization, role="caller", user=staff_user(**kwargs)
     ).user
 
 

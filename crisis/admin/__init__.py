@@ -1,0 +1,3 @@
+from crisis.admin import campaign, register
+
+__all__ = ["campaign", "register"]
