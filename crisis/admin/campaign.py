@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
@@ -32,6 +32,7 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
             path(
                 "<uuid:pk>/campaign/", view(self.campaign_view), name="crisis_activation_campaign"
             ),
+            path("<uuid:pk>/stats.json", view(self.stats_view), name="crisis_activation_stats"),
             path(
                 "<uuid:pk>/close/",
                 view(require_POST(self.close_view)),
@@ -102,6 +103,13 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
                 else []
             ),
         )
+
+    def stats_view(self, request, pk):
+        """The campaign's counts (aggregates only, no person) for the live view."""
+        activation = Activation.objects.filter(pk=pk).first()
+        if activation is None or not calls.may_call(actor_of(request), activation):
+            raise Http404
+        return JsonResponse(calls.campaign_stats(activation))
 
     def close_view(self, request, pk):
         if not self.has_change_permission(request):
