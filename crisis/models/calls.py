@@ -19,11 +19,21 @@ from crisis.vocab import CallStatus, NeedAction, Outcome, Step
 
 class Call(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Few indexes: a call list of 100,000 persons is written in one statement (bench/crisis).
+    # The queue index leads with the activation; the unique pair leads with the registration.
     activation = models.ForeignKey(
-        Activation, on_delete=models.PROTECT, related_name="calls", verbose_name=_("plan")
+        Activation,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("plan"),
+        db_index=False,
     )
     registration = models.ForeignKey(
-        Registration, on_delete=models.PROTECT, related_name="calls", verbose_name=_("inscription")
+        Registration,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("inscription"),
+        db_index=False,
     )
     priority = models.PositiveSmallIntegerField(_("priorité"), default=0)
     rank = models.PositiveIntegerField(_("rang"), default=0)
@@ -42,6 +52,7 @@ class Call(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("confié à"),
+        db_index=False,
     )
     claim_holder = models.CharField(_("pris par"), max_length=40, blank=True, default="")
     claimed_by = models.ForeignKey(
@@ -51,6 +62,7 @@ class Call(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("pris par (compte)"),
+        db_index=False,
     )
     claim_expires_at = models.DateTimeField(_("prise jusqu'à"), null=True, blank=True)
     last_outcome = models.CharField(
@@ -69,7 +81,7 @@ class Call(models.Model):
         ordering = ["activation", "-priority", "rank"]
         constraints = [
             models.UniqueConstraint(
-                fields=["activation", "registration"], name="crisis_call_one_per_person"
+                fields=["registration", "activation"], name="crisis_call_one_per_person"
             )
         ]
         indexes = [
