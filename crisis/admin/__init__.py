@@ -1,3 +1,3 @@
-from crisis.admin import campaign, register
+from crisis.admin import campaign, register, resources
 
-__all__ = ["campaign", "register"]
+__all__ = ["campaign", "register", "resources"]

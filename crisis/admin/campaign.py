@@ -7,9 +7,10 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crisis import calls, plans, register
+from crisis import calls, plans, register, resources
 from crisis.admin.common import CrisisAdminMixin, actor_of
 from crisis.admin.forms import ActivationForm, CloseForm, OutcomeForm
 from crisis.errors import CrisisError, NotFound
@@ -195,6 +196,15 @@ class CallAdmin(CrisisAdminMixin, admin.ModelAdmin):
                     calls.release(actor=actor, call_id=request.POST.get("call"))
                 elif action == "outcome":
                     return self._record(request, actor, activation, here)
+                elif action == "book":
+                    resources.book(
+                        actor=actor,
+                        resource_id=request.POST.get("resource") or None,
+                        call_id=request.POST.get("call") or None,
+                        day=timezone.localdate(),
+                        request_id=request.request_id,
+                    )
+                    messages.success(request, "Place réservée pour aujourd'hui.")
             except (NotFound, ValueError):
                 raise Http404 from None
             except CrisisError as exc:
@@ -227,6 +237,7 @@ class CallAdmin(CrisisAdminMixin, admin.ModelAdmin):
             held=held,
             visible=visible,
             form=form,
+            resources=resources.resources_for(actor) if held is not None else [],
         )
 
     def _record(self, request, actor, activation, here):
