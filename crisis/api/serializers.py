@@ -24,7 +24,7 @@ class PersonField(serializers.JSONField):
     pass
 
 
-class ContactSerializer(serializers.Serializer):
+class EmergencyContactSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     relation = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -44,7 +44,7 @@ class RegistrationCreateSerializer(serializers.Serializer):
     home_care_service = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
-    emergency_contact = ContactSerializer(required=False)
+    emergency_contact = EmergencyContactSerializer(required=False)
     third_party = ThirdPartySerializer(required=False)
     transmitted_by = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -69,7 +69,7 @@ class RegistrationSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(ContactSerializer(allow_null=True))
+    @extend_schema_field(EmergencyContactSerializer(allow_null=True))
     def get_emergency_contact(self, entry):
         if not entry.contact_name and not entry.contact_phone:
             return None
