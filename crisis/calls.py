@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from consent.audit import log_access
 from consent.vocab import Basis, Purpose
-from crisis import steps
+from crisis import grants, steps
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Activation, Call, CallAttempt, CampaignCaller, Registration
 from crisis.priority import priority_expression
@@ -172,15 +172,37 @@ def _managed_activation(actor: Actor, activation_id) -> Activation:
     return activation
 
 
+# Steps the services of the intervention group (home visits) take while the plan is open.
+VISIT_STEPS = (Step.VISIT, Step.ESCALATION)
+
+
+def _intervening(actor: Actor, activation: Activation) -> bool:
+    return (
+        not actor.is_superuser
+        and activation.organization_id not in actor.organization_ids
+        and activation.is_open
+        and grants.intervenes(actor, activation.organization)
+    )
+
+
 def may_call(actor: Actor, activation: Activation) -> bool:
-    """Superusers, the commune's clients and agents, and the campaign's named callers."""
+    """Superusers, the commune's clients and agents, the campaign's named callers, and the
+    home-visit services of the intervention group while the plan is open (visit steps only)."""
     if actor.is_superuser:
         return True
     if activation.organization_id not in actor.organization_ids:
-        return False
+        return _intervening(actor, activation)
     if actor.client_id or MANAGERS.intersection(actor.roles):
         return True
     return CampaignCaller.objects.filter(activation=activation, user_id=actor.user_id).exists()
+
+
+def activation_for_intervention(actor: Actor, activation_id) -> Activation | None:
+    """An open activation whose intervention group names the actor (home-visit services)."""
+    activation = Activation.objects.select_related("organization").filter(pk=activation_id).first()
+    if activation is None or not _intervening(actor, activation):
+        return None
+    return activation
 
 
 def activations_for_caller(actor: Actor):
@@ -198,6 +220,10 @@ def calls_for(actor: Actor, activation: Activation):
     """The calls of an activation ``actor`` may see: all of them for the commune's agents and
     clients; for a volunteer, those assigned to them or held by them."""
     calls = Call.objects.filter(activation=activation)
+    if _intervening(actor, activation):
+        return calls.filter(status="pending", step__in=VISIT_STEPS)
+    if not actor.is_superuser and activation.organization_id not in actor.organization_ids:
+        return calls.none()
     if actor.is_superuser or actor.client_id or MANAGERS.intersection(actor.roles):
         return calls
     return calls.filter(Q(assigned_to_id=actor.user_id) | Q(claim_holder=actor.label))
@@ -267,6 +293,7 @@ def next_call(*, actor: Actor, activation_id) -> Call | None:
     queue = (
         Call.objects.filter(activation=activation)
         .filter(_claimable(now) & _free(now))
+        .filter(Q(step__in=VISIT_STEPS) if _intervening(actor, activation) else Q())
         .annotate(
             mine=Case(
                 When(assigned_to_id=actor.user_id, then=Value(0)),
@@ -309,6 +336,8 @@ def record_outcome(
         .first()
     )
     if call is None or not may_call(actor, call.activation):
+        raise NotFound(call_id)
+    if _intervening(actor, call.activation) and call.step not in VISIT_STEPS:
         raise NotFound(call_id)
     if not call.activation.is_open:
         raise CrisisError("the plan is closed", status=409, field="activation")

@@ -30,9 +30,21 @@ REGISTER_CATEGORIES = (Category.IDENTITY, Category.CONTACT, Category.SITUATION)
 INTERVENTION_CATEGORIES = (Category.IDENTITY, Category.CONTACT, Category.SITUATION)
 
 
+def group_name(organization: Organization) -> str:
+    return f"Plan d'alerte et d'urgence — {organization.name}"[:200]
+
+
+def intervenes(actor: Actor, organization: Organization) -> bool:
+    """Whether one of the actor's organizations is named in the commune's intervention group
+    while it is active (an activation is open)."""
+    return CoordinationGroup.objects.filter(
+        name=group_name(organization), is_active=True, members__in=actor.organization_ids
+    ).exists()
+
+
 def intervention_group(organization: Organization, *, lock: bool = False) -> CoordinationGroup:
     """The commune's intervention group (created inactive the first time)."""
-    name = f"Plan d'alerte et d'urgence — {organization.name}"[:200]
+    name = group_name(organization)
     group, _created = CoordinationGroup.objects.get_or_create(
         name=name,
         defaults={

@@ -194,7 +194,9 @@ class ActivationCalls(generics.ListAPIView):
 
     @extend_schema(operation_id="crisis_activation_calls_list")
     def get(self, request, activation_id):
-        activation = plans.activations_of(request.actor).filter(pk=activation_id).first()
+        activation = plans.activations_of(request.actor).filter(
+            pk=activation_id
+        ).first() or calls.activation_for_intervention(request.actor, activation_id)
         if activation is None:
             raise Http404
         rows = calls.calls_for(request.actor, activation).select_related("registration")

@@ -189,3 +189,40 @@ def test_every_crisis_operation_is_in_the_openapi_document():
     export = paths["/api/v1/crisis/activations/{activation_id}/prefect-export"]["get"]
     assert "409" in export["responses"] and "text/csv" in export["responses"]["200"]["content"]
     assert export["security"] == [{"oauth2": ["crisis:prefect"]}]
+
+
+def test_home_visit_services_see_visit_steps_only_while_the_plan_is_open(
+    commune, django_capture_on_commit_callbacks
+):
+    from crisis.models import Call
+    from tests.conftest import Partner
+
+    visits = Partner("SSIAD Villeurbanne", kind="association", scopes="crisis:read crisis:write")
+    intervention_group(commune.organization).members.add(visits.organization)
+    api = commune.api()
+    _register(api)
+    _register(api, person=person_body(birth_name="Girard", first_names="Henri", birth_date="1941"))
+    with django_capture_on_commit_callbacks(execute=True):
+        activation = api.post(
+            "/api/v1/crisis/activations",
+            {"plan": "heatwave", "level": "alert", "reason": "Canicule"},
+            format="json",
+        ).json()
+    first, second = Call.objects.filter(activation_id=activation["id"]).order_by("rank")
+    Call.objects.filter(pk=first.pk).update(step="visit")
+    other = visits.api()
+    url = f"/api/v1/crisis/activations/{activation['id']}/calls"
+    listed = other.get(url).json()["results"]
+    assert [c["id"] for c in listed] == [str(first.pk)] and listed[0]["person"]["name"]
+    refused = other.post(
+        f"/api/v1/crisis/calls/{second.pk}/outcome", {"outcome": "reached"}, format="json"
+    )
+    assert refused.status_code == 404
+    done = other.post(
+        f"/api/v1/crisis/calls/{first.pk}/outcome", {"outcome": "visit_ok"}, format="json"
+    )
+    assert done.status_code == 200 and done.json()["status"] == "reached"
+    api.post(
+        f"/api/v1/crisis/activations/{activation['id']}/close", {"reason": "Fin"}, format="json"
+    )
+    assert other.get(url).status_code == 404
