@@ -179,6 +179,8 @@ def register_person(
             raise CrisisError("this person is already in the register", status=409, field="person")
         if beneficiary is None:
             beneficiary = Beneficiary.objects.create(status=BeneficiaryStatus.ACTIVE)
+        # A registration is a contact (retention counts from the last one).
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(last_contact_at=now)
         pending = requested_by == RequestedBy.THIRD_PARTY
         registration = Registration(
             organization=organization,

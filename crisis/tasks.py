@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from crisis import alerts, calls
+from crisis import alerts, call_list
 from crisis.models import Activation
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def build_call_list(activation_id: str) -> int:
-    created = calls.build_call_list(activation_id=activation_id)
+    created = call_list.build_call_list(activation_id=activation_id)
     alerts.send_activation_alerts(activation_id=activation_id)
     return created
 

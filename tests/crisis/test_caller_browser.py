@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 
 from crisis import calls, plans, register
 from hub.registry.actors import Actor
-from hub.registry.admin_scoping import sync_user_role_groups
+from hub.registry.admin_scoping import ensure_role_groups, sync_user_role_groups
 from tests.browser.harness import axe_violations, describe, login
 from tests.crisis.conftest import make_caller, person_body
 
@@ -36,6 +36,7 @@ def test_volunteer_records_no_answer_then_reached_and_sees_the_campaign(
     volunteer = make_caller(commune.organization, username="benevole")
     volunteer.set_password(PASSWORD)
     volunteer.save()
+    ensure_role_groups()  # a transactional test before this one may have flushed the groups
     sync_user_role_groups(volunteer)
     calls.add_caller(actor=agent_actor, activation_id=activation.pk, user=volunteer)
 

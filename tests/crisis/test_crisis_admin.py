@@ -10,13 +10,14 @@ from django.urls import reverse
 from consent.models import AccessLog
 from crisis import calls
 from crisis.models import Registration
-from hub.registry.admin_scoping import sync_user_role_groups
+from hub.registry.admin_scoping import ensure_role_groups, sync_user_role_groups
 from tests.crisis.conftest import make_caller
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(user) -> Client:
+    ensure_role_groups()  # a transactional test before this one may have flushed the groups
     sync_user_role_groups(user)
     client = Client()
     client.force_login(user)
