@@ -106,6 +106,7 @@ def test_activation_calls_and_outcomes(commune, django_capture_on_commit_callbac
     assert again.status_code == 409
 
 
+@pytest.mark.django_db(transaction=True)  # the feed serves committed events only (PostgreSQL)
 def test_events_reach_the_feed(commune):
     api = commune.api()
     api.post(
