@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from consent import policy
 from consent.audit import log_access
 from consent.policy import DENY, PolicyDecision
-from consent.vocab import Basis, Category
+from consent.vocab import EXCLUSIVE_PURPOSES, Basis, Category
 from hub.registry.actors import Actor
 from hub.registry.golden import FIELD_CATEGORY, GOLDEN_FIELDS, survive
 from hub.registry.models import Beneficiary, BeneficiaryStatus, PartnerRecord
@@ -119,10 +119,18 @@ def granted_ids(actor: Actor, category: str, purpose: str = "") -> QuerySet:
     grants = policy.active_grants_for(actor).exclude(
         beneficiary__status=BeneficiaryStatus.ANONYMISED
     )
+    purpose = purpose if purpose in policy.PURPOSES else ""
+
+    def answers(purposes) -> bool:
+        if purpose:
+            return purpose in purposes
+        # A grant bound to an exclusive purpose (the crisis register) answers only that one.
+        return not (purposes and EXCLUSIVE_PURPOSES.issuperset(purposes))
+
     ids = [
         row[0]
         for row in grants.values_list("beneficiary_id", "purposes", "categories")
-        if category in (row[2] or ()) and (not purpose or purpose in (row[1] or ()))
+        if category in (row[2] or ()) and answers(row[1] or ())
     ]
     return Beneficiary.objects.filter(pk__in=ids).values("pk")
 

@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consent.models import CoordinationGroup, Grant, GranteeType
-from consent.vocab import BASIS_PRIORITY, Basis, Category, Purpose
+from consent.vocab import BASIS_PRIORITY, EXCLUSIVE_PURPOSES, Basis, Category, Purpose
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, PartnerRecord
 
@@ -96,6 +96,8 @@ def combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDec
     for grant_id, basis, purposes, categories in rows:
         if purpose and purpose not in (purposes or ()):
             continue
+        if not purpose and purposes and EXCLUSIVE_PURPOSES.issuperset(purposes):
+            continue  # a grant bound to an exclusive purpose only answers that purpose
         granted = wanted.intersection(categories or ())
         if not granted:
             continue
@@ -202,5 +204,9 @@ def visible_beneficiaries(actor: Actor) -> QuerySet:
         return base
     if not actor.organization_ids:
         return base.none()
-    granted = active_grants_for(actor).values("beneficiary_id")
+    granted = (
+        active_grants_for(actor)
+        .exclude(purposes__in=[[purpose] for purpose in sorted(EXCLUSIVE_PURPOSES)])
+        .values("beneficiary_id")
+    )
     return base.filter(Q(pk__in=own_beneficiary_ids(actor)) | Q(pk__in=granted))

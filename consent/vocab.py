@@ -46,6 +46,12 @@ class Purpose(models.TextChoices):
     HEALTH_ACCESS = "health_access", _("Accès aux droits et aux soins")
 
 
+# Purposes bound by law to themselves: a grant given only for them is never matched by another
+# purpose, not even by an operational one of a face (the CASF L121-6-1 register serves the plan
+# d'alerte et d'urgence and nothing else).
+EXCLUSIVE_PURPOSES = frozenset({Purpose.CRISIS_PLAN})
+
+
 class Basis(models.TextChoices):
     """Why a disclosure is lawful. The first six are recorded in grants; the last two are
     decided by the policy itself."""

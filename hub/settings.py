@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "hub.api",
     "consent",
     "exchanges",
+    "crisis",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,10 @@ API_SCOPES = {
     "referrals:write": "Send and answer referrals",
     "events:read": "Read this partner's change feed",
     "webhooks:manage": "Manage this partner's webhook endpoints",
+    "crisis:read": "Read the commune's register of vulnerable persons and its call lists",
+    "crisis:write": "Register and remove persons, record call outcomes",
+    "crisis:activate": "Trigger and close the plan d'alerte et d'urgence",
+    "crisis:prefect": "Export the register for the préfet while a plan is triggered",
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -406,3 +411,19 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Crisis plans: CASF L121-6-1 register, activations, call campaigns (crisis app) -----------
+CRISIS_ACK_DAYS = env_int("CRISIS_ACK_DAYS", 8, minimum=1)  # acknowledging a third party's request
+CRISIS_MAX_ATTEMPTS = env_int("CRISIS_MAX_ATTEMPTS", 4, minimum=1)  # calls to the person...
+CRISIS_ATTEMPT_WINDOW_HOURS = env_int("CRISIS_ATTEMPT_WINDOW_HOURS", 48, minimum=1)  # ...within
+CRISIS_RETRY_MINUTES = env_int("CRISIS_RETRY_MINUTES", 60, minimum=0)  # between two attempts
+CRISIS_CLAIM_MINUTES = env_int("CRISIS_CLAIM_MINUTES", 15, minimum=1)  # a caller holds a call
+CRISIS_ALERT_THROTTLE_HOURS = env_int("CRISIS_ALERT_THROTTLE_HOURS", 12, minimum=0)
+# SMS: a dotted path to a class with send_messages(messages); the default writes to a file
+# (var/sms.log) so that the embedded default works with no provider.
+CRISIS_SMS_BACKEND = env_str("CRISIS_SMS_BACKEND", "crisis.sms.FileBackend")
+CRISIS_SMS_FILE = Path(env_str("CRISIS_SMS_FILE", str(VAR_DIR / "sms.log")))
+CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
+    "task": "crisis.tasks.sweep_activations",
+    "schedule": 300.0,
+}

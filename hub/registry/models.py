@@ -18,6 +18,7 @@ class OrganizationKind(models.TextChoices):
     DEPARTEMENT = "departement", _("Département")
     ASSOCIATION = "association", _("Association")
     SIAO = "siao", _("SIAO")
+    PREFECTURE = "prefecture", _("Préfecture")
     OTHER = "other", _("Autre")
 
 
@@ -65,6 +66,11 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinateur")
     ADMIN = "admin", _("Administrateur")
     DPO = "dpo", _("Délégué à la protection des données")
+    CRISIS_AGENT = (
+        "crisis_agent",
+        _("Agent du registre des personnes vulnérables (désigné par le maire)"),
+    )
+    CALLER = "caller", _("Appelant·e bénévole (réserve communale)")
 
 
 class Membership(models.Model):

@@ -20,6 +20,8 @@ ROLE_GROUPS = {
     Role.COORDINATOR: "Rôle : coordinateur",
     Role.ADMIN: "Rôle : administrateur d'organisation",
     Role.DPO: "Rôle : délégué à la protection des données",
+    Role.CRISIS_AGENT: "Rôle : agent du registre des personnes vulnérables",
+    Role.CALLER: "Rôle : appelant·e bénévole (réserve communale)",
 }
 
 _AGENT = [
@@ -67,6 +69,26 @@ _READ_ALL = [
     "exchanges.view_referralstep",
 ]
 
+# crisis (CASF L121-6-1): agents named by the mayor keep the register and run the plan; callers
+# of the réserve communale only take calls of the campaigns they are assigned to.
+_CALLER = ["crisis.view_call", "crisis.change_call", "crisis.view_booking", "crisis.add_booking"]
+_CRISIS_AGENT = [
+    *_CALLER,
+    "crisis.view_registration",
+    "crisis.add_registration",
+    "crisis.change_registration",
+    "crisis.view_activation",
+    "crisis.add_activation",
+    "crisis.change_activation",
+    "crisis.view_campaigncaller",
+    "crisis.add_campaigncaller",
+    "crisis.delete_campaigncaller",
+    "crisis.view_resource",
+    "crisis.add_resource",
+    "crisis.change_resource",
+    "crisis.view_notification",
+]
+
 # "app_label.codename" per role. Codenames of models that do not exist (yet) are skipped, so the
 # list may name permissions of apps migrated after the registry (``ensure_role_groups`` again).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -101,6 +123,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "consent.view_retentionrun",
         "exchanges.view_importjob",
     ],
+    Role.CRISIS_AGENT: _CRISIS_AGENT,
+    Role.CALLER: _CALLER,
 }
 
 

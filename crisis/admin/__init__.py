@@ -1,0 +1,3 @@
+from crisis.admin import campaign, register, resources
+
+__all__ = ["campaign", "register", "resources"]

@@ -1,0 +1,28 @@
+"""Shared pieces of the crisis admin: the actor, the page context, the module permission."""
+
+from __future__ import annotations
+
+from django.template.response import TemplateResponse
+
+from hub.registry.actors import Actor
+from hub.registry.admin_scoping import ScopedPermissionsMixin
+
+
+def actor_of(request) -> Actor:
+    return Actor.for_user(request.user)
+
+
+class CrisisAdminMixin(ScopedPermissionsMixin):
+    """Pages of the crisis admin: French, scoped to the user's organizations by the services."""
+
+    def page(self, request, template: str, title: str, **context):
+        return TemplateResponse(
+            request,
+            f"admin/crisis/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                **context,
+            },
+        )

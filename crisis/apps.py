@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CrisisConfig(AppConfig):
+    name = "crisis"
+    verbose_name = "Plans d'alerte et d'urgence (registre CASF L121-6-1)"
+    default_auto_field = "django.db.models.BigAutoField"

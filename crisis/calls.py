@@ -1,0 +1,339 @@
+"""The call campaign: build the list, split it among callers, claim, record outcomes, watch.
+
+Claims are conditional UPDATEs (``… WHERE id = … AND (claim_holder = '' OR claim_expires_at <
+now)``): exactly one caller wins, and a claim expires after ``CRISIS_CLAIM_MINUTES`` so that a
+caller who leaves does not hold a person forever. On PostgreSQL "next call" first picks a row with
+``FOR UPDATE SKIP LOCKED``, so fifty callers asking at once each get a different person without
+waiting on each other. Recording an outcome locks the call row, checks the claim, applies the
+rules of ``crisis.steps`` and releases the claim, in one transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from consent.audit import log_access
+from consent.vocab import Basis, Purpose
+from crisis import grants, steps
+from crisis.call_list import build_call_list, call_list_rows, split_among_callers
+from crisis.errors import CrisisError, NotFound
+from crisis.models import Activation, Call, CallAttempt, CampaignCaller, Registration
+from crisis.vocab import NeedAction, Outcome, Step
+from hub.outbox.emit import emit
+from hub.registry.actors import Actor
+from hub.registry.models import Beneficiary, Role
+
+__all__ = ["build_call_list", "call_list_rows", "split_among_callers"]  # re-exported
+
+MANAGERS = frozenset({Role.CRISIS_AGENT, Role.COORDINATOR, Role.ADMIN})
+
+
+def rules() -> steps.Rules:
+    return steps.Rules(
+        max_attempts=settings.CRISIS_MAX_ATTEMPTS,
+        window=dt.timedelta(hours=settings.CRISIS_ATTEMPT_WINDOW_HOURS),
+        retry=dt.timedelta(minutes=settings.CRISIS_RETRY_MINUTES),
+    )
+
+
+def add_caller(*, actor: Actor, activation_id, user) -> CampaignCaller:
+    with transaction.atomic():
+        activation = _managed_activation(actor, activation_id)
+        caller, _created = CampaignCaller.objects.get_or_create(activation=activation, user=user)
+        split_among_callers(activation=activation)
+    return caller
+
+
+# --- Who may take calls -----------------------------------------------------------------------
+
+
+def _managed_activation(actor: Actor, activation_id) -> Activation:
+    rows = Activation.objects.filter(pk=activation_id)
+    if not actor.is_superuser:
+        rows = rows.filter(organization_id__in=actor.organization_ids)
+    activation = rows.first()
+    if activation is None:
+        raise NotFound(activation_id)
+    return activation
+
+
+# Steps the services of the intervention group (home visits) take while the plan is open.
+VISIT_STEPS = (Step.VISIT, Step.ESCALATION)
+
+
+def _intervening(actor: Actor, activation: Activation) -> bool:
+    return (
+        not actor.is_superuser
+        and activation.organization_id not in actor.organization_ids
+        and activation.is_open
+        and grants.intervenes(actor, activation.organization)
+    )
+
+
+def may_call(actor: Actor, activation: Activation) -> bool:
+    """Superusers, the commune's clients and agents, the campaign's named callers, and the
+    home-visit services of the intervention group while the plan is open (visit steps only)."""
+    if actor.is_superuser:
+        return True
+    if activation.organization_id not in actor.organization_ids:
+        return _intervening(actor, activation)
+    if actor.client_id or MANAGERS.intersection(actor.roles):
+        return True
+    return CampaignCaller.objects.filter(activation=activation, user_id=actor.user_id).exists()
+
+
+def activation_for_intervention(actor: Actor, activation_id) -> Activation | None:
+    """An open activation whose intervention group names the actor (home-visit services)."""
+    activation = Activation.objects.select_related("organization").filter(pk=activation_id).first()
+    if activation is None or not _intervening(actor, activation):
+        return None
+    return activation
+
+
+def activations_for_caller(actor: Actor):
+    """Open activations whose calls ``actor`` may take."""
+    rows = Activation.objects.filter(closed_at__isnull=True)
+    if actor.is_superuser:
+        return rows
+    rows = rows.filter(organization_id__in=actor.organization_ids)
+    if actor.client_id or MANAGERS.intersection(actor.roles):
+        return rows
+    return rows.filter(callers__user_id=actor.user_id)
+
+
+def calls_for(actor: Actor, activation: Activation):
+    """The calls of an activation ``actor`` may see: all of them for the commune's agents and
+    clients; for a volunteer, those assigned to them or held by them."""
+    calls = Call.objects.filter(activation=activation)
+    if _intervening(actor, activation):
+        return calls.filter(status="pending", step__in=VISIT_STEPS)
+    if not actor.is_superuser and activation.organization_id not in actor.organization_ids:
+        return calls.none()
+    if actor.is_superuser or actor.client_id or MANAGERS.intersection(actor.roles):
+        return calls
+    return calls.filter(Q(assigned_to_id=actor.user_id) | Q(claim_holder=actor.label))
+
+
+# --- Claims -----------------------------------------------------------------------------------
+
+
+def _claimable(now):
+    return Q(status="pending") & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def _free(now):
+    return Q(claim_holder="") | Q(claim_expires_at__lt=now)
+
+
+def _take(actor: Actor, call_id, now) -> bool:
+    return (
+        Call.objects.filter(pk=call_id)
+        .filter(_claimable(now) & _free(now))
+        .update(
+            claim_holder=actor.label,
+            claimed_by_id=actor.user_id,
+            claim_expires_at=now + dt.timedelta(minutes=settings.CRISIS_CLAIM_MINUTES),
+        )
+        == 1
+    )
+
+
+def claim(*, actor: Actor, call_id) -> Call:
+    """Take one call (409 if another caller holds it or it is not due)."""
+    call = Call.objects.select_related("activation").filter(pk=call_id).first()
+    if call is None or not may_call(actor, call.activation):
+        raise NotFound(call_id)
+    if not call.activation.is_open:
+        raise CrisisError("the plan is closed", status=409, field="activation")
+    now = timezone.now()
+    if call.claim_holder == actor.label and call.claim_expires_at and call.claim_expires_at >= now:
+        return call
+    if not _take(actor, call_id, now):
+        raise CrisisError(
+            "another caller has this call, or it is not due yet", status=409, field="call"
+        )
+    return Call.objects.get(pk=call_id)
+
+
+def release(*, actor: Actor, call_id) -> None:
+    Call.objects.filter(pk=call_id, claim_holder=actor.label).update(
+        claim_holder="", claimed_by=None, claim_expires_at=None
+    )
+
+
+def next_call(*, actor: Actor, activation_id) -> Call | None:
+    """The caller's next call, claimed for them: the one they already hold, else the most urgent
+    due call assigned to them, else an unassigned one, else one assigned to someone else."""
+    activation = Activation.objects.filter(pk=activation_id).first()
+    if activation is None or not may_call(actor, activation):
+        raise NotFound(activation_id)
+    if not activation.is_open:
+        return None
+    now = timezone.now()
+    held = Call.objects.filter(
+        activation=activation, status="pending", claim_holder=actor.label, claim_expires_at__gte=now
+    ).first()
+    if held is not None:
+        return held
+    queue = (
+        Call.objects.filter(activation=activation)
+        .filter(_claimable(now) & _free(now))
+        .filter(Q(step__in=VISIT_STEPS) if _intervening(actor, activation) else Q())
+        .annotate(
+            mine=Case(
+                When(assigned_to_id=actor.user_id, then=Value(0)),
+                When(assigned_to__isnull=True, then=Value(1)),
+                default=Value(2),
+            )
+            if actor.user_id
+            else Value(1)
+        )
+        .order_by("mine", "-priority", "rank")
+    )
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            picked = queue.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "pk", flat=True
+            )[:1]
+            for call_id in picked:
+                if _take(actor, call_id, now):
+                    return Call.objects.get(pk=call_id)
+        return None
+    for call_id in queue.values_list("pk", flat=True)[:50]:
+        if _take(actor, call_id, now):
+            return Call.objects.get(pk=call_id)
+    return None
+
+
+# --- Outcomes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_outcome(
+    *, actor: Actor, call_id, outcome: str, need_action: str = "", request_id: str = ""
+) -> Call:
+    """Record what came of the call's current step (the caller must hold the call, or nobody
+    must: a partner client records without claiming)."""
+    call = (
+        Call.objects.select_for_update(of=("self",))
+        .select_related("activation", "registration")
+        .filter(pk=call_id)
+        .first()
+    )
+    if call is None or not may_call(actor, call.activation):
+        raise NotFound(call_id)
+    if _intervening(actor, call.activation) and call.step not in VISIT_STEPS:
+        raise NotFound(call_id)
+    if not call.activation.is_open:
+        raise CrisisError("the plan is closed", status=409, field="activation")
+    now = timezone.now()
+    if call.status != "pending":
+        raise CrisisError("this call is finished", status=409, field="call")
+    held_by_other = (
+        call.claim_holder
+        and call.claim_holder != actor.label
+        and call.claim_expires_at
+        and call.claim_expires_at >= now
+    )
+    if held_by_other:
+        raise CrisisError("another caller has this call", status=409, field="call")
+    if outcome not in Outcome.values:
+        raise CrisisError(f"one of: {', '.join(Outcome.values)}", field="outcome")
+    if outcome == Outcome.NEED and need_action not in NeedAction.values:
+        raise CrisisError(
+            f"a reported need says what follows: {', '.join(NeedAction.values)}",
+            field="need_action",
+        )
+    if outcome != Outcome.NEED and need_action:
+        raise CrisisError("only with the outcome 'need'", field="need_action")
+    try:
+        following = steps.after(
+            step=call.step,
+            attempts=call.attempts,
+            first_attempt_at=call.first_attempt_at,
+            outcome=outcome,
+            has_contact=bool(call.registration.contact_phone),
+            now=now,
+            rules=rules(),
+        )
+    except ValueError:
+        raise CrisisError(f"not an outcome of the step {call.step!r}", field="outcome") from None
+    CallAttempt.objects.create(
+        call=call,
+        step=call.step,
+        outcome=outcome,
+        need_action=need_action,
+        by_user_id=actor.user_id,
+        by_label=actor.label,
+        at=now,
+    )
+    escalating = following.step == Step.ESCALATION and call.step != Step.ESCALATION
+    call.first_attempt_at = call.first_attempt_at or now
+    call.step = following.step
+    call.status = following.status
+    call.attempts = following.attempts
+    call.total_attempts = F("total_attempts") + 1
+    call.next_attempt_at = following.next_attempt_at
+    call.last_outcome = outcome
+    call.need_action = need_action
+    call.version = F("version") + 1
+    call.claim_holder, call.claimed_by, call.claim_expires_at = "", None, None
+    call.closed_at = None if following.status == "pending" else now
+    call.save()
+    call.refresh_from_db(fields=["total_attempts", "version"])
+    if following.status in ("reached", "need"):
+        Beneficiary.objects.filter(pk=call.registration.beneficiary_id).update(last_contact_at=now)
+    if outcome in steps.ATTENTION:
+        Registration.objects.filter(pk=call.registration_id).update(
+            attention=Least(F("attention") + steps.ATTENTION[outcome], Value(100))
+        )
+    log_access(
+        actor=actor,
+        action="write",
+        resource="crisis_call",
+        decision="allow",
+        beneficiary_id=call.registration.beneficiary_id,
+        categories=["situation"],
+        purpose=Purpose.CRISIS_PLAN,
+        basis=Basis.LEGAL_OBLIGATION,
+        grant_id=call.registration.grant_id,
+        request_id=request_id,
+    )
+    if escalating or outcome in (Outcome.NEED, Outcome.ESCALATED):
+        emit(
+            type="crisis.call_escalated"
+            if escalating or outcome == Outcome.ESCALATED
+            else "crisis.need_reported",
+            organization_id=call.activation.organization_id,
+            subject_id=call.pk,
+            data={"activation": str(call.activation_id), "call": str(call.pk), "step": call.step},
+        )
+    return call
+
+
+# --- The live view ----------------------------------------------------------------------------
+
+
+def campaign_stats(activation: Activation) -> dict:
+    calls = Call.objects.filter(activation=activation)
+    counts = calls.aggregate(
+        total=Count("id"),
+        reached=Count("id", filter=Q(status="reached")),
+        need=Count("id", filter=Q(status="need")),
+        pending=Count("id", filter=Q(status="pending") & ~Q(step=Step.ESCALATION)),
+        escalated=Count(
+            "id", filter=Q(status="escalated") | Q(status="pending", step=Step.ESCALATION)
+        ),
+        closed=Count("id", filter=Q(status="closed")),
+        in_progress=Count("id", filter=Q(status="pending") & ~Q(claim_holder="")),
+    )
+    counts["by_step"] = dict(
+        calls.filter(status="pending").values_list("step").annotate(n=Count("id")).order_by()
+    )
+    return counts
