@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template.response import TemplateResponse
 
 from hub.registry.actors import Actor
-from hub.registry.admin_scoping import ScopedPermissionsMixin
+from hub.registry.admin.scoping import ScopedPermissionsMixin
 
 
 def actor_of(request) -> Actor:

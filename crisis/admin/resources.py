@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from crisis.models import Resource
-from hub.registry.admin_scoping import OrganizationScopedAdmin
+from hub.registry.admin.scoping import OrganizationScopedAdmin
 
 
 @admin.register(Resource)

@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def refresh_role_groups(apps, schema_editor):
-    from hub.registry.admin_scoping import ensure_role_groups
+    from hub.registry.roles import ensure_role_groups
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True

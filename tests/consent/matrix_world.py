@@ -24,8 +24,8 @@ from exchanges.cases import open_case
 from exchanges.records import submit_record
 from exchanges.referrals import send_referral
 from hub.registry.actors import Actor
-from hub.registry.admin_scoping import sync_user_role_groups
 from hub.registry.models import Household, HouseholdMember, Membership, Role
+from hub.registry.roles import sync_user_role_groups
 from tests.conftest import Partner
 from tests.factories import UserFactory
 

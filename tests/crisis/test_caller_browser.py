@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 
 from crisis import calls, plans, register
 from hub.registry.actors import Actor
-from hub.registry.admin_scoping import ensure_role_groups, sync_user_role_groups
+from hub.registry.roles import ensure_role_groups, sync_user_role_groups
 from tests.browser.harness import axe_violations, describe, login
 from tests.crisis.conftest import make_caller, person_body
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from consent.models import AccessLog
 from crisis import calls
 from crisis.models import Registration
-from hub.registry.admin_scoping import ensure_role_groups, sync_user_role_groups
+from hub.registry.roles import ensure_role_groups, sync_user_role_groups
 from tests.crisis.conftest import make_caller
 
 pytestmark = pytest.mark.django_db
