@@ -20,6 +20,10 @@ from django.utils import timezone
 
 from consent.grants import record_grant, withdraw_grant
 from consent.models import Grant
+from crisis.call_list import build_call_list
+from crisis.models import Call
+from crisis.plans import activate
+from crisis.register import register_person
 from exchanges.cases import open_case
 from exchanges.records import submit_record
 from exchanges.referrals import send_referral
@@ -52,6 +56,7 @@ IDENTITY_VALUES = {
     "birth date (French)": "23/07/1951",
     "birth place": "Tourcoing",
 }
+CRISIS_VALUES = {"emergency contact": "0699887766"}
 CONTACT_VALUES = {
     "phone": "0611223344",
     "phone (spaced)": "06 11 22 33 44",
@@ -64,8 +69,8 @@ OTHERS_VALUES = {"owner's external id": EXTERNAL_ID}
 def forbidden(actor: str, state: str) -> dict:
     """What ``actor`` may not see in ``state``: label → value."""
     if actor == "owner":
-        return {}
-    values = {**CONTACT_VALUES, **OTHERS_VALUES}
+        return dict(CRISIS_VALUES)  # the commune's register is not the CCAS's
+    values = {**CONTACT_VALUES, **OTHERS_VALUES, **CRISIS_VALUES}
     if not (actor == "identity" and state == "active"):
         values.update(IDENTITY_VALUES)
     if actor == "stranger":
@@ -148,6 +153,26 @@ def build(state: str) -> World:
         )
         HouseholdMember.objects.create(household=household, beneficiary_id=person)
         world.ids["household"] = household.pk
+        # The commune's register of vulnerable persons (CASF L121-6-1) holds the person too,
+        # with an open heatwave plan and its call list.
+        commune = Party(Partner("Ville-Matrice", kind="commune"))
+        registration = register_person(
+            actor=commune.actor,
+            person={k: v for k, v in PERSON.items() if k != "email"},
+            category="age_65",
+            requested_by="self",
+            lives_alone=True,
+            emergency_contact={"name": "Paul Quenehen", "phone": "0699887766"},
+        )
+        activation = activate(
+            actor=commune.actor, plan="heatwave", level="alert", reason="Vigilance rouge"
+        )
+        build_call_list(activation_id=activation.pk)
+        world.ids["registration"] = registration.pk
+        world.ids["activation"] = activation.pk
+        world.ids["call"] = (
+            Call.objects.filter(activation=activation).values_list("pk", flat=True).first()
+        )
         if state == "expired":  # the grants' period ended yesterday
             past = timezone.now() - dt.timedelta(days=30)
             Grant.objects.filter(pk__in=[g.pk for g in grants.values()]).update(

@@ -21,6 +21,7 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from consent.models import AccessLog, GrantEvent
@@ -93,6 +94,23 @@ ROWS = {
     "webhooks_retrieve": _none,
     "webhooks_destroy": _none,
     "webhooks_rotate": _none,
+    "crisis_activations_list": _none,
+    "crisis_activations_create": lambda w: {
+        "plan": "cold",
+        "level": "alerte",
+        "reason": "Grand froid",
+    },
+    "crisis_activation_calls_list": _none,
+    "crisis_activations_close": lambda w: {"reason": "Fin de l'épisode"},
+    "crisis_prefect_export": _none,
+    "crisis_calls_outcome": lambda w: {"outcome": "reached"},
+    "crisis_registrations_list": _none,
+    "crisis_registrations_create": lambda w: {
+        "person": probe_person(),
+        "category": "age_65",
+        "requested_by": "self",
+    },
+    "crisis_registrations_destroy": _none,
 }
 
 
@@ -106,6 +124,9 @@ def api_url(world, path: str) -> str:
         "endpoint_id": UNKNOWN,
         "job_id": UNKNOWN,
         "external_id": mw.EXTERNAL_ID,
+        "registration_id": world.ids["registration"],
+        "activation_id": world.ids["activation"],
+        "call_id": world.ids["call"] or UNKNOWN,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
@@ -157,6 +178,10 @@ def admin_object(world, label: str):
         "outbox.event": lambda: (
             Event.objects.filter(beneficiary_id=person).values_list("pk", flat=True).first()
         ),
+        "crisis.registration": lambda: world.ids["registration"],
+        "crisis.activation": lambda: world.ids["activation"],
+        "crisis.call": lambda: world.ids["call"],
+        "crisis.resource": lambda: None,  # no resource in the matrix world
     }
     # Models whose rows hold nothing of the person (technical or configuration rows).
     plain = {
@@ -191,6 +216,10 @@ def admin_object(world, label: str):
     raise LookupError(label)
 
 
+def _admin(name: str, pk) -> str:
+    return reverse(f"admin:{name}", kwargs={"pk": pk})
+
+
 CUSTOM = {
     "index": lambda w: ["/admin/"],
     "autocomplete": lambda w: [
@@ -222,6 +251,22 @@ CUSTOM = {
     ],
     "registry_partnerclient_created": lambda w: ["/admin/registry/partnerclient/add/created/"],
     "auth_user_password_change": lambda w: [],  # a user's own password form: no person
+    "crisis_activation_campaign": lambda w: [
+        _admin("crisis_activation_campaign", w.ids["activation"])
+    ],
+    "crisis_activation_stats": lambda w: [_admin("crisis_activation_stats", w.ids["activation"])],
+    "crisis_activation_close": lambda w: [_admin("crisis_activation_close", w.ids["activation"])],
+    "crisis_activation_add_caller": lambda w: [
+        _admin("crisis_activation_add_caller", w.ids["activation"])
+    ],
+    "crisis_call_next": lambda w: [reverse("admin:crisis_call_next")],
+    "crisis_registration_acknowledge": lambda w: [
+        _admin("crisis_registration_acknowledge", w.ids["registration"])
+    ],
+    "crisis_registration_end": lambda w: [_admin("crisis_registration_end", w.ids["registration"])],
+    "crisis_registration_notice": lambda w: [
+        _admin("crisis_registration_notice", w.ids["registration"])
+    ],
 }
 
 
@@ -291,6 +336,7 @@ PERSON_FACES = (
     "/admin/exchanges/",
     "/admin/outbox/",
     "/admin/autocomplete/",
+    "/admin/crisis/",
 )
 
 
