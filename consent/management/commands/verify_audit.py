@@ -18,7 +18,7 @@ class Command(BaseCommand):
         seal_pending(wait=True)
         broken = []
         for chain in CHAINS.values():
-            problem = verify_chain(chain, seal_first=False)
+            problem = verify_chain(chain)
             if problem is None:
                 count = chain.sealed().count()
                 self.stdout.write(f"{chain.name}: intact ({count} rows)")
