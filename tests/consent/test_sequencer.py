@@ -78,3 +78,18 @@ def test_without_on_commit_sealing_rows_wait_for_the_sequencer(
         append(1)
     assert callbacks == []
     assert AccessLog.objects.get().seq is None
+
+
+def test_unsealed_rows_show_in_the_subject_access_report(person, api_b, partner_b, grant_consent):
+    from consent.rights import subject_access_export
+
+    grant_consent(person, partner_b.organization)
+    seal_access_log.delay().get()  # what came before is sealed; the read below is not
+    assert api_b.get(f"/api/v1/beneficiaries/{person}").status_code == 200
+    read = AccessLog.objects.get(beneficiary_id=person, organization=partner_b.organization)
+    assert read.seq is None  # not sealed yet
+    export = subject_access_export(person)
+    assert any(
+        access["organization"] == partner_b.organization.name and access["decision"] == "allow"
+        for access in export["accesses"]
+    )
