@@ -109,7 +109,7 @@ def combine(rows: Iterable[tuple], purpose: str, wanted: frozenset) -> PolicyDec
     return PolicyDecision(True, best[2], frozenset(covered), best[1], tuple(sorted(used, key=str)))
 
 
-def _as_uuid(value) -> uuid.UUID | None:
+def as_uuid(value) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -118,7 +118,7 @@ def _as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def _grant_rows(actor: Actor, beneficiary_ids, now, *, checked_status: bool = False):
+def grant_rows(actor: Actor, beneficiary_ids, now, *, checked_status: bool = False):
     grants = active_grants_for(actor, now).filter(beneficiary_id__in=beneficiary_ids)
     if not checked_status:
         grants = grants.exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
@@ -153,7 +153,7 @@ def decide_by_grants(
     ``checked_status``: they also know the person is not anonymised)."""
     rows = [
         row[1:]
-        for row in _grant_rows(
+        for row in grant_rows(
             actor, [beneficiary_id], timezone.now(), checked_status=checked_status
         )
     ]
@@ -169,7 +169,7 @@ def decide_many(
     Every well-formed id asked for is in the answer (``DENY`` when not visible).
     """
     wanted = frozenset(categories)
-    ids = list(dict.fromkeys(filter(None, map(_as_uuid, beneficiary_ids))))
+    ids = list(dict.fromkeys(filter(None, map(as_uuid, beneficiary_ids))))
     if actor.is_superuser:
         return dict.fromkeys(ids, PolicyDecision(True, Basis.SUPERUSER, wanted))
     answer = dict.fromkeys(ids, DENY)
@@ -188,7 +188,7 @@ def decide_many(
     rest = [pk for pk in ids if pk not in own]
     if rest:
         grouped = defaultdict(list)
-        for row in _grant_rows(actor, rest, timezone.now()):
+        for row in grant_rows(actor, rest, timezone.now()):
             grouped[row[0]].append(row[1:])
         for pk, rows in grouped.items():
             answer[pk] = combine(rows, purpose, wanted)

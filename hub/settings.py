@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE["consent-checkpoint"] = {
     "task": "consent.tasks.checkpoint_chains",
     "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=60),
 }
+CELERY_BEAT_SCHEDULE["consent-expired-grants"] = {
+    "task": "consent.tasks.announce_expired_grants",
+    "schedule": 300.0,
+}
 # The access log is sealed into its hash chain by one sequencer (consent.seal), off the request
 # path: `manage.py seal_audit` and/or this beat task. On SQLite, right after each commit.
 AUDIT_SEAL_ON_COMMIT = env_bool("AUDIT_SEAL_ON_COMMIT", not USES_POSTGRES)

@@ -47,6 +47,10 @@ class IdentitySerializer(serializers.Serializer):
     sex = serializers.CharField()
     birth_date = serializers.CharField()
     birth_place = serializers.CharField()
+    has_nir = serializers.SerializerMethodField()
+
+    def get_has_nir(self, fields) -> bool:
+        return bool(fields.get("nir_hash"))
 
 
 class ContactSerializer(serializers.Serializer):
@@ -56,7 +60,9 @@ class ContactSerializer(serializers.Serializer):
 
 
 class BeneficiarySerializer(serializers.Serializer):
-    """The golden record, reduced to the categories the policy allows (others are null)."""
+    """The golden record as the caller may see it (``consent.gate.PersonView``): the values it
+    supplied itself, and others' values in the categories its grants cover; a value it may
+    not see reads as empty. A category the caller has nothing in is null."""
 
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -65,17 +71,18 @@ class BeneficiarySerializer(serializers.Serializer):
     contact = serializers.SerializerMethodField()
     categories = serializers.SerializerMethodField()
 
-    def _allowed(self) -> frozenset:
-        return self.context["decision"].categories
+    def get_categories(self, view) -> list[str]:
+        return sorted(view.categories)
 
-    def get_categories(self, obj) -> list[str]:
-        return sorted(self._allowed())
+    def get_identity(self, view) -> IdentitySerializer(allow_null=True):
+        if Category.IDENTITY not in view.categories:
+            return None
+        return IdentitySerializer(view.fields).data
 
-    def get_identity(self, obj) -> IdentitySerializer(allow_null=True):
-        return IdentitySerializer(obj).data if Category.IDENTITY in self._allowed() else None
-
-    def get_contact(self, obj) -> ContactSerializer(allow_null=True):
-        return ContactSerializer(obj).data if Category.CONTACT in self._allowed() else None
+    def get_contact(self, view) -> ContactSerializer(allow_null=True):
+        if Category.CONTACT not in view.categories:
+            return None
+        return ContactSerializer(view.fields).data
 
 
 class ExplanationSerializer(serializers.Serializer):

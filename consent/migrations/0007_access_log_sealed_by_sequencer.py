@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent', '0005_access_log_lean_indexes'),
+        ('consent', '0006_grant_event_expired'),
     ]
 
     operations = [

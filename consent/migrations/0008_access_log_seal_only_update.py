@@ -54,5 +54,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0006_access_log_sealed_by_sequencer")]
+    dependencies = [("consent", "0007_access_log_sealed_by_sequencer")]
     operations = [migrations.RunPython(forwards, backwards)]
