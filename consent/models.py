@@ -41,7 +41,10 @@ class Decision(models.TextChoices):
 
 
 class AccessLog(AppendOnly):
-    """Every read and write of personal data, hash-chained: each row's hash covers the previous."""
+    """Every read and write of personal data, hash-chained: each row's hash covers the previous.
+
+    Rows are appended freely by the request (no lock); the sequencer then gives each a position
+    (``seq``) and chains it (``prev_hash``, ``hash``), in the order it finds them committed."""
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("date"), db_index=True)
@@ -81,16 +84,25 @@ class AccessLog(AppendOnly):
     grant_id = models.UUIDField(_("autorisation"), null=True, blank=True)
     decision = models.CharField(_("décision"), max_length=5, choices=Decision.choices)
     request_id = models.CharField(_("requête"), max_length=64, blank=True, default="")
-    prev_hash = models.CharField(_("empreinte précédente"), max_length=64)
+    # The seal: written once by the sequencer (consent.seal), never by the request. Until then
+    # the row is "en attente de scellement": seq is NULL and both hashes are empty.
+    seq = models.BigIntegerField(_("position dans la chaîne"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(_("empreinte précédente"), max_length=64, blank=True, default="")
     # Not unique: the chain, not an index, proves integrity (and a random 64-char key per
-    # insert is the costliest index to maintain).
-    hash = models.CharField(_("empreinte"), max_length=64)
+    # row is the costliest index to maintain).
+    hash = models.CharField(_("empreinte"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("journal des accès")
         verbose_name_plural = _("journal des accès")
         ordering = ["id"]
         default_permissions = ("view",)
+        indexes = [
+            # The sequencer's work queue: small, since rows leave it within a second or two.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="accesslog_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.resource} {self.decision}"
@@ -382,6 +394,7 @@ class ChainCheckpoint(AppendOnly):
     id = models.BigAutoField(primary_key=True)
     chain = models.CharField(_("chaîne"), max_length=30)
     at = models.DateTimeField(_("date"))
+    # A position in the chain: the id for the grant ledger, ``seq`` for the access log.
     last_id = models.BigIntegerField(_("dernière ligne"))
     head_hash = models.CharField(_("empreinte de tête"), max_length=64)
     row_count = models.BigIntegerField(_("nombre de lignes"))
@@ -392,6 +405,7 @@ class ChainCheckpoint(AppendOnly):
         verbose_name_plural = _("points de contrôle signés")
         ordering = ["-id"]
         default_permissions = ("view",)
+        indexes = [models.Index(fields=["chain", "last_id"], name="checkpoint_chain_position")]
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.last_id} @ {self.at:%Y-%m-%d %H:%M}"
@@ -441,7 +455,8 @@ class RetentionRun(AppendOnly):
     kind = models.CharField(_("type"), max_length=10, choices=RetentionKind.choices)
     at = models.DateTimeField(_("date"))
     report = models.JSONField(_("rapport"), default=dict)
-    # After an access-log purge, the first remaining row chains onto this anchor.
+    # After an access-log purge, the first remaining row chains onto this anchor
+    # (``anchor_last_id`` is the last purged position, ``AccessLog.seq``).
     anchor_last_id = models.BigIntegerField(_("dernière ligne purgée"), null=True, blank=True)
     anchor_hash = models.CharField(_("empreinte d'ancrage"), max_length=64, blank=True, default="")
     signature = models.CharField(_("signature"), max_length=64, blank=True, default="")

@@ -3,7 +3,8 @@
 - Persons: anonymised ``RETENTION_ACTIVE_DAYS`` (2 years) after the last contact, unless a
   legal hold is active.
 - Access log: rows older than ``ACCESS_LOG_RETENTION_DAYS`` (6 to 12 months) are purged as a
-  prefix of the chain; the purge leaves a signed anchor so the rest still verifies.
+  prefix of the sealed chain (positions ``seq``); the purge leaves a signed anchor so the rest
+  still verifies.
 
 Every run first writes its dry-run report (``RetentionRun`` of kind ``dry_run``); it purges
 only when ``RETENTION_ENFORCE`` is on, and that purge is itself a ``RetentionRun`` plus
@@ -16,7 +17,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from consent.audit import CHAIN as ACCESS_CHAIN
@@ -53,8 +54,8 @@ def retention_report(*, now: dt.datetime | None = None) -> dict:
     expired_ids = list(persons.values_list("pk", flat=True))
     to_erase = [pk for pk in expired_ids if pk not in held]
     log_cutoff = now - dt.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
-    log_last = AccessLog.objects.filter(at__lt=log_cutoff).aggregate(last=Max("id"))["last"]
-    log_first = AccessLog.objects.order_by("id").values_list("id", flat=True).first()
+    through = _purgeable_prefix(log_cutoff)
+    log_first = AccessLog.objects.filter(seq__isnull=False).aggregate(first=Min("seq"))["first"]
     return {
         "at": now.isoformat(),
         "active_data": {
@@ -67,21 +68,35 @@ def retention_report(*, now: dt.datetime | None = None) -> dict:
         "access_log": {
             "retention_days": settings.ACCESS_LOG_RETENTION_DAYS,
             "cutoff": log_cutoff.isoformat(),
-            "to_purge": (log_last - log_first + 1) if log_last and log_first else 0,
-            "through_id": log_last,
+            "to_purge": (through - log_first + 1) if through and log_first else 0,
+            # The last position (AccessLog.seq) of the purged prefix.
+            "through_id": through,
         },
     }
 
 
-def _purge_access_log(through_id: int) -> tuple[int, str]:
-    """Delete the chain prefix up to ``through_id``; return (rows deleted, anchor hash)."""
+def _purgeable_prefix(cutoff: dt.datetime) -> int | None:
+    """The last position of the longest sealed prefix whose rows are all older than cutoff."""
+    sealed = AccessLog.objects.filter(seq__isnull=False)
+    first_kept = sealed.filter(at__gte=cutoff).aggregate(first=Min("seq"))["first"]
+    if first_kept is not None:
+        first = sealed.aggregate(first=Min("seq"))["first"]
+        return first_kept - 1 if first_kept > first else None
+    return sealed.filter(at__lt=cutoff).aggregate(last=Max("seq"))["last"]
+
+
+def _purge_access_log(through: int) -> tuple[int, str]:
+    """Delete the chain prefix up to position ``through``; return (rows deleted, anchor hash).
+
+    Held under the sequencer's lock, so no seal runs meanwhile (requests go on appending).
+    """
     lock_chain(ACCESS_CHAIN)
-    anchor = AccessLog.objects.filter(id=through_id).values_list("hash", flat=True).get()
+    anchor = AccessLog.objects.filter(seq=through).values_list("hash", flat=True).get()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('passerelle.retention_purge', 'on', true)")
     try:
-        deleted, _ = AccessLog.objects.filter(id__lte=through_id).delete()
+        deleted, _ = AccessLog.objects.filter(seq__lte=through).delete()
     finally:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -7,12 +7,23 @@ from celery import shared_task
 from consent.grants import announce_expired_grants
 from consent.integrity import CHAINS, make_checkpoint
 from consent.retention import run_retention as run_retention_service
+from consent.seal import seal_pending
 
 
 @shared_task(name="consent.tasks.checkpoint_chains")
 def checkpoint_chains() -> list[int]:
     """Sign the head of each audit chain. Running it twice only adds a checkpoint."""
     return [make_checkpoint(name).pk for name in CHAINS]
+
+
+@shared_task(name="consent.tasks.seal_access_log", ignore_result=True)
+def seal_access_log() -> int:
+    """Seal the access-log rows committed so far (beat, every AUDIT_SEAL_SECONDS).
+
+    Safe to run twice or concurrently: a second run finding the sequencer busy returns at once,
+    and the next beat seals what is left.
+    """
+    return seal_pending(wait=False)
 
 
 @shared_task(name="consent.tasks.run_retention")

@@ -361,6 +361,14 @@ CELERY_BEAT_SCHEDULE["consent-expired-grants"] = {
     "task": "consent.tasks.announce_expired_grants",
     "schedule": 300.0,
 }
+# The access log is sealed into its hash chain by one sequencer (consent.seal), off the request
+# path: `manage.py seal_audit` and/or this beat task. On SQLite, right after each commit.
+AUDIT_SEAL_ON_COMMIT = env_bool("AUDIT_SEAL_ON_COMMIT", not USES_POSTGRES)
+CELERY_BEAT_SCHEDULE["consent-seal-access-log"] = {
+    "task": "consent.tasks.seal_access_log",
+    "schedule": float(env_int("AUDIT_SEAL_SECONDS", 1, minimum=1)),
+    "options": {"expires": 10},  # a late seal task is dropped: the next one does its work
+}
 CELERY_BEAT_SCHEDULE["consent-retention"] = {
     "task": "consent.tasks.run_retention",
     "schedule": 24 * 3600,

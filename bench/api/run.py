@@ -1,13 +1,17 @@
 """API bench: policy-checked, audited ``GET /api/v1/beneficiaries/{id}`` against the same read
 with policy and audit switched off, in one run on PostgreSQL behind gunicorn (loopback only).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pas_consent \\
-        /work/venv/bin/python bench/api/run.py --requests 3000 --persons 2000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelle_bench \\
+        .venv/bin/python bench/api/run.py --requests 3000 --workers 1,4
 
 The database named in DATABASE_URL is created if missing, migrated and seeded (partner A holds
-the records, partner B reads them through consent grants: the costlier policy path). Requests
-alternate between the two endpoints in rounds, so drift affects both alike. Prints both
-throughputs and their ratio (target: policy/bare >= 0.5).
+the records, partner B reads them through consent grants: the costlier policy path). The
+access log's sequencer (``manage.py seal_audit``) runs beside gunicorn for the whole run, as in
+production. For each gunicorn worker count of ``--workers``, requests alternate between the two
+endpoints in rounds, so drift affects both alike. Prints both throughputs, their ratio
+(target: policy/bare >= 0.9), the scaling of each from the first to the last worker count
+(target: audited scaling >= 3x from 1 to 4 workers, with the bare read's scaling as the
+baseline), and the sealing delay: from an audited response to its row being sealed.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import concurrent.futures
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -178,29 +184,94 @@ def hammer(urls: list[str], bearer: str, concurrency: int) -> tuple[float, int]:
     return time.perf_counter() - start, bad
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="per variant (bounded)")
-    parser.add_argument("--persons", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
+class SealProbe:
+    """While running, sends one audited request every ``period`` seconds with its own request
+    id, and measures the time from its response to its access-log row being sealed."""
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL database (it is migrated and seeded)")
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
-    ensure_database(url)
-    data = seed(args.persons)
+    def __init__(self, url_for, bearer: str, database_url: str, period: float = 0.25):
+        self.url_for, self.bearer, self.database_url, self.period = (
+            url_for,
+            bearer,
+            database_url,
+            period,
+        )
+        self.delays: list[float] = []
+        self._stop = threading.Event()
+        self._pending: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._send), threading.Thread(target=self._poll)]
+
+    def __enter__(self):
+        import psycopg
+
+        # Poll only rows after this id (a primary-key range; request_id has no index).
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            self._after = conn.execute(
+                "SELECT coalesce(max(id), 0) FROM consent_accesslog"
+            ).fetchone()[0]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _send(self) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self.bearer}"
+        number = 0
+        while not self._stop.wait(self.period):
+            number += 1
+            request_id = f"seal-probe-{os.getpid()}-{time.time_ns()}-{number}"
+            response = session.get(self.url_for(), headers={"X-Request-ID": request_id}, timeout=30)
+            if response.status_code == 200:
+                with self._lock:
+                    self._pending[request_id] = time.perf_counter()
+
+    def _poll(self) -> None:
+        import psycopg
+
+        deadline = None
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while True:
+                if self._stop.is_set():
+                    deadline = deadline or time.perf_counter() + 10
+                    if not self._pending or time.perf_counter() > deadline:
+                        break
+                with self._lock:
+                    waiting = list(self._pending)
+                if waiting:
+                    sealed = conn.execute(
+                        "SELECT request_id FROM consent_accesslog "
+                        "WHERE id > %s AND request_id = ANY(%s) AND seq IS NOT NULL",
+                        [self._after, waiting],
+                    ).fetchall()
+                    now = time.perf_counter()
+                    with self._lock:
+                        for (request_id,) in sealed:
+                            self.delays.append(now - self._pending.pop(request_id))
+                time.sleep(0.02)
+        self.unsealed = len(self._pending)
+
+
+def start_sealer(interval: float) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "seal_audit", "--interval", str(interval)],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def run_workers(workers: int, data: dict, args, rng: random.Random, probe_delays: list) -> dict:
+    """Both variants behind ``workers`` gunicorn workers: {name: req/s}."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port, args.workers, args.threads)
+    server = start_gunicorn(port, workers, args.threads)
     try:
         bearer = token(base, data["client_id"], data["client_secret"])
-        rng = random.Random(7)
         per_round = max(1, args.requests // args.rounds)
         variants = {
             "policy+audit": f"{base}/api/v1/beneficiaries/",
@@ -213,27 +284,92 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, prefix in variants.items():
                 urls = [prefix + rng.choice(data["ids"]) for _ in range(per_round)]
-                seconds, bad = hammer(urls, bearer, args.concurrency)
+                if name == "policy+audit":
+                    probe = SealProbe(
+                        lambda prefix=prefix: prefix + rng.choice(data["ids"]),
+                        bearer,
+                        os.environ["DATABASE_URL"],
+                    )
+                    with probe:
+                        seconds, bad = hammer(urls, bearer, args.concurrency)
+                    probe_delays.extend(probe.delays)
+                    if probe.unsealed:
+                        raise SystemExit(f"{probe.unsealed} probe rows not sealed after 10 s")
+                else:
+                    seconds, bad = hammer(urls, bearer, args.concurrency)
                 totals[name][0] += seconds
                 totals[name][1] += len(urls)
                 totals[name][2] += bad
-        rates = {name: count / seconds for name, (seconds, count, _bad) in totals.items()}
-        print(
-            f"gunicorn {args.workers} workers x {args.threads} threads, "
-            f"{args.concurrency} client threads, {args.rounds} rounds, PostgreSQL"
-        )
-        for name, (seconds, count, bad) in totals.items():
-            print(
-                f"{name:>13}: {count} requests in {seconds:.2f} s = {rates[name]:.0f} req/s ({bad} non-200)"
-            )
-        print(
-            f"ratio policy+audit / bare = {rates['policy+audit'] / rates['bare']:.2f} (target >= 0.50)"
-        )
-        if any(bad for _s, _c, bad in totals.values()):
-            raise SystemExit("some requests failed")
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print(
+        f"gunicorn {workers} workers x {args.threads} threads, "
+        f"{args.concurrency} client threads, {args.rounds} rounds, PostgreSQL"
+    )
+    for name, (seconds, count, bad) in totals.items():
+        print(
+            f"{name:>13}: {count} requests in {seconds:.2f} s = {count / seconds:.0f} req/s "
+            f"({bad} non-200)"
+        )
+    if any(bad for _s, _c, bad in totals.values()):
+        raise SystemExit("some requests failed")
+    rates = {name: count / seconds for name, (seconds, count, _bad) in totals.items()}
+    print(
+        f"ratio policy+audit / bare = {rates['policy+audit'] / rates['bare']:.2f} (target >= 0.90)"
+    )
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="per variant (bounded)")
+    parser.add_argument("--persons", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        default=str(max(2, os.cpu_count() or 2)),
+        help="gunicorn workers, or a comma list to measure scaling (e.g. 1,4)",
+    )
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seal-interval", type=float, default=0.5, help="seal_audit --interval")
+    args = parser.parse_args()
+    worker_counts = [int(value) for value in args.workers.split(",")]
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database (it is migrated and seeded)")
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    ensure_database(url)
+    data = seed(args.persons)
+    rng = random.Random(7)
+    delays: list[float] = []
+    sealer = start_sealer(args.seal_interval)
+    try:
+        rates = {
+            workers: run_workers(workers, data, args, rng, delays) for workers in worker_counts
+        }
+    finally:
+        sealer.terminate()
+        sealer.wait(timeout=30)
+    if len(worker_counts) > 1:
+        low, high = worker_counts[0], worker_counts[-1]
+        audited = rates[high]["policy+audit"] / rates[low]["policy+audit"]
+        bare = rates[high]["bare"] / rates[low]["bare"]
+        print(
+            f"scaling {low} -> {high} workers: policy+audit x{audited:.2f}, bare x{bare:.2f}, "
+            f"audited / bare scaling = {audited / bare:.2f}"
+        )
+    if delays:
+        delays.sort()
+        p95 = delays[min(len(delays) - 1, int(0.95 * len(delays)))]
+        print(
+            f"sealing delay (audited response -> row sealed, seal_audit --interval "
+            f"{args.seal_interval}): {len(delays)} probes, p50 {statistics.median(delays):.2f} s, "
+            f"p95 {p95:.2f} s, max {delays[-1]:.2f} s (target <= 2 s)"
+        )
 
 
 if __name__ == "__main__":

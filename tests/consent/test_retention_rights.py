@@ -77,14 +77,14 @@ def test_access_log_purge_keeps_the_rest_of_the_chain_verifiable(person, api_a):
     for _ in range(3):
         api_a.get(f"/api/v1/beneficiaries/{person}")
     checkpoint_chains.delay().get()
-    rows = list(AccessLog.objects.order_by("id"))
+    rows = list(AccessLog.objects.order_by("seq"))
     boundary = rows[2]
-    api_a.get(f"/api/v1/beneficiaries/{person}")
+    api_a.get(f"/api/v1/beneficiaries/{person}")  # not sealed yet on PostgreSQL
     # Run "later": the retention cutoff falls just after the third row.
     later = boundary.at + dt.timedelta(days=365, microseconds=1)
     run = run_retention(enforce=True, now=later)
-    assert run.report["access_log"]["through_id"] == boundary.id
-    assert run.report["access_log_purged"] == boundary.id
+    assert run.report["access_log"]["through_id"] == boundary.seq == 3
+    assert run.report["access_log_purged"] == 3
     assert AccessLog.objects.order_by("id").first().id == boundary.id + 1
     assert verify_chains() == []
     # Deleting the row right after the anchor is still detected.
