@@ -83,3 +83,34 @@ def test_views_of_a_page_cost_three_queries_whatever_its_size(partner_a, django_
     with django_assert_num_queries(3):
         views = gate.views(a, ids)
     assert len(views) == 15
+
+
+@pytest.mark.postgres
+def test_the_one_statement_read_answers_as_the_page_read(partner_a, partner_b, partner_c):
+    from consent.gate import _one_view
+
+    person = submit_record(
+        actor=actor(partner_a),
+        external_id="A-1",
+        payload=record_payload(phone="0612345678", birth_place="Bron"),
+    ).record.beneficiary_id
+    submit_record(actor=actor(partner_b), external_id="B-1", payload=record_payload())
+    record_grant(
+        actor=actor(partner_a),
+        beneficiary_id=person,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=partner_c.organization.pk,
+        purposes=["food_aid"],
+        categories=["identity"],
+        evidence_method="written",
+        collected_by_name="Mme Durand",
+    )
+    for partner in (partner_a, partner_b, partner_c):
+        for purpose in ("", "food_aid", "shelter"):
+            page = gate.views(actor(partner), [person], purpose=purpose).get(person)
+            one = _one_view(actor(partner), person, purpose)
+            assert (one is None) == (page is None), (partner, purpose)
+            if one is not None:
+                assert one.fields == page.fields and one.granted == page.granted
+                assert one.decision == page.decision and one.own == page.own
