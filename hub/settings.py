@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseTypeEnum": "exchanges.models.CaseType",
         "CaseStatusEnum": "exchanges.models.CaseStatus",
+        "CaseOutcomeEnum": "exchanges.models.CaseOutcome",
         "ReferralStatusEnum": "exchanges.models.ReferralStatus",
         "DeclineReasonEnum": "exchanges.models.DeclineReason",
         "DeliveryStatusEnum": "exchanges.models.DeliveryStatus",
