@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "hub.api",
     "consent",
     "exchanges",
+    "territory",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,7 @@ API_SCOPES = {
     "referrals:write": "Send and answer referrals",
     "events:read": "Read this partner's change feed",
     "webhooks:manage": "Manage this partner's webhook endpoints",
+    "indicators:read": "Read the territory's indicators (suppressed aggregates only)",
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -320,5 +322,20 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "exchanges.tasks.purge_idempotency_keys",
             "schedule": 3600.0,
         },
+    }
+)
+
+# --- Territory: the observatory's aggregates (territory app) ----------------------------------
+# A published count is never below this threshold (zero excepted); see territory/suppression.py.
+TERRITORY_THRESHOLD = env_int("TERRITORY_THRESHOLD", 11, minimum=2)
+# Round published counts to a multiple of this base (0: no rounding).
+TERRITORY_ROUNDING = env_int("TERRITORY_ROUNDING", 0, minimum=0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "territory-refresh": {
+            "task": "territory.tasks.refresh_aggregates",
+            "schedule": float(env_int("TERRITORY_REFRESH_SECONDS", 30, minimum=5)),
+        },
+        "territory-rebuild": {"task": "territory.tasks.rebuild_aggregates", "schedule": 86400.0},
     }
 )
