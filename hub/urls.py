@@ -26,6 +26,7 @@ api_v1 = [
     path("match", registry_api.Match.as_view(), name="match"),
     path("", include("consent.api.urls")),
     path("", include("exchanges.api.urls")),
+    path("", include("territory.api.urls")),
 ]
 
 urlpatterns = [

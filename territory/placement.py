@@ -61,6 +61,8 @@ def _place_chunk(ids: list) -> set[str]:
         entry = flags.setdefault(beneficiary_id, [False, False, "", ""])
         entry[0] |= _flag(alone)
         entry[1] |= _flag(mobility)
+        if isinstance(iris, int):  # SQLite's JSON extraction turns "692660101" into a number
+            iris = f"{iris:09d}"
         if iris and not entry[2] and isinstance(iris, str):
             entry[2] = iris
         if not entry[3] and isinstance(org_codes, list) and len(org_codes) == 1:

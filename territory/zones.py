@@ -135,3 +135,10 @@ def valid_zone(level: str, code: str) -> bool:
 def boundaries() -> dict:
     """Simplified commune boundaries (GeoJSON FeatureCollection) of the shipped départements."""
     return json.loads((DATA / "communes.geojson").read_text(encoding="utf-8"))
+
+
+def communes_in(level: str, code: str) -> list[str]:
+    """The communes of a zone of ``level`` (a commune: itself)."""
+    if level == COMMUNE:
+        return [code] if code in _communes() else []
+    return sorted(c.code for c in _communes().values() if parent(c.code, level) == code)
