@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Sum
+from django.utils import timezone
 
 from territory import suppression, zones
 from territory.definitions import BREAKDOWNS, COUNT, RATE, Indicator
@@ -206,3 +207,8 @@ def available_periods() -> list[str]:
         .distinct()
         if len(p) == 7
     )
+
+
+def months_now() -> str:
+    today = timezone.localdate()
+    return f"{today.year:04d}-{today.month:02d}"
