@@ -73,3 +73,17 @@ class RefreshRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Observatory(models.Model):
+    """No table: the admin entry of the observatory's dashboards, and its permission."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_observatory", "Consulter l'observatoire du territoire")]
+        verbose_name = _("observatoire du territoire")
+        verbose_name_plural = _("observatoire du territoire (tableaux de bord)")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
