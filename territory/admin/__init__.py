@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.urls import path
 
 from territory.admin import report, views
@@ -35,6 +36,11 @@ class ObservatoryAdmin(admin.ModelAdmin):
             @wraps(view)
             def wrapped(request, *args, **kwargs):
                 request.admin_site = self.admin_site
+                if not may_view(request.user):
+                    context = {**self.admin_site.each_context(request), "title": "Accès refusé"}
+                    return TemplateResponse(
+                        request, "admin/territory/forbidden.html", context, status=403
+                    )
                 return view(request, *args, **kwargs)
 
             return self.admin_site.admin_view(wrapped)

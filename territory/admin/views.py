@@ -166,7 +166,11 @@ def dashboard(request):
     headlines = []
     for code in HEADLINES:
         other = BY_CODE[code]
-        other_q = query.parse(other, {k: v for k, v in f.params.items() if v})
+        shared = {"zone_level": q.level, "from": last, "to": last, "zone": q.zone}
+        try:
+            other_q = query.parse(other, {k: v for k, v in shared.items() if v})
+        except query.QueryError:
+            other_q = query.parse(other, {"from": last, "to": last})
         cells = _table(other, other_q, breakdown="", periods=[last]).cells
         value = next((c["value"] for c in cells if c["zone"] == "total"), 0)
         headlines.append((other, charts.fmt(value)))

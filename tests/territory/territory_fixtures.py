@@ -145,3 +145,28 @@ def build() -> dict:
         "orgs": [ccas, asso, siao, vaulx_ccas],
         "food6": food6,
     }
+
+
+def crowd(n_per_commune: int = 30) -> None:
+    """Enough persons in three communes, over six months, to publish some cells at 11."""
+    import random
+
+    rng = random.Random(7)
+    ccas = org("CCAS foule", "ccas", ["69266"])
+    asso = org("Association foule", "association")
+    types = ("food_aid", "housing", "professional_insertion", "emergency_shelter")
+    outcomes = ("employment_cdi", "housing_ordinary", "no_solution", "employment_transition")
+    for commune, factor in ((VILLEURBANNE, 3), ("69123", 2), (VAULX, 1)):
+        for i in range(n_per_commune * factor):
+            beneficiary, _ = person(ccas, insee=commune, living_alone=i % 3 == 0)
+            month = 1 + i % 6
+            start = f"2026-{month:02d}-{1 + i % 27:02d}"
+            end = f"2026-{month + 2:02d}-15" if i % 2 else None
+            case(
+                rng.choice((ccas, asso)),
+                beneficiary,
+                rng.choice(types),
+                start,
+                end,
+                rng.choice(outcomes) if end else "",
+            )
