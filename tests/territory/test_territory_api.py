@@ -92,7 +92,7 @@ def test_no_response_carries_a_name_a_birth_date_an_address_or_a_person_id(
     """Real records through the API, aggregates rebuilt, then every indicator, every level and
     breakdown, threshold at 1 so that everything is published: nothing personal comes out."""
     settings.TERRITORY_THRESHOLD = 1
-    secrets = []
+    secrets, ids = [], set()
     for i in range(12):
         name, first = f"Zorglub{i}", f"Ermengarde{i}"
         beneficiary = person(
@@ -112,6 +112,7 @@ def test_no_response_carries_a_name_a_birth_date_an_address_or_a_person_id(
         )
         assert response.status_code == 201
         secrets += [name, first, f"1951-04-{i + 10:02d}", "rue Quelconque", beneficiary]
+        ids.add(beneficiary)
     refresh.rebuild()
     api = hypervisor.api()
     bodies = [api.get("/api/v1/indicators").content.decode()]
@@ -127,7 +128,8 @@ def test_no_response_carries_a_name_a_birth_date_an_address_or_a_person_id(
     everything = "\n".join(bodies)
     assert published > 0  # the search ran over real figures
     table = api.get("/api/v1/indicators/persons_supported").json()
-    assert {(c["zone"], c["value"]) for c in table["cells"]} >= {(VILLEURBANNE, 12)}
+    # (the matching engine may link two of these invented persons: count the golden records)
+    assert {(c["zone"], c["value"]) for c in table["cells"]} >= {(VILLEURBANNE, len(ids))}
     for secret in secrets:
         assert secret.lower() not in everything.lower(), secret
     assert "birth" not in everything and "first_names" not in everything
