@@ -8,9 +8,11 @@ written: no person id is stored in a cell.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from exchanges.models import Case, CaseStatus, CaseType, OverlapAlert, Referral, ReferralStatus
@@ -103,16 +105,26 @@ def compute(communes: set[str], *, today: datetime.date | None = None) -> list[C
 
 
 def _cases(acc, where, ids, alone, mobility, today):
-    rows = Case.objects.filter(beneficiary_id__in=ids).values_list(
-        "beneficiary_id",
-        "type",
-        "organization__kind",
-        "start_date",
-        "end_date",
-        "status",
-        "outcome",
+    """Cases read in person order: each person's keys are deduplicated locally, then counted
+    once (no set of person ids per key, which would not fit at a million persons)."""
+    person_of = PersonZone.objects.filter(beneficiary_id=OuterRef("beneficiary_id")).values(
+        "person_id"
+    )[:1]
+    rows = (
+        Case.objects.filter(beneficiary_id__in=ids)
+        .annotate(person=Subquery(person_of))
+        .order_by("person")
+        .values_list(
+            "person",
+            "beneficiary_id",
+            "type",
+            "organization__kind",
+            "start_date",
+            "end_date",
+            "status",
+            "outcome",
+        )
     )
-    first: dict = {}
     contact_of = {}
     if any(alone.values()):
         contact_of = {
@@ -122,33 +134,49 @@ def _cases(acc, where, ids, alone, mobility, today):
                 last_contact_at__isnull=False,
             ).values_list("pk", "last_contact_at")
         }
-    for bid, type_, kind, start, end, status, outcome in rows.iterator(chunk_size=5000):
-        person, place = where[bid]
+    current, place, keys, first = None, None, set(), None
+
+    def flush():
+        if current is None:
+            return
+        for measure, period, dim, cat in keys:
+            acc.counts[(measure, place, period, dim, cat)] += 1
+        (start, type_, kind) = first
+        for period in periods_of(start):
+            for dim, cat in (TOTAL, ("support_type", type_), ("partner_kind", kind)):
+                acc.counts[("new_persons", place, period, dim, cat)] += 1
+
+    for person, bid, type_, kind, start, end, status, outcome in rows.iterator(chunk_size=10000):
+        if person != current:
+            flush()
+            current, place, keys, first = person, where[bid][1], set(), None
+        if first is None or (start, type_, kind) < first:
+            first = (start, type_, kind)
+        if status == CaseStatus.CLOSED and outcome and end is not None:
+            _exit(acc, place, type_, outcome, start, end)
         last = min(end or today, today)
         if last < start:
             continue
         months = months_between(start, last)
-        years = sorted({m[:4] for m in months})
-        periods = months + years
-        dims = [TOTAL, ("support_type", type_), ("partner_kind", kind)]
-        acc.person("persons_supported", place, periods, dims, person)
-        if type_ in SHELTER_TYPES:
-            acc.person("homeless_persons", place, periods, [TOTAL], person)
-        if alone[person]:
-            acc.person("isolated_supported", place, periods, [TOTAL], person)
-            contact = contact_of.get(person)
-            if contact is not None and start <= contact <= last:
-                acc.person("isolated_contacted", place, periods_of(contact), [TOTAL], person)
-        if mobility[person]:
-            acc.person("reduced_mobility_supported", place, periods, [TOTAL], person)
-        key = (start, type_, kind)
-        if person not in first or key < first[person][0]:
-            first[person] = (key, place)
-        if status == CaseStatus.CLOSED and outcome and end is not None:
-            _exit(acc, place, type_, outcome, start, end)
-    for person, ((start, type_, kind), place) in first.items():
-        dims = [TOTAL, ("support_type", type_), ("partner_kind", kind)]
-        acc.person("new_persons", place, periods_of(start), dims, person)
+        periods = months + sorted({m[:4] for m in months})
+        is_alone, has_mobility = alone[person], mobility[person]
+        shelter = type_ in SHELTER_TYPES
+        add = keys.add
+        for period in periods:
+            add(("persons_supported", period, "", ""))
+            add(("persons_supported", period, "support_type", type_))
+            add(("persons_supported", period, "partner_kind", kind))
+            if shelter:
+                add(("homeless_persons", period, "", ""))
+            if is_alone:
+                add(("isolated_supported", period, "", ""))
+            if has_mobility:
+                add(("reduced_mobility_supported", period, "", ""))
+        contact = contact_of.get(person) if is_alone else None
+        if contact is not None and start <= contact <= last:
+            for period in periods_of(contact):
+                add(("isolated_contacted", period, "", ""))
+    flush()
 
 
 def _exit(acc, place, type_, outcome, start, end):
@@ -254,18 +282,24 @@ def _cells(totals: dict) -> list[Cell]:
 
 
 def _cell(measure, level, zone, commune, period, dim, cat, value) -> Cell:
+    epci, departement = _parents(commune)
     return Cell(
         measure=measure,
         level=level,
         zone=zone,
         commune=commune,
-        epci=zones.parent(commune, zones.EPCI),
-        departement=zones.parent(commune, zones.DEPARTEMENT),
+        epci=epci,
+        departement=departement,
         period=period,
         dimension=dim,
         category=cat,
         value=value,
     )
+
+
+@functools.cache
+def _parents(commune: str) -> tuple[str, str]:
+    return zones.parent(commune, zones.EPCI), zones.parent(commune, zones.DEPARTEMENT)
 
 
 def replace(communes: set[str], *, today: datetime.date | None = None) -> int:

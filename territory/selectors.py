@@ -7,17 +7,19 @@ suppression. No function here returns a person.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
 from territory import suppression, zones
 from territory.definitions import BREAKDOWNS, COUNT, RATE, Indicator
-from territory.models import Cell
+from territory.models import Cell, RefreshRun
 
 TOTAL = suppression.TOTAL
 GROUP_COLUMN = {
@@ -80,8 +82,50 @@ def table(
 ) -> Table:
     """The suppressed table of ``indicator`` per zone of ``level`` for each period.
 
-    ``zone_filter``: restrict to these communes (the margins are then theirs).
+    ``zone_filter``: restrict to these communes (the margins are then theirs). Tables are
+    cached until the next refresh of the aggregates (``generation()`` changes then).
     """
+    key = _cache_key(indicator.code, level, periods, breakdown, zone_filter)
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return Table(indicator, level, list(periods), breakdown, cached[0], cached[1])
+    result = _table(
+        indicator, level=level, periods=periods, breakdown=breakdown, zone_filter=zone_filter
+    )
+    if key:
+        cache.set(key, (result.threshold, result.cells), CACHE_SECONDS)
+    return result
+
+
+CACHE_SECONDS = 600
+
+
+def generation() -> str:
+    """Changes whenever the aggregates change: the time of the last refresh, read from the
+    database (so that every web process sees a refresh made by a worker)."""
+    run = RefreshRun.objects.filter(name="territory").values_list("refreshed_at", "events").first()
+    return f"{run[0].timestamp() if run and run[0] else 0}-{run[1] if run else 0}"
+
+
+def _cache_key(code, level, periods, breakdown, zone_filter) -> str:
+    if not getattr(settings, "TERRITORY_CACHE", True):
+        return ""
+    raw = "|".join(
+        [
+            code,
+            level,
+            ",".join(periods),
+            breakdown,
+            ",".join(sorted(zone_filter or ())),
+            str(threshold()),
+            str(rounding()),
+        ]
+    )
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"territory:table:{generation()}:{digest}"
+
+
+def _table(indicator, *, level, periods, breakdown, zone_filter) -> Table:
     limit = threshold()
     if indicator.kind == COUNT:
         cells = _count_cells(indicator, level, periods, breakdown, zone_filter, limit)
@@ -106,15 +150,17 @@ def _cell(zone, period, breakdown, value) -> dict:
 def _count_cells(indicator, level, periods, breakdown, zone_filter, limit) -> list:
     sums = _sums(indicator.measure, level, periods, breakdown, zone_filter)
     categories = list(BREAKDOWNS[breakdown][1]) if breakdown else []
+    wanted = set(categories)
+    per_period = defaultdict(list)
+    for (p, zone, dim, cat), v in sums.items():
+        per_period[p].append((zone, dim, cat, v))
     out = []
     for period in periods:
         values: dict = {}
-        for (p, zone, dim, cat), v in sums.items():
-            if p != period:
-                continue
+        for zone, dim, cat, v in per_period.get(period, ()):
             if dim == "":
                 values[(zone, TOTAL)] = values.get((zone, TOTAL), 0) + v
-            elif cat in categories:
+            elif cat in wanted:
                 values[(zone, cat)] = v
         if not values:
             continue

@@ -110,35 +110,38 @@ def _close_bridge(bridge: Cell, suppressed: set, values: dict, rows, cols, thres
     rest = suppressed - {bridge}
     side_a = _side(rest, ("r", row))
     side_b = _side(rest, ("c", col))
+
+    def cost(cell) -> float:
+        return 0 if cell in suppressed else _cost(values[cell], threshold)
+
     best, best_cost = None, float("inf")
-
-    def consider(cells):
-        nonlocal best, best_cost
-        new = {cell for cell in cells if cell not in suppressed}
-        cost = sum(_cost(values[cell], threshold) for cell in new)
-        if cost < best_cost:
-            best, best_cost = new, cost
-
     # One cell joining the two sides closes a cycle through the bridge.
-    for x in rows:
-        for y in cols:
-            if (x, y) in suppressed:
-                continue
-            if (("r", x) in side_a and ("c", y) in side_b) or (
-                ("r", x) in side_b and ("c", y) in side_a
-            ):
-                consider([(x, y)])
+    rows_a = [x for x in rows if ("r", x) in side_a]
+    rows_b = [x for x in rows if ("r", x) in side_b]
+    cols_a = [y for y in cols if ("c", y) in side_a]
+    cols_b = [y for y in cols if ("c", y) in side_b]
+    for xs, ys in ((rows_a, cols_b), (rows_b, cols_a)):
+        for x in xs:
+            for y in ys:
+                if (x, y) != bridge and (x, y) not in suppressed:
+                    c = cost((x, y))
+                    if c < best_cost:
+                        best, best_cost = [(x, y)], c
     # A rectangle through the bridge always works.
+    along_row = {y: cost((row, y)) for y in cols if y != col}
     for x in rows:
         if x == row:
             continue
-        for y in cols:
-            if y == col:
-                continue
-            consider([(row, y), (x, col), (x, y)])
+        down = cost((x, col))
+        if down >= best_cost:
+            continue
+        for y, c_row in along_row.items():
+            total = down + c_row + cost((x, y))
+            if total < best_cost:
+                best, best_cost = [(row, y), (x, col), (x, y)], total
     if best is None:
         raise ValueError("a table needs two rows and two columns to protect a cell")
-    return best
+    return {cell for cell in best if cell not in suppressed}
 
 
 def secondary(values: dict, suppressed: set, threshold: int = DEFAULT_THRESHOLD) -> set:
@@ -156,7 +159,16 @@ def secondary(values: dict, suppressed: set, threshold: int = DEFAULT_THRESHOLD)
         bridges = _bridges(suppressed)
         if not bridges:
             return suppressed
-        suppressed |= _close_bridge(bridges[0], suppressed, values, rows, cols, threshold)
+        # Close several bridges per pass, but only ones whose row and column were not touched
+        # by this pass (a cell added for one bridge may already protect another).
+        touched: set = set()
+        for bridge in bridges:
+            if ("r", bridge[0]) in touched or ("c", bridge[1]) in touched:
+                continue
+            added = _close_bridge(bridge, suppressed, values, rows, cols, threshold)
+            suppressed |= added
+            for r, c in {bridge, *added}:
+                touched |= {("r", r), ("c", c)}
 
 
 def round_published(value: int, base: int, threshold: int) -> int:
