@@ -75,7 +75,7 @@ def fill(persons: int, cases: int) -> None:
         "exchanges_referralstep, exchanges_case, exchanges_referral, registry_partnerrecord, "
         "registry_beneficiary, exchanges_event CASCADE"
     )
-    sql("DELETE FROM registry_organization WHERE name LIKE 'Bench %%'")
+    sql("DELETE FROM registry_organization WHERE name ~ '^Bench [0-9]+$'")
     sql(
         """INSERT INTO registry_organization (id, name, kind, siret, insee_codes, trust_level,
                is_active, created_at)

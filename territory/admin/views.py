@@ -28,6 +28,7 @@ from territory.catalogue import BY_CODE, INDICATORS
 from territory.definitions import BREAKDOWNS, COUNT, RATE
 from territory.models import RefreshRun
 
+NO_DATA = object()
 HEADLINES = (
     "persons_supported",
     "new_persons",
@@ -172,8 +173,10 @@ def dashboard(request):
         except query.QueryError:
             other_q = query.parse(other, {"from": last, "to": last})
         cells = _table(other, other_q, breakdown="", periods=[last]).cells
-        value = next((c["value"] for c in cells if c["zone"] == "total"), 0)
-        headlines.append((other, charts.fmt(value)))
+        value = next((c["value"] for c in cells if c["zone"] == "total"), NO_DATA)
+        # A rate or a delay over nobody is not 0: "n.d." (non disponible).
+        empty = "0" if other.kind == COUNT else "n.d."
+        headlines.append((other, empty if value is NO_DATA else charts.fmt(value)))
     context = {
         **f_context(request),
         **f.context(),
