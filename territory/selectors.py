@@ -245,14 +245,21 @@ def months(first: str, last: str) -> list[str]:
 
 
 def available_periods() -> list[str]:
-    """Months present in the aggregates, oldest first."""
-    return sorted(
+    """Months present in the aggregates, oldest first (cached until the next refresh)."""
+    key = f"territory:periods:{generation()}" if getattr(settings, "TERRITORY_CACHE", True) else ""
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return cached
+    periods = sorted(
         p
         for p in Cell.objects.filter(measure="persons_supported", level=zones.COMMUNE, dimension="")
         .values_list("period", flat=True)
         .distinct()
         if len(p) == 7
     )
+    if key:
+        cache.set(key, periods, CACHE_SECONDS)
+    return periods
 
 
 def months_now() -> str:
