@@ -23,7 +23,7 @@ from consent import policy
 from consent.audit import log_access
 from consent.policy import Category
 from consent.vocab import Purpose
-from exchanges.models import Case, CaseStatus, CaseType, OverlapAlert
+from exchanges.models import Case, CaseOutcome, CaseStatus, CaseType, OverlapAlert
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary
@@ -266,7 +266,7 @@ def detect_overlaps(*, actor: Actor, case: Case, request_id: str = "") -> Overla
     return overlap
 
 
-UPDATABLE = ("status", "end_date", "start_date", "referent")
+UPDATABLE = ("status", "end_date", "start_date", "referent", "outcome")
 
 
 def update_case(
@@ -284,9 +284,15 @@ def update_case(
             precondition(case_etag(case))
         if "status" in changes and changes["status"] not in CaseStatus.values:
             raise CaseError("status", f"one of: {', '.join(CaseStatus.values)}")
+        if changes.get("outcome") and changes["outcome"] not in CaseOutcome.values:
+            raise CaseError("outcome", f"one of: {', '.join(CaseOutcome.values)}", 422)
         was_open = case.status in OPEN_STATUSES
         for name, value in changes.items():
             setattr(case, name, value)
+        if "outcome" in changes:
+            if case.outcome and case.status != CaseStatus.CLOSED:
+                raise CaseError("outcome", "only a closed case has an outcome", 422)
+            case.outcome_at = timezone.now() if case.outcome else None
         if case.status == CaseStatus.CLOSED and case.end_date is None:
             case.end_date = max(timezone.localdate(), case.start_date)
         _check_dates(case.start_date, case.end_date)
@@ -309,7 +315,12 @@ def update_case(
             organization_id=case.organization_id,
             beneficiary_id=case.beneficiary_id,
             subject_id=case.pk,
-            data={"case": str(case.pk), "version": case.version, "status": case.status},
+            data={
+                "case": str(case.pk),
+                "version": case.version,
+                "status": case.status,
+                **({"outcome": case.outcome} if case.outcome else {}),
+            },
         )
         if closed:
             OverlapAlert.objects.filter(

@@ -59,6 +59,34 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", _("Clos")
 
 
+class CaseOutcome(models.TextChoices):
+    """How a closed case ended (controlled list: the territory's exit indicators count them)."""
+
+    EMPLOYMENT_CDI = "employment_cdi", _("Emploi durable — CDI")
+    EMPLOYMENT_FIXED_TERM_6M = (
+        "employment_fixed_term_6m",
+        _("Emploi durable — CDD ou intérim de plus de 6 mois"),
+    )
+    BUSINESS_CREATION = "business_creation", _("Emploi durable — création d'entreprise")
+    EMPLOYMENT_TRANSITION = (
+        "employment_transition",
+        _("Emploi de transition — CDD ou intérim de moins de 6 mois, contrat aidé"),
+    )
+    QUALIFYING_TRAINING = "qualifying_training", _("Sortie positive — formation qualifiante")
+    OTHER_SIAE = "other_siae", _("Sortie positive — autre structure d'insertion (SIAE)")
+    HOUSING_ORDINARY = "housing_ordinary", _("Relogement — logement ordinaire")
+    HOUSING_SUPPORTED = "housing_supported", _("Relogement — logement accompagné")
+    SHELTER = "shelter", _("Hébergement")
+    RIGHTS_OPENED = "rights_opened", _("Droits ouverts")
+    CARE_ACCESS = "care_access", _("Accès aux soins effectif")
+    GOAL_REACHED = "goal_reached", _("Objectif atteint (autre)")
+    NO_SOLUTION = "no_solution", _("Sans solution")
+    MOVED_AWAY = "moved_away", _("Départ du territoire")
+    ENDED_BY_PERSON = "ended_by_person", _("Fin à l'initiative de la personne")
+    DECEASED = "deceased", _("Décès")
+    LOST_CONTACT = "lost_contact", _("Perdu de vue")
+
+
 class Case(models.Model):
     """Support given by one organization to one person."""
 
@@ -82,6 +110,10 @@ class Case(models.Model):
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
     referent = models.CharField(_("référent"), max_length=200, blank=True, default="")
+    outcome = models.CharField(
+        _("motif de sortie"), max_length=40, choices=CaseOutcome.choices, blank=True, default=""
+    )
+    outcome_at = models.DateTimeField(_("sortie enregistrée le"), null=True, blank=True)
     referral = models.OneToOneField(
         "Referral",
         on_delete=models.PROTECT,

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "consent",
     "exchanges",
     "crisis",
+    "territory",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,7 @@ API_SCOPES = {
     "crisis:write": "Register and remove persons, record call outcomes",
     "crisis:activate": "Trigger and close the plan d'alerte et d'urgence",
     "crisis:prefect": "Export the register for the préfet while a plan is triggered",
+    "indicators:read": "Read the territory's indicators (suppressed aggregates only)",
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -286,6 +288,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseTypeEnum": "exchanges.models.CaseType",
         "CaseStatusEnum": "exchanges.models.CaseStatus",
+        "CaseOutcomeEnum": "exchanges.models.CaseOutcome",
         "ReferralStatusEnum": "exchanges.models.ReferralStatus",
         "DeclineReasonEnum": "exchanges.models.DeclineReason",
         "DeliveryStatusEnum": "exchanges.models.DeliveryStatus",
@@ -435,3 +438,18 @@ CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
     "task": "crisis.tasks.sweep_activations",
     "schedule": 300.0,
 }
+
+# --- Territory: the observatory's aggregates (territory app) ----------------------------------
+# A published count is never below this threshold (zero excepted); see territory/suppression.py.
+TERRITORY_THRESHOLD = env_int("TERRITORY_THRESHOLD", 11, minimum=2)
+# Round published counts to a multiple of this base (0: no rounding).
+TERRITORY_ROUNDING = env_int("TERRITORY_ROUNDING", 0, minimum=0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "territory-refresh": {
+            "task": "territory.tasks.refresh_aggregates",
+            "schedule": float(env_int("TERRITORY_REFRESH_SECONDS", 30, minimum=5)),
+        },
+        "territory-rebuild": {"task": "territory.tasks.rebuild_aggregates", "schedule": 86400.0},
+    }
+)

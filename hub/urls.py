@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("consent.api.urls")),
     path("", include("exchanges.api.urls")),
     path("", include("crisis.api.urls")),
+    path("", include("territory.api.urls")),
 ]
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from exchanges.models import (
     Case,
+    CaseOutcome,
     CaseStatus,
     CaseType,
     DeclineReason,
@@ -31,6 +32,8 @@ class CasePatchSerializer(StrictSerializer):
     start_date = BoundedDateField(required=False)
     end_date = BoundedDateField(required=False, allow_null=True)
     referent = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    # How the case ended, when closing it (an unknown value answers 422 naming ``outcome``).
+    outcome = serializers.ChoiceField(choices=CaseOutcome.choices, required=False, allow_blank=True)
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -45,6 +48,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
             "referent",
+            "outcome",
+            "outcome_at",
             "referral",
             "version",
             "created_at",

@@ -135,6 +135,13 @@ class CaseDetail(APIView):
         operation_id="cases_partial_update",
     )
     def patch(self, request, case_id):
+        serializer = CasePatchSerializer(data=request.data)
+        if not serializer.is_valid() and set(serializer.errors) == {"outcome"}:
+            # A well-formed request naming an outcome outside the controlled list: 422.
+            message = "; ".join(str(m) for m in serializer.errors["outcome"])
+            raise Problem(
+                422, f"outcome: {message}", errors=[{"field": "outcome", "message": message}]
+            )
         changes = _validated(CasePatchSerializer, request.data)
         try:
             case = cases.update_case(
