@@ -27,6 +27,7 @@ from drf_spectacular.generators import SchemaGenerator
 from consent.models import AccessLog, GrantEvent
 from exchanges.models import OverlapAlert
 from hub.outbox.models import Event
+from territory.catalogue import BY_CODE
 from tests.consent import matrix_world as mw
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -111,6 +112,8 @@ ROWS = {
         "requested_by": "self",
     },
     "crisis_registrations_destroy": _none,
+    "indicators_list": _none,
+    "indicators_retrieve": _none,
 }
 
 
@@ -127,6 +130,7 @@ def api_url(world, path: str) -> str:
         "registration_id": world.ids["registration"],
         "activation_id": world.ids["activation"],
         "call_id": world.ids["call"] or UNKNOWN,
+        "code": INDICATOR,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
@@ -216,6 +220,9 @@ def admin_object(world, label: str):
     raise LookupError(label)
 
 
+INDICATOR = BY_CODE and next(iter(BY_CODE))  # any indicator: each answers aggregates only
+
+
 def _admin(name: str, pk) -> str:
     return reverse(f"admin:{name}", kwargs={"pk": pk})
 
@@ -260,6 +267,16 @@ CUSTOM = {
         _admin("crisis_activation_add_caller", w.ids["activation"])
     ],
     "crisis_call_next": lambda w: [reverse("admin:crisis_call_next")],
+    "territory_map": lambda w: [reverse("admin:territory_map")],
+    "territory_report": lambda w: [reverse("admin:territory_report") + "?commune=59512"],
+    "territory_export": lambda w: [
+        reverse("admin:territory_export") + f"?code={code}&format={fmt}"
+        for code in list(BY_CODE)[:4]
+        for fmt in ("csv", "json")
+    ],
+    "territory_definition": lambda w: [
+        reverse("admin:territory_definition", kwargs={"code": INDICATOR})
+    ],
     "crisis_registration_acknowledge": lambda w: [
         _admin("crisis_registration_acknowledge", w.ids["registration"])
     ],
