@@ -12,3 +12,7 @@ class ExchangesConfig(AppConfig):
         from hub.outbox.emit import events_committed
 
         events_committed.connect(kick_relay, dispatch_uid="passerelle-relay-kick")
+
+        from exchanges import rights
+
+        rights.register()  # cases and referrals in the DPO's subject access export
