@@ -22,12 +22,14 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.admin import dpo
 from consent.admin.common import (
+    ACTION_LABELS,
     ReadOnlyDPOAdmin,
     action_label,
     basis_label,
     category_label,
     csv_response,
     decision_label,
+    french_datetime,
     is_dpo,
     json_response,
     labels,
@@ -36,6 +38,18 @@ from consent.admin.common import (
 from consent.audit import log_access
 from consent.models import AccessLog, Grant
 from consent.policy import as_uuid
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(code, label) for code, label in ACTION_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -124,9 +138,26 @@ class AccessLogAdmin(ReadOnlyDPOAdmin):
         "basis_display",
         "decision_display",
     )
+    fields = (
+        "at_display",
+        "organization",
+        "user",
+        "client",
+        "action_display",
+        "person_link",
+        "categories_display",
+        "purpose_display",
+        "basis_display",
+        "grant_id",
+        "decision_display",
+        "request_id",
+        "prev_hash",
+        "hash",
+    )
+    readonly_fields = fields
     list_filter = (
         "decision",
-        "action",
+        ActionFilter,
         ("organization", admin.RelatedOnlyFieldListFilter),
         ("user", admin.RelatedOnlyFieldListFilter),
         PeriodFilter,
@@ -163,6 +194,19 @@ class AccessLogAdmin(ReadOnlyDPOAdmin):
         except ValueError:
             return queryset.filter(request_id=term), False
         return queryset.filter(Q(beneficiary_id=value) | Q(grant_id=value)), False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # the title would print the codes of ``str(row)``
+            context["original"] = _("Ligne n° %(id)s : %(action)s, %(decision)s") % {
+                "id": obj.pk,
+                "action": action_label(obj.action, obj.resource),
+                "decision": decision_label(obj.decision),
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description=_("date"))
+    def at_display(self, row):
+        return french_datetime(row.at)
 
     @admin.display(description=_("action"))
     def action_display(self, row):

@@ -219,5 +219,9 @@ def test_access_log_list_shows_french_labels_and_paris_dates(person, partner_a):
     )
     assert "own_record" not in html
     assert "Autorisé" in html
+    row = AccessLog.objects.filter(resource="record").first() or AccessLog.objects.first()
+    detail = dpo.get(f"/admin/consent/accesslog/{row.pk}/change/").content.decode()
+    assert f"{row.action} {row.resource} {row.decision}" not in detail
+    assert "Autorisé" in detail and "own_record" not in detail
     export = json.loads(dpo.get("/admin/consent/accesslog/export.json").content)
     assert export[0]["at"].endswith(("+01:00", "+02:00"))
