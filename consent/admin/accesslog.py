@@ -197,11 +197,12 @@ class AccessLogAdmin(ReadOnlyDPOAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:  # the title would print the codes of ``str(row)``
-            context["original"] = _("Ligne n° %(id)s : %(action)s, %(decision)s") % {
+            label = _("Ligne n° %(id)s : %(action)s, %(decision)s") % {
                 "id": obj.pk,
                 "action": action_label(obj.action, obj.resource),
                 "decision": decision_label(obj.decision),
             }
+            context.update(original=label, subtitle=label)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("date"))
