@@ -46,7 +46,9 @@ __all__ = [
     "views",
     "disclose",
     "log",
+    "log_own",
     "reveal_for",
+    "knew_before",
     "own_record_q",
 ]
 
@@ -264,6 +266,27 @@ def log(
         )
 
 
+def log_own(actor: Actor, objects, *, resource: str, request_id: str = "", categories=()) -> None:
+    """Consultation of the caller's own data about persons (its records, cases, referrals):
+    one access-log row per person shown, basis own record (the CNIL asks for these too)."""
+    seen = set()
+    for obj in objects or ():
+        pk = getattr(obj, "beneficiary_id", None)
+        if pk is None or pk in seen:
+            continue
+        seen.add(pk)
+        log_access(
+            actor=actor,
+            action="read",
+            resource=resource,
+            decision="allow",
+            beneficiary_id=pk,
+            categories=sorted(categories),
+            basis=Basis.OWN_RECORD,
+            request_id=request_id,
+        )
+
+
 def disclose(
     *,
     actor: Actor,
@@ -289,6 +312,27 @@ def disclose(
         request_id=request_id,
     )
     return view
+
+
+def knew_before(actor: Actor, beneficiary_id, *, record_id) -> bool:
+    """Could the caller see this person before its record ``record_id`` was linked to them
+    (another own record of the cluster, or an active grant)? Linking discloses nothing by
+    itself: a face tells the caller about the link only when this is true."""
+    if actor.is_superuser:
+        return True
+    ids = [beneficiary_id]
+    frontier = ids
+    while frontier:  # the person and everyone merged into them
+        frontier = list(
+            Beneficiary.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    own = (
+        PartnerRecord.objects.filter(own_record_q(actor), beneficiary_id__in=ids)
+        .exclude(pk=record_id)
+        .exists()
+    )
+    return own or policy.active_grants_for(actor).filter(beneficiary_id__in=ids).exists()
 
 
 def reveal_for(actor: Actor, beneficiary_ids, *, purpose: str = ""):

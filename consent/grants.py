@@ -6,13 +6,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from consent import policy
 from consent.audit import log_access
 from consent.errors import InvalidGrant, NotAllowed, NotVisible
 from consent.ledger import append_grant_event, grant_snapshot
-from consent.models import CoordinationGroup, Grant
+from consent.models import CoordinationGroup, Grant, GrantEvent
 from consent.vocab import (
     GRANT_BASES,
     SENSITIVE_BASES,
@@ -24,6 +25,7 @@ from consent.vocab import (
     GrantEventKind,
     Purpose,
 )
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus, Organization, OrganizationKind
 
@@ -292,43 +294,81 @@ def record_grant(
         grant_id=grant.pk,
         request_id=request_id,
     )
+    _emit(grant, "grant.recorded", actor)
     return grant
 
 
+def _emit(grant: Grant, type: str, actor: Actor | None, data: dict | None = None) -> None:
+    """Tell the grantor and the grantee (their feeds and webhooks). The event names the grant,
+    not the person: a grantee that may no longer see the person still learns of the withdrawal,
+    and learns nothing more."""
+    parties = [grant.granted_by_id]
+    if grant.grantee_type == GranteeType.ORGANIZATION and grant.grantee_organization_id:
+        parties.append(grant.grantee_organization_id)
+    origin = actor.organization_id if actor and actor.organization_id else grant.granted_by_id
+    body = {"grant": str(grant.pk), "basis": grant.basis, **(data or {})}
+    for party in dict.fromkeys(parties):
+        emit(
+            type=type,
+            organization_id=origin,
+            recipient_organization_id=party if party != origin else None,
+            subject_id=grant.pk,
+            data=body,
+        )
+
+
+def visible_grants(actor: Actor):
+    """Grants the actor may see: those one of its organizations recorded, and those naming it
+    (its organization, a coordination group it belongs to, or its kind). Holding a record of
+    the person is not enough: who else the person is known to is others' data."""
+    grants = Grant.objects.exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
+    if actor.is_superuser:
+        return grants
+    if not actor.organization_ids:
+        return grants.none()
+    return grants.filter(Q(granted_by_id__in=actor.organization_ids) | policy.grantee_q(actor))
+
+
 def _grant_for_change(actor: Actor, grant_id) -> Grant:
-    """A grant the actor may withdraw or review: recorded by one of its organizations, or
-    about a person it holds its own record of (the person may withdraw with any of them)."""
-    grant = (
-        Grant.objects.select_for_update()
-        .filter(pk=grant_id)
-        .exclude(beneficiary__status=BeneficiaryStatus.ANONYMISED)
-        .first()
-    )
+    """A grant the actor may withdraw or review: one it may see (``visible_grants``)."""
+    grant = visible_grants(actor).select_for_update(of=("self",)).filter(pk=grant_id).first()
     if grant is None:
         raise NotVisible(grant_id)
-    if actor.is_superuser or grant.granted_by_id in actor.organization_ids:
-        return grant
-    decision = policy.decide(actor, grant.beneficiary_id)
-    if decision.allowed and decision.basis == policy.Basis.OWN_RECORD:
-        return grant
-    raise NotVisible(grant_id)
+    return grant
 
 
 @transaction.atomic
 def withdraw_grant(*, actor: Actor, grant_id, reason: str = "", request_id: str = "") -> Grant:
-    """Withdraw a grant from now on. Withdrawing a withdrawn grant changes nothing."""
+    """Withdraw a grant from now on. Withdrawing a withdrawn grant changes nothing.
+
+    The grantor withdraws its own grants. A grantee may record a withdrawal the person
+    expressed to it: the reason (what the person said, when, to whom) is then required, and the
+    grantor and grantee are both told through their feeds; nothing is applied silently.
+    """
     grant = _grant_for_change(actor, grant_id)
     if grant.withdrawn_at is not None:
         return grant
+    by_grantor = actor.is_superuser or grant.granted_by_id in actor.organization_ids
+    if not by_grantor and not reason.strip():
+        raise InvalidGrant(
+            [
+                {
+                    "field": "reason",
+                    "message": "a grantee recording the person's withdrawal must say how the "
+                    "person expressed it",
+                }
+            ]
+        )
     grant.withdrawn_at = timezone.now()
     grant.withdrawal_reason = reason.strip()
     grant.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    data = {
+        "withdrawn_at": grant.withdrawn_at.isoformat(),
+        "reason": grant.withdrawal_reason,
+        "recorded_by": str(actor.organization_id or ""),
+    }
     append_grant_event(
-        grant=grant,
-        kind=GrantEventKind.WITHDRAWN,
-        actor=actor,
-        data={"withdrawn_at": grant.withdrawn_at.isoformat(), "reason": grant.withdrawal_reason},
-        request_id=request_id,
+        grant=grant, kind=GrantEventKind.WITHDRAWN, actor=actor, data=data, request_id=request_id
     )
     log_access(
         actor=actor,
@@ -341,6 +381,7 @@ def withdraw_grant(*, actor: Actor, grant_id, reason: str = "", request_id: str 
         grant_id=grant.pk,
         request_id=request_id,
     )
+    _emit(grant, "grant.withdrawn", actor, {"by_grantor": by_grantor})
     return grant
 
 
@@ -364,12 +405,35 @@ def review_grant(*, actor: Actor, grant_id, note: str, request_id: str = "") -> 
 
 
 def grants_visible_to(actor: Actor, beneficiary_id):
-    """Grants of a person the actor may list: all of them when it holds its own record of the
-    person; otherwise only those naming it. ``None`` when the person is not visible."""
+    """The grants of a person the actor may list (``visible_grants``), with the policy's
+    decision about the person; ``None`` when the person is not visible at all."""
     decision = policy.decide(actor, beneficiary_id)
     if not decision.allowed:
         return None, decision
-    grants = Grant.objects.filter(beneficiary_id=beneficiary_id)
-    if decision.basis in (policy.Basis.OWN_RECORD, policy.Basis.SUPERUSER):
-        return grants, decision
-    return grants.filter(policy.grantee_q(actor)), decision
+    return visible_grants(actor).filter(beneficiary_id=beneficiary_id), decision
+
+
+@transaction.atomic
+def announce_expired_grants(*, now=None) -> int:
+    """Record in the ledger, and tell grantor and grantee, each grant whose period has ended
+    (beat). Expiry itself needs no job: the policy reads it from the timestamps."""
+    now = now or timezone.now()
+    announced = GrantEvent.objects.filter(kind=GrantEventKind.EXPIRED).values("grant_id")
+    due = (
+        Grant.objects.filter(valid_until__lte=now, withdrawn_at__isnull=True)
+        .exclude(pk__in=announced)
+        .select_for_update(skip_locked=True)
+        .order_by("valid_until")[:500]
+    )
+    count = 0
+    for grant in due:
+        operator = Actor(organization_id=None)
+        append_grant_event(
+            grant=grant,
+            kind=GrantEventKind.EXPIRED,
+            actor=operator,
+            data={"valid_until": grant.valid_until.isoformat()},
+        )
+        _emit(grant, "grant.expired", None)
+        count += 1
+    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from consent.grants import announce_expired_grants
 from consent.integrity import CHAINS, make_checkpoint
 from consent.retention import run_retention as run_retention_service
 
@@ -18,3 +19,9 @@ def checkpoint_chains() -> list[int]:
 def run_retention() -> int:
     """Daily retention run: dry-run report, then purge when RETENTION_ENFORCE is on."""
     return run_retention_service().pk
+
+
+@shared_task(name="consent.tasks.announce_expired_grants")
+def announce_expirations() -> int:
+    """Ledger row and events for grants whose period ended (safe to run twice)."""
+    return announce_expired_grants()

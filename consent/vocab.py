@@ -119,3 +119,4 @@ class GrantEventKind(models.TextChoices):
     CREATED = "created", _("Enregistrement")
     WITHDRAWN = "withdrawn", _("Retrait")
     REVIEWED = "reviewed", _("Revue a posteriori")
+    EXPIRED = "expired", _("Fin de validité")

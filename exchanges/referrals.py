@@ -98,14 +98,15 @@ def send_referral(
         raise CaseError("sender", "you do not act for this organization", 403)
     if case_type not in CaseType.values:
         raise CaseError("case_type", f"unknown case type; one of: {', '.join(CaseType.values)}")
+    # The person first: a caller that may not see them learns nothing about the receiver id.
+    beneficiary = visible_beneficiary(actor, beneficiary_id)
+    if beneficiary is None or not decide_for_type(actor, beneficiary, case_type).allowed:
+        raise CaseError("beneficiary", "unknown beneficiary")
     receiver = Organization.objects.filter(pk=receiver_id, is_active=True).first()
     if receiver is None:
         raise CaseError("receiver", "unknown organization")
     if receiver.pk == sender_id:
         raise CaseError("receiver", "an organization cannot refer a person to itself")
-    beneficiary = visible_beneficiary(actor, beneficiary_id)
-    if beneficiary is None or not decide_for_type(actor, beneficiary, case_type).allowed:
-        raise CaseError("beneficiary", "unknown beneficiary")
     disclosure = decide_for_type(
         actor_for_organization(receiver.pk),
         beneficiary,

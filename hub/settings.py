@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE["consent-checkpoint"] = {
     "task": "consent.tasks.checkpoint_chains",
     "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 3600, minimum=60),
 }
+CELERY_BEAT_SCHEDULE["consent-expired-grants"] = {
+    "task": "consent.tasks.announce_expired_grants",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["consent-retention"] = {
     "task": "consent.tasks.run_retention",
     "schedule": 24 * 3600,

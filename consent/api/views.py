@@ -141,6 +141,8 @@ class GrantWithdraw(APIView):
             grant = withdraw_grant(
                 actor=request.actor, grant_id=grant_id, reason=reason, request_id=request.request_id
             )
+        except InvalidGrant as exc:
+            raise ValidationProblem(exc.errors) from None
         except NotVisible:
             return denied(request, resource="grant", grant_id=grant_id)
         return Response(GrantSerializer(grant).data)

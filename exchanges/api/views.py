@@ -18,6 +18,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent import gate
+from consent.vocab import Category
 from exchanges import cases, feed, imports, referrals, webhooks
 from exchanges.api.serializers import (
     CaseCreateSerializer,
@@ -65,6 +67,17 @@ class CaseList(generics.ListAPIView):
     def get_queryset(self):
         return cases.own_cases(self.request.actor).order_by("created_at", "id")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        gate.log_own(
+            self.request.actor,
+            page,
+            resource="case",
+            request_id=self.request.request_id,
+            categories=[Category.SUPPORT_HISTORY],
+        )
+        return page
+
     @extend_schema(
         request=CaseCreateSerializer,
         responses={201: CaseSerializer},
@@ -102,6 +115,13 @@ class CaseDetail(APIView):
         case = cases.own_cases(request.actor).filter(pk=case_id).first()
         if case is None:
             raise Http404
+        gate.log_own(
+            request.actor,
+            [case],
+            resource="case",
+            request_id=request.request_id,
+            categories=[Category.SUPPORT_HISTORY],
+        )
         response = Response(CaseSerializer(case).data)
         response["ETag"] = cases.case_etag(case)
         return response
@@ -159,6 +179,17 @@ class ReferralList(generics.ListAPIView):
             queryset = queryset.filter(status=status)
         return queryset
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        gate.log_own(
+            self.request.actor,
+            page,
+            resource="referral",
+            request_id=self.request.request_id,
+            categories=[Category.SUPPORT_HISTORY],
+        )
+        return page
+
     @extend_schema(
         request=ReferralCreateSerializer,
         responses={201: ReferralSerializer},
@@ -192,6 +223,13 @@ class ReferralDetail(APIView):
         referral = _referrals(request.actor).filter(pk=referral_id).first()
         if referral is None:
             raise Http404
+        gate.log_own(
+            request.actor,
+            [referral],
+            resource="referral",
+            request_id=request.request_id,
+            categories=[Category.SUPPORT_HISTORY],
+        )
         return Response(ReferralSerializer(referral).data)
 
 

@@ -68,6 +68,18 @@ def flat_identity(payload: dict, nir_hash: str = "") -> dict:
     }
 
 
+def mask_payload(payload: dict, categories) -> dict:
+    """A record payload reduced to the data categories given (what one viewer may compare)."""
+    masked = {}
+    for name, value in payload.items():
+        if name == "address":
+            if CONTACT in categories:
+                masked[name] = value
+        elif FIELD_CATEGORY.get(name, IDENTITY) in categories:
+            masked[name] = value
+    return masked
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))

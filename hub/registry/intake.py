@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from hub import matching
-from hub.registry.golden import flat_identity
+from hub.registry.golden import IDENTITY, flat_identity, mask_payload
 from hub.registry.models import (
     Beneficiary,
     LinkDecision,
@@ -166,11 +166,15 @@ def usable_keys(keys: list[str]) -> list[str]:
 
 
 def score_candidates(
-    prepared: matching.Prepared, keys: list[str], *, restrict_to=None
+    prepared: matching.Prepared, keys: list[str], *, restrict_to=None, reveal=None
 ) -> list[Candidate]:
     """Best score per candidate beneficiary (merge roots), best first.
 
     ``restrict_to``: an optional queryset of beneficiary ids the candidates must belong to.
+    ``reveal``: for a caller that may not see every record whole (``consent.gate``), a function
+    of the candidate roots returning ``categories(organization_id, root)``: each record is
+    compared only on those categories, and counts only if it shares a blocking key with the
+    probe on them. The answer then depends on nothing the caller may not see.
     """
     keys = usable_keys(keys)
     if not keys:
@@ -179,27 +183,41 @@ def score_candidates(
     records = PartnerRecord.objects.filter(pk__in=record_ids)
     rows = list(
         records.values_list(
-            "id", "payload", "nir_hash", "beneficiary_id", "beneficiary__merged_into_id"
+            "id",
+            "payload",
+            "nir_hash",
+            "beneficiary_id",
+            "beneficiary__merged_into_id",
+            "organization_id",
         )[:MAX_CANDIDATE_RECORDS]
     )
     if not rows:
         return []
     merged = {row[3] for row in rows if row[4]}
     parents = _parents(merged) if merged else {}
+    roots = {row[0]: root_of(row[3], parents) for row in rows}
     allowed = None
     if restrict_to is not None:
-        allowed = set(
-            restrict_to.filter(pk__in=[root_of(r[3], parents) for r in rows]).values_list(
-                "pk", flat=True
-            )
-        )
+        allowed = set(restrict_to.filter(pk__in=set(roots.values())).values_list("pk", flat=True))
+    categories_of = reveal(set(roots.values())) if reveal is not None else None
+    wanted = set(keys)
     model = current_model()
     best: dict = {}
-    for record_id, payload, nir_digest, beneficiary_id, _parent in rows:
-        root = root_of(beneficiary_id, parents)
+    for record_id, payload, nir_digest, _beneficiary, _parent, organization_id in rows:
+        root = roots[record_id]
         if allowed is not None and root not in allowed:
             continue
-        comparison = model.compare(prepared, prepared_for(record_id, payload, nir_digest))
+        if categories_of is not None:
+            categories = categories_of(organization_id, root)
+            if IDENTITY not in categories:
+                continue
+            payload = mask_payload(payload, categories)
+            candidate = prepared_for(record_id, payload, nir_digest)
+            if not wanted.intersection(matching.blocking_keys(candidate)):
+                continue
+        else:
+            candidate = prepared_for(record_id, payload, nir_digest)
+        comparison = model.compare(prepared, candidate)
         current = best.get(root)
         if current is None or comparison.score > current.score:
             best[root] = Candidate(

@@ -33,6 +33,8 @@ class UpsertResult:
     grade: str | None = None
     review_candidates: list = field(default_factory=list)
     previous_beneficiary_id: object | None = None
+    # Set by the face's service: could the caller see the linked person before this write?
+    known_before: bool = False
 
 
 def record_etag(record: PartnerRecord) -> str:

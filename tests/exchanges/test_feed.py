@@ -197,7 +197,7 @@ def test_withdrawn_consent_hides_the_persons_events_from_the_feed(partner_a, par
     )
     assert referral.status_code == 201
     events, _ = read_all(partner_b.api())
-    assert [e["type"] for e in events] == ["referral.sent"]
+    assert [e["type"] for e in events] == ["grant.recorded", "referral.sent"]
     actor = Actor(
         organization_id=partner_a.organization.pk,
         organization_ids=(partner_a.organization.pk,),
@@ -205,4 +205,8 @@ def test_withdrawn_consent_hides_the_persons_events_from_the_feed(partner_a, par
     with transaction.atomic():
         withdraw_grant(actor=actor, grant_id=grant.pk, reason="La personne retire son accord")
     events, _ = read_all(partner_b.api())
-    assert events == []
+    # The person's events are gone; the grantee is told of the withdrawal (grant id only).
+    assert [(e["type"], e["beneficiary"]) for e in events] == [
+        ("grant.recorded", None),
+        ("grant.withdrawn", None),
+    ]

@@ -10,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import schemas
-from consent import gate, policy
-from consent.audit import log_access
-from consent.vocab import Purpose
-from exchanges.records import submit_record
+from consent import gate
+from consent.vocab import Category, Purpose
+from exchanges.records import outcome_for_caller, submit_record
 from hub.api.etags import check_preconditions
 from hub.api.problems import ValidationProblem, problem_response
 from hub.api.throttling import ClientRateThrottle, MatchRateThrottle
@@ -33,6 +32,9 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
+RECORD_CATEGORIES = (Category.IDENTITY, Category.CONTACT)
+
+
 def own_records(actor):
     return PartnerRecord.objects.filter(organization_id=actor.organization_id)
 
@@ -43,6 +45,17 @@ class RecordList(generics.ListAPIView):
 
     def get_queryset(self):
         return own_records(self.request.actor).order_by("created_at", "id")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        gate.log_own(
+            self.request.actor,
+            page,
+            resource="record",
+            request_id=self.request.request_id,
+            categories=RECORD_CATEGORIES,
+        )
+        return page
 
 
 class RecordDetail(APIView):
@@ -57,6 +70,13 @@ class RecordDetail(APIView):
     @extend_schema(responses=RecordSerializer, operation_id="records_retrieve")
     def get(self, request, external_id):
         record = self._get(external_id)
+        gate.log_own(
+            request.actor,
+            [record],
+            resource="record",
+            request_id=request.request_id,
+            categories=RECORD_CATEGORIES,
+        )
         response = Response(RecordSerializer(record).data)
         response["ETag"] = record_etag(record)
         return response
@@ -80,7 +100,7 @@ class RecordDetail(APIView):
             request_id=request.request_id,
         )
         data = RecordSerializer(result.record).data
-        data["match"] = {"outcome": result.outcome, "grade": result.grade, "score": result.score}
+        data["match"] = outcome_for_caller(request.actor, result)
         response = Response(data, status=201 if result.created else 200)
         response["ETag"] = record_etag(result.record)
         return response
@@ -119,6 +139,7 @@ class BeneficiaryDetail(APIView):
 
 
 GRADE_ORDER = {"certain": 0, "probable": 1, "possible": 2}
+MATCH_PURPOSE = "identification"
 
 
 class Match(APIView):
@@ -144,31 +165,24 @@ class Match(APIView):
         actor = request.actor
         clean, nir_digest = split_nir(request.data["person"])
         prepared = intake.prepared_for("probe", clean, nir_digest)
+        # Each candidate is compared only on what the caller may see of it (its own records
+        # whole, others' in the categories its grants cover): a value only another partner
+        # holds changes nothing in the answer.
         candidates = intake.score_candidates(
             prepared,
             intake.matching.blocking_keys(prepared),
-            restrict_to=policy.visible_beneficiaries(actor),
+            restrict_to=gate.identifiable(actor),
+            reveal=lambda roots: gate.reveal_for(actor, roots, purpose=MATCH_PURPOSE),
         )
         wanted = {"certain"} if request.data.get("only_certain") else set(GRADE_ORDER)
         found = [c for c in candidates if c.grade in wanted][: request.data.get("count", 5)]
-        persons = policy.visible_beneficiaries(actor).in_bulk([c.beneficiary_id for c in found])
-        for candidate in found:
-            decision = policy.decide(
-                actor,
-                persons[candidate.beneficiary_id],
-                "identification",
-                [policy.Category.IDENTITY],
-            )
-            log_access(
-                actor=actor,
-                action="search",
-                resource="match",
-                decision=decision.decision,
-                beneficiary_id=candidate.beneficiary_id,
-                categories=decision.categories,
-                purpose="identification",
-                basis=decision.basis,
-                grant_id=decision.grant_id,
-                request_id=request.request_id,
-            )
+        shown = gate.views(actor, [c.beneficiary_id for c in found], purpose=MATCH_PURPOSE)
+        gate.log(
+            actor,
+            [shown[c.beneficiary_id] for c in found if c.beneficiary_id in shown],
+            action="search",
+            resource="match",
+            purpose=MATCH_PURPOSE,
+            request_id=request.request_id,
+        )
         return Response(MatchResultSerializer({"candidates": found}).data)
