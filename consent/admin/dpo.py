@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -39,7 +40,7 @@ from consent.admin.common import (
     role_organizations,
     status_label,
 )
-from consent.admin.people import label_for
+from consent.admin.people import PersonSelect, label_for, person_autocomplete
 from consent.audit import log_access
 from consent.errors import NotVisible
 from consent.integrity import CHAINS, verify_chain
@@ -142,13 +143,42 @@ def _french_dates(rows, *names):
             row[f"{name}_fr"] = french_datetime(parse_datetime(value)) if value else "—"
 
 
+class PersonForm(forms.Form):
+    person = forms.UUIDField(
+        label=_("Personne"),
+        help_text=_(
+            "Tapez au moins deux lettres du nom d'une personne dont votre organisation détient la fiche."
+        ),
+        widget=PersonSelect("admin:consent_dpo_persons"),
+    )
+
+
 def index(model_admin, request):
     if not is_dpo(request):
         raise PermissionDenied
+    form = PersonForm(request.GET or None)
+    if form.is_valid():
+        return redirect("admin:consent_dpo_person", form.cleaned_data["person"])
     return TemplateResponse(
         request,
         "admin/consent/dpo/index.html",
-        _context(model_admin, request, _("Outils du délégué à la protection des données")),
+        _context(
+            model_admin,
+            request,
+            _("Outils du délégué à la protection des données"),
+            form=form,
+            media=model_admin.media + form.media,
+        ),
+    )
+
+
+def persons(model_admin, request):
+    """The autocomplete of the DPO and legal-hold pages: persons of the organizations the user
+    is DPO or administrator of."""
+    if not (is_dpo(request) or is_org_admin(request)):
+        raise PermissionDenied
+    return person_autocomplete(
+        request, own_only=True, who=actor_for_roles(request, Role.DPO, Role.ADMIN)
     )
 
 
@@ -383,6 +413,7 @@ def urls(model_admin):
 
     return [
         path("dpo/", bound(index), name="consent_dpo_index"),
+        path("dpo/personnes/", bound(persons), name="consent_dpo_persons"),
         path("dpo/registre/", bound(register_view), name="consent_dpo_register"),
         path("dpo/integrite/", bound(integrity_view), name="consent_dpo_integrity"),
         path("dpo/conservation/", bound(retention_view), name="consent_dpo_retention"),

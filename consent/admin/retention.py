@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from consent import policy
 from consent.admin.common import ReadOnlyDPOAdmin, actor, is_dpo, is_org_admin
-from consent.admin.people import gated_changelist, row_label
+from consent.admin.people import PersonSelect, gated_changelist, row_label
 from consent.models import LegalHold, RetentionRun
 from hub.registry.admin_scoping import OrganizationScopedAdmin
 from hub.registry.models import PartnerRecord
@@ -68,7 +67,7 @@ class LegalHoldAdmin(OrganizationScopedAdmin):
             if not who.is_superuser:
                 persons = persons.filter(pk__in=own_persons(who))
             kwargs["queryset"] = persons
-            kwargs["widget"] = forms.TextInput
+            kwargs["widget"] = PersonSelect("admin:consent_dpo_persons")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -225,3 +225,21 @@ def test_access_log_list_shows_french_labels_and_paris_dates(person, partner_a):
     assert "Autorisé" in detail and "own_record" not in detail
     export = json.loads(dpo.get("/admin/consent/accesslog/export.json").content)
     assert export[0]["at"].endswith(("+01:00", "+02:00"))
+
+
+def test_dpo_finds_a_person_by_name_not_by_a_pasted_uuid(person, partner_a, partner_b, known_to_b):
+    dpo_a = login(partner_a.organization, Role.DPO)[0]
+    answer = dpo_a.get("/admin/consent/accesslog/dpo/personnes/?term=mart").json()
+    assert answer["results"] == [{"id": person, "text": "MARTIN Jeanne"}]
+    index = dpo_a.get(f"/admin/consent/accesslog/dpo/?person={person}")
+    assert index.status_code == 302
+    assert index["Location"].endswith(f"/dpo/personne/{person}/")
+    assert "admin-autocomplete" in dpo_a.get("/admin/consent/accesslog/dpo/").content.decode()
+    agent_a = login(partner_a.organization, Role.AGENT)[0]
+    assert agent_a.get("/admin/consent/accesslog/dpo/personnes/?term=mart").status_code == 403
+    # B's DPO holds its own record: B's own name for the person only.
+    PartnerRecord.objects.filter(external_id="B-77").update(
+        payload=record_payload(birth_name="Durand", first_names="J")
+    )
+    dpo_b = login(partner_b.organization, Role.DPO)[0]
+    assert dpo_b.get("/admin/consent/accesslog/dpo/personnes/?term=mart").json()["results"] == []

@@ -234,6 +234,7 @@ CUSTOM = {
     ],
     "consent_grant_receipt": lambda w: [f"/admin/consent/grant/{w.ids['grant']}/recu/"],
     "consent_grant_persons": lambda w: ["/admin/consent/grant/personnes/?term=Quen"],
+    "consent_dpo_persons": lambda w: ["/admin/consent/accesslog/dpo/personnes/?term=Quen"],
     "auth_user_password_change": lambda w: [],  # a user's own password form: no person
 }
 
