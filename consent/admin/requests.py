@@ -57,6 +57,7 @@ class _ReadOnly:
 class RightsRequestAdmin(_ReadOnly, OrganizationScopedAdmin):
     list_display = ("created_at", "kind", "person_column", "requester", "status", "progress")
     list_filter = ("kind", "status")
+    list_select_related = ("organization",)
     fields = (
         "kind",
         "person_column",
