@@ -29,6 +29,7 @@ from consent.admin.common import (
     category_label,
     csv_response,
     decision_label,
+    dpo_actor,
     french_datetime,
     is_dpo,
     json_response,
@@ -115,7 +116,7 @@ def log_export(request, *, beneficiary_id=None, what: str) -> None:
     """A DPO export is an access to personal data: one access-log row."""
     with transaction.atomic():
         log_access(
-            actor=dpo.dpo_actor(request),
+            actor=dpo_actor(request),
             action="export",
             resource="dpo_export",
             decision="allow",
@@ -170,7 +171,7 @@ class AccessLogAdmin(ReadOnlyDPOAdmin):
     change_list_template = "admin/consent/accesslog/change_list.html"
 
     def scope_queryset(self, request, queryset):
-        who = dpo.dpo_actor(request)
+        who = dpo_actor(request)
         if who.is_superuser:
             return queryset
         if not who.organization_ids:

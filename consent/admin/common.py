@@ -20,6 +20,7 @@ from consent.vocab import (
     GrantStatus,
     Purpose,
 )
+from hub.registry.actors import Actor
 from hub.registry.admin_scoping import OrganizationScopedAdmin, actor_for_request
 from hub.registry.models import Membership, Role
 
@@ -63,6 +64,37 @@ def role_organizations(request, *roles) -> tuple:
         .order_by("created_at")
         .values_list("organization_id", flat=True)
     )
+
+
+def actor_for_roles(request, *roles) -> Actor:
+    """The user acting for the organizations where they hold one of ``roles``."""
+    user = request.user
+    if user.is_superuser:
+        return Actor(organization_id=None, user_id=user.pk, is_superuser=True)
+    orgs = role_organizations(request, *roles)
+    return Actor(
+        organization_id=orgs[0] if orgs else None,
+        organization_ids=orgs,
+        user_id=user.pk,
+        roles=tuple(sorted(roles)),
+    )
+
+
+def dpo_actor(request) -> Actor:
+    return actor_for_roles(request, Role.DPO)
+
+
+def admin_actor(request) -> Actor:
+    return actor_for_roles(request, Role.ADMIN)
+
+
+def page_context(model_admin, request, title, **extra):
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        **extra,
+    }
 
 
 def request_id(request) -> str:

@@ -11,8 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.admin.accesslog import PeriodFilter, log_export
-from consent.admin.common import ReadOnlyDPOAdmin, csv_response, is_dpo, json_response
-from consent.admin.dpo import dpo_actor
+from consent.admin.common import (
+    ReadOnlyDPOAdmin,
+    csv_response,
+    dpo_actor,
+    is_dpo,
+    json_response,
+)
 from consent.admin.grants import grants_visible_in_admin
 from consent.models import ChainCheckpoint, GrantEvent
 

@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from consent.admin.common import is_dpo, is_org_admin, request_id
-from consent.admin.dpo import actor_for_roles
+from consent.admin.common import actor_for_roles, is_dpo, is_org_admin, request_id
 from consent.admin.people import gated_changelist, page_views, person_label, row_label
 from consent.errors import NotVisible
 from consent.models import RightsRequest, RightsTask
