@@ -1,5 +1,6 @@
 # Passerelle — developer entry points. `make run` and `make test` are the contract (README).
 PYTHON ?= python3
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -24,7 +25,7 @@ run: $(STAMP)
 	mkdir -p "$${PASSERELLE_VAR_DIR:-var}"
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,29 +10,37 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from hub.env import ConfigError, env_bool, env_int, env_list, env_str
+from hub.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ConfigError(
-            "SECRET_KEY is required when DEBUG is off (set SECRET_KEY or SECRET_KEY_FILE)"
-        )
-    SECRET_KEY = "django-insecure-development-only-key-never-used-in-production-0123456789"
+# The embedded default (no DATABASE_URL: SQLite, eager Celery) keeps per-install secrets in
+# VAR_DIR, created on first use, so that every README command works after `make run` with no
+# environment. Production (DATABASE_URL set) refuses to start without real secrets.
+EMBEDDED = not env_str("DATABASE_URL")
 
+
+def _secret(name: str, filename: str, development: str) -> str:
+    value = env_str(name)
+    if value:
+        return value
+    if EMBEDDED:
+        return local_secret(VAR_DIR / filename)
+    if DEBUG:
+        return development
+    raise ConfigError(f"{name} is required when DATABASE_URL is set (set {name} or {name}_FILE)")
+
+
+SECRET_KEY = _secret(
+    "SECRET_KEY",
+    "secret_key",
+    "django-insecure-development-only-key-never-used-in-production-0123456789",
+)
 # Key of the HMAC that replaces the NIR (social security number) at rest. Never stored in clear.
-NIR_HASH_KEY = env_str("NIR_HASH_KEY")
-if not NIR_HASH_KEY:
-    if not DEBUG:
-        raise ConfigError(
-            "NIR_HASH_KEY is required when DEBUG is off (set NIR_HASH_KEY or NIR_HASH_KEY_FILE)"
-        )
-    NIR_HASH_KEY = "development-only-nir-key"
+NIR_HASH_KEY = _secret("NIR_HASH_KEY", "nir_hash_key", "development-only-nir-key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -47,6 +55,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "hub.registry",
     "hub.outbox",
     "hub.api",
@@ -61,9 +73,36 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hub.security.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Staff login: lockout, second factor, idle timeout -----------------------------------------
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one user name from one address, the
+# login is refused for AXES_COOLOFF_MINUTES (a French page says so); a success resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "errors/locked.html"
+AXES_VERBOSE = False
+# Two-factor authentication (TOTP, django-otp): required in the admin for superusers and the
+# roles listed here; agents and coordinators are added with OTP_REQUIRED_ROLES.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["admin", "dpo"])
+OTP_REQUIRED_FOR_SUPERUSERS = True
+OTP_TOTP_ISSUER = "Passerelle"
+# Sessions end after SESSION_IDLE_MINUTES without a request (sliding), and with the browser.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -202,6 +241,10 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
+    # Redoc and Swagger UI from drf-spectacular-sidecar's static files: the docs work offline.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hub.api.openapi.embed_json_schemas",
@@ -254,7 +297,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_IMPORT_MAX_BYTES
 SILENCED_SYSTEM_CHECKS: list[str] = []
@@ -265,7 +307,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Domain settings --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from oauth2_provider import views as oauth2_views
 
-from hub import views
+from hub import security, views
 from hub.registry.api import views as registry_api
 
 EXTERNAL_ID = r"(?P<external_id>[A-Za-z0-9._:\-]{1,128})"
@@ -29,6 +29,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/deux-facteurs/", security.verify, name="otp-verify"),
+    path("admin/deux-facteurs/configurer/", security.setup, name="otp-setup"),
     path("admin/", admin.site.urls),
     path("o/token/", oauth2_views.TokenView.as_view(), name="token"),
     path("o/revoke_token/", oauth2_views.RevokeTokenView.as_view(), name="revoke-token"),
@@ -38,7 +40,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
 ]
 
-handler400 = "hub.api.problems.handler400"
-handler403 = "hub.api.problems.handler403"
-handler404 = "hub.api.problems.handler404"
-handler500 = "hub.api.problems.handler500"
+handler400 = "hub.errors.handler400"
+handler403 = "hub.errors.handler403"
+handler404 = "hub.errors.handler404"
+handler500 = "hub.errors.handler500"

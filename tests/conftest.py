@@ -105,6 +105,16 @@ def is_postgres():
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off_unless_tested(request, settings):
+    """Admin tests log staff in with ``force_login``; the second factor has its own tests
+    (tests/admin/test_login_security.py, marked ``second_factor``), which keep the
+    production default."""
+    if request.node.get_closest_marker("second_factor") is None:
+        settings.OTP_REQUIRED_ROLES = []
+        settings.OTP_REQUIRED_FOR_SUPERUSERS = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Client secrets and passwords are hashed with PBKDF2 in production; tests use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

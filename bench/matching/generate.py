@@ -8,8 +8,13 @@ size gives the same files. Noise on duplicates: case/accents, compound first nam
 "née" markers), first/last swap, typos and phonetic spellings, birth date day/month swap,
 one-digit typo, year +-1, partial date, 01/01 placeholder, Paris/Lyon/Marseille arrondissement
 postcodes, moves, phone formats (+33, 0033), e-mail case, NIR with separators, missing fields.
-Hard negatives (different people, not in the truth as duplicates): twins (same surname, birth
-date and address), relatives at one address, homonyms (same first name and surname).
+Given names: a quarter of persons have a civil list of 2-3 given names (shown in full on some
+records, the usual one on others; a tenth go by the second one), compound names are cut to
+either part, and a few usual forms (CATHY for CATHERINE) replace the civil name.
+Hard negatives (different people, not in the truth as duplicates, see ``hard.py``):
+households of 2-6 sharing surname, address and landline (spouses with the same usage name,
+children, twins of both sexes, a son named like his father), twins living apart, homonyms
+elsewhere and at the same postcode with another birth date.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import argparse
 import csv
 import random
 from pathlib import Path
+
+import hard
+from names import F_FIRST, M_FIRST, STREETS, SURNAMES, SYL_A, SYL_B, USUAL
 
 FIELDS = [
     "id",
@@ -35,436 +43,8 @@ FIELDS = [
     "nir",
 ]
 
-SURNAMES = [
-    "Martin",
-    "Bernard",
-    "Thomas",
-    "Petit",
-    "Robert",
-    "Richard",
-    "Durand",
-    "Dubois",
-    "Moreau",
-    "Laurent",
-    "Simon",
-    "Michel",
-    "Lefèvre",
-    "Leroy",
-    "Roux",
-    "David",
-    "Bertrand",
-    "Morel",
-    "Fournier",
-    "Girard",
-    "Bonnet",
-    "Dupont",
-    "Lambert",
-    "Fontaine",
-    "Rousseau",
-    "Vincent",
-    "Müller",
-    "Lefebvre",
-    "Faure",
-    "André",
-    "Mercier",
-    "Blanc",
-    "Guérin",
-    "Boyer",
-    "Garnier",
-    "Chevalier",
-    "François",
-    "Legrand",
-    "Gauthier",
-    "Garcia",
-    "Perrin",
-    "Robin",
-    "Clément",
-    "Morin",
-    "Nicolas",
-    "Henry",
-    "Roussel",
-    "Mathieu",
-    "Gautier",
-    "Masson",
-    "Marchand",
-    "Duval",
-    "Denis",
-    "Dumont",
-    "Marie",
-    "Lemaire",
-    "Noël",
-    "Meyer",
-    "Dufour",
-    "Meunier",
-    "Brun",
-    "Blanchard",
-    "Giraud",
-    "Joly",
-    "Rivière",
-    "Lucas",
-    "Brunet",
-    "Gaillard",
-    "Barbier",
-    "Arnaud",
-    "Martinez",
-    "Gérard",
-    "Roche",
-    "Renard",
-    "Schmitt",
-    "Roy",
-    "Leroux",
-    "Colin",
-    "Vidal",
-    "Caron",
-    "Picard",
-    "Roger",
-    "Fabre",
-    "Aubert",
-    "Lemoine",
-    "Renaud",
-    "Dumas",
-    "Lacroix",
-    "Olivier",
-    "Philippe",
-    "Bourgeois",
-    "Pierre",
-    "Benoît",
-    "Rey",
-    "Leclerc",
-    "Payet",
-    "Rolland",
-    "Leclercq",
-    "Guillaume",
-    "Lecomte",
-    "Lopez",
-    "Jean",
-    "Dupuy",
-    "Guillot",
-    "Hubert",
-    "Berger",
-    "Carpentier",
-    "Sanchez",
-    "Dupuis",
-    "Moulin",
-    "Louis",
-    "Deschamps",
-    "Huet",
-    "Vasseur",
-    "Perez",
-    "Boucher",
-    "Fleury",
-    "Royer",
-    "Klein",
-    "Jacquet",
-    "Adam",
-    "Paris",
-    "Poirier",
-    "Marty",
-    "Aubry",
-    "Guyot",
-    "Carré",
-    "Charles",
-    "Renault",
-    "Charpentier",
-    "Ménard",
-    "Maillard",
-    "Baron",
-    "Bertin",
-    "Bailly",
-    "Hervé",
-    "Schneider",
-    "Fernandez",
-    "Le Gall",
-    "Collet",
-    "Léger",
-    "Bouvier",
-    "Julien",
-    "Prévost",
-    "Millet",
-    "Perrot",
-    "Daniel",
-    "Le Roux",
-    "Cousin",
-    "Germain",
-    "Breton",
-    "Besson",
-    "Langlois",
-    "Rémy",
-    "Le Goff",
-    "Pelletier",
-    "Lévêque",
-    "Perrier",
-    "Leblanc",
-    "Barré",
-    "Lebrun",
-    "Marchal",
-    "Weber",
-    "Mallet",
-    "Hamon",
-    "Boulanger",
-    "Jacob",
-    "Monnier",
-    "Michaud",
-    "Rodriguez",
-    "Guichard",
-    "Gillet",
-    "Étienne",
-    "Grondin",
-    "Poulain",
-    "Tessier",
-    "Chevallier",
-    "Collin",
-    "Chauvin",
-    "Da Silva",
-    "Bouchet",
-    "Gay",
-    "Lemaître",
-    "Bénard",
-    "Maréchal",
-    "Humbert",
-    "Reynaud",
-    "Antoine",
-    "Hoarau",
-    "Perret",
-    "Barthélemy",
-    "Cordier",
-    "Pichon",
-    "Lejeune",
-    "Gilbert",
-    "Lamy",
-    "Delaunay",
-    "Pasquier",
-    "Carlier",
-    "Laporte",
-    "Nguyen",
-    "Diallo",
-    "Traoré",
-    "Benali",
-    "Haddad",
-    "Diop",
-    "Ndiaye",
-    "Kone",
-    "Camara",
-    "Cissé",
-    "Mendy",
-    "Sow",
-    "Ba",
-    "Fall",
-    "Coulibaly",
-    "Dos Santos",
-    "De La Fontaine",
-    "D'Artagnan",
-    "Saint-Martin",
-    "Du Pont",
-    "Le Bihan",
-]
-SYL_A = [
-    "Ber",
-    "Mar",
-    "Du",
-    "Le",
-    "Cha",
-    "Ro",
-    "Gi",
-    "Pe",
-    "Fou",
-    "Bou",
-    "La",
-    "Mo",
-    "Ri",
-    "Va",
-    "Tes",
-    "Gre",
-    "Bla",
-    "Cla",
-    "Dar",
-    "Fer",
-    "Gau",
-    "Jou",
-    "Lan",
-    "Mau",
-    "Pon",
-    "Sau",
-    "Tar",
-    "Vil",
-    "Bes",
-    "Cor",
-    "Dau",
-    "Gal",
-    "Lou",
-    "Mer",
-    "Pla",
-    "Que",
-    "Rou",
-    "Sar",
-    "Tou",
-    "Vau",
-    "Bris",
-    "Chau",
-    "Cou",
-    "Fla",
-    "Gui",
-]
-SYL_B = [
-    "tin",
-    "rand",
-    "chet",
-    "lier",
-    "nard",
-    "on",
-    "eau",
-    "et",
-    "aud",
-    "ier",
-    "ard",
-    "ot",
-    "in",
-    "ais",
-    "as",
-    "oux",
-    "ert",
-    "ault",
-    "ois",
-    "ac",
-    "ey",
-    "y",
-    "ouin",
-    "elle",
-    "and",
-    "eux",
-    "ès",
-    "at",
-    "ieu",
-    "ange",
-    "ard",
-    "uel",
-    "os",
-    "ice",
-    "ignac",
-    "illon",
-    "ourt",
-]
 SYL_C = ("", "", "", "el", "ou", "an", "er", "i", "o", "ac", "ill")
 
-F_FIRST = [
-    "Marie",
-    "Jeanne",
-    "Françoise",
-    "Monique",
-    "Catherine",
-    "Nathalie",
-    "Isabelle",
-    "Sylvie",
-    "Anne",
-    "Martine",
-    "Nicole",
-    "Christine",
-    "Sophie",
-    "Valérie",
-    "Sandrine",
-    "Céline",
-    "Julie",
-    "Stéphanie",
-    "Sarah",
-    "Aurélie",
-    "Camille",
-    "Laura",
-    "Léa",
-    "Manon",
-    "Emma",
-    "Chloé",
-    "Inès",
-    "Louise",
-    "Jade",
-    "Zoé",
-    "Hélène",
-    "Élise",
-    "Agnès",
-    "Brigitte",
-    "Chantal",
-    "Danielle",
-    "Émilie",
-    "Fatima",
-    "Aïcha",
-    "Khadija",
-    "Amina",
-    "Fatou",
-    "Mariam",
-    "Yasmine",
-    "Océane",
-    "Pauline",
-    "Claire",
-    "Lucie",
-    "Mathilde",
-    "Marie-Claire",
-    "Marie-Thérèse",
-    "Anne-Sophie",
-    "Marie-Christine",
-    "Marie-Hélène",
-    "Marie-Pierre",
-    "Marie-Laure",
-    "Anne-Marie",
-    "Marie-Josée",
-]
-M_FIRST = [
-    "Jean",
-    "Pierre",
-    "Michel",
-    "André",
-    "Philippe",
-    "Alain",
-    "Bernard",
-    "Jacques",
-    "Daniel",
-    "Patrick",
-    "Nicolas",
-    "Christophe",
-    "Stéphane",
-    "Frédéric",
-    "Laurent",
-    "Julien",
-    "David",
-    "Sébastien",
-    "Thomas",
-    "Éric",
-    "Olivier",
-    "Pascal",
-    "Thierry",
-    "François",
-    "Guillaume",
-    "Mathieu",
-    "Alexandre",
-    "Lucas",
-    "Hugo",
-    "Louis",
-    "Nathan",
-    "Théo",
-    "Léo",
-    "Gabriel",
-    "Raphaël",
-    "Mohamed",
-    "Ahmed",
-    "Youssef",
-    "Karim",
-    "Mamadou",
-    "Moussa",
-    "Ibrahima",
-    "Rachid",
-    "Antoine",
-    "Maxime",
-    "Kevin",
-    "Romain",
-    "Jean-Pierre",
-    "Jean-Claude",
-    "Jean-Marc",
-    "Jean-Luc",
-    "Jean-François",
-    "Jean-Paul",
-    "Jean-Michel",
-    "Pierre-Yves",
-    "Jean-Baptiste",
-    "Paul-Henri",
-]
 
 CITIES: list[tuple[str, str, str]] = [  # (postcode, city, insee)
     *[(f"750{i:02d}", "Paris", f"751{i:02d}") for i in range(1, 21)],
@@ -508,36 +88,6 @@ CITIES: list[tuple[str, str, str]] = [  # (postcode, city, insee)
     ("01000", "Bourg-en-Bresse", "01053"),
 ]
 STREET_TYPES = [("rue", "r"), ("avenue", "av"), ("boulevard", "bd"), ("place", "pl")]
-STREETS = [
-    "de la République",
-    "Victor Hugo",
-    "Jean Jaurès",
-    "de la Gare",
-    "Pasteur",
-    "du Général de Gaulle",
-    "des Lilas",
-    "de Paris",
-    "Gambetta",
-    "Voltaire",
-    "Émile Zola",
-    "de la Liberté",
-    "des Écoles",
-    "du Moulin",
-    "Saint-Michel",
-    "de Verdun",
-    "Jean Moulin",
-    "des Acacias",
-    "Carnot",
-    "de la Paix",
-    "Anatole France",
-    "du Château",
-    "de l'Église",
-    "des Roses",
-    "Louis Pasteur",
-    "Aristide Briand",
-    "Paul Bert",
-    "Jules Ferry",
-]
 
 _PHONETIC_SWAPS = (
     ("PH", "F"),
@@ -609,20 +159,28 @@ class Gen:
         r = self.r
         sex = over.get("sex") or r.choice("FM")
         date = over.get("date") or self.date()
-        birth = self.place()
+        birth = over.get("birth") or self.place()
         home = over.get("home") or (self.place(), self.address())
+        first = over.get("first") or self.first(sex)
+        extra: list[str] = []
+        if r.random() < 0.25:  # civil status lists one or two more given names
+            extra = [n for n in {self.first(sex) for _ in range(r.randint(1, 2))} if n != first]
         e = {
             "sex": sex,
-            "first": over.get("first") or self.first(sex),
+            "first": first,
+            "given": [first, *extra],
             "surname": over.get("surname") or self.surname(),
-            "spouse": None,
+            "spouse": over.get("spouse"),
+            "married_usage": bool(over.get("married_usage")),
             "date": date,
             "birth_place": birth,
             "home": home,
             "phone": over.get("phone", self.phone() if r.random() < 0.7 else ""),
             "nir": self.nir(sex, date, birth[2]) if r.random() < 0.5 else "",
         }
-        if sex == "F" and date[0] < 1990 and r.random() < 0.4:
+        if extra and r.random() < 0.1:  # goes by the second given name
+            e["first"] = extra[0]
+        if e["spouse"] is None and sex == "F" and date[0] < 1990 and r.random() < 0.4:
             e["spouse"] = self.surname()
         e["email"] = (
             f"{e['first'].split('-')[0].lower().translate(_ACCENTS)}."
@@ -674,7 +232,9 @@ class Gen:
         r = self.r
         if "-" in s and r.random() < 0.5:
             parts = s.split("-")
-            return r.choice([" ".join(parts), "".join(parts), parts[0]])
+            return r.choice([" ".join(parts), "".join(parts), parts[0], parts[0], parts[-1]])
+        if s in USUAL and r.random() < 0.15:
+            return USUAL[s]
         return s
 
     def record(self, e: dict, rid: str, dup: bool) -> dict:
@@ -682,7 +242,7 @@ class Gen:
         first, surname = e["first"], e["surname"]
         birth_name, usage_name = surname, ""
         if e["spouse"]:
-            mode = r.randrange(5)
+            mode = r.choice([1, 2, 2, 3, 4]) if e["married_usage"] else r.randrange(5)
             if mode == 1:
                 usage_name = e["spouse"]
             elif mode == 2:
@@ -696,8 +256,11 @@ class Gen:
         (pc, city, _insee), addr = e["home"]
         phone, email, nir = e["phone"], e["email"], e["nir"]
         sex = e["sex"]
-        if dup:
+        if len(e["given"]) > 1 and r.random() < 0.35:  # the civil list of given names
+            first = r.choice([", ", " "]).join(e["given"])
+        elif dup:
             first = self.first_variant(first)
+        if dup:
             if r.random() < 0.06:
                 first = self.typo(first)
             if r.random() < 0.05:
@@ -782,28 +345,14 @@ def generate(size: int, seed: int = 42) -> tuple[list[dict], dict[str, int]]:
         e = g.entity()
         group = [e]
         x = r.random()
-        if x < 0.01:  # twins: same surname, date, home; another first name
-            sex = r.choice("FM")
-            first = g.first(sex)
-            while first == e["first"]:
-                first = g.first(sex)
-            group.append(
-                g.entity(
-                    sex=sex,
-                    first=first,
-                    surname=e["surname"],
-                    date=e["date"],
-                    home=e["home"],
-                    phone=e["phone"],
-                )
-            )
-        elif x < 0.04:  # relative at the same address
-            y = e["date"][0] + r.choice([-30, -27, -25, 22, 25, 28])
-            group.append(
-                g.entity(surname=e["surname"], home=e["home"], phone=e["phone"], date=g.date(y, y))
-            )
-        elif x < 0.05:  # homonym
-            group.append(g.entity(sex=e["sex"], first=e["first"], surname=e["surname"]))
+        if x < 0.06:  # a household of 2-6 (couple, children, maybe twins)
+            group = hard.household(g)
+        elif x < 0.07:  # twins living apart
+            group.append(hard.twins_apart(g, e))
+        elif x < 0.08:  # homonym elsewhere
+            group.append(hard.homonym(g, e, same_postcode=False))
+        elif x < 0.09:  # homonym at the same postcode, another birth date
+            group.append(hard.homonym(g, e, same_postcode=True))
         for ent in group:
             k = r.choices([1, 2, 3, 4], [0.72, 0.2, 0.06, 0.02])[0]
             eid = len(entities)

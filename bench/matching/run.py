@@ -169,6 +169,9 @@ def _peak_mib() -> float:
 
 def worker_ours(name: str) -> dict:
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(HERE))
+    from grades import grade_report
+
     from hub.matching import candidate_pairs, deduplicate, prepare
 
     recs, truth, linkage = load(name)
@@ -176,14 +179,19 @@ def worker_ours(name: str) -> dict:
     t0, c0 = time.perf_counter(), _cpu()
     pairs = deduplicate(recs, workers=WORKERS)
     elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
-    pred = {(p.id_a, p.id_b) for p in pairs if not linkage or source[p.id_a] != source[p.id_b]}
+    graded = {
+        (p.id_a, p.id_b): p.grade for p in pairs if not linkage or source[p.id_a] != source[p.id_b]
+    }
+    pred = set(graded)
     # blocking recall and candidate count (not timed)
     prepared = [prepare(r) for r in recs]
     cands = candidate_pairs(prepared)
     ids = [p.id for p in prepared]
     cand_set = {tuple(sorted((ids[i], ids[j]))) for i, j in cands}
+    by_id = dict(zip(ids, prepared, strict=True))
     return {
         **_scores(pred, truth),
+        "grades": grade_report(graded, truth, by_id),
         "blocking_recall": len(cand_set & truth) / len(truth),
         "candidates": len(cands),
         "seconds": elapsed,
@@ -289,9 +297,14 @@ def worker_splink(name: str) -> dict:
         pair = (a, b) if a < b else (b, a)
         blocked.add(pair)
         scored.append((float(p), pair))
+    sys.path.insert(0, str(HERE))
+    from grades import splink_at
+
+    at = {str(c): splink_at(scored, truth, c) for c in (0.99, 0.9, 0.5)}
     best = _best_f1(scored, truth)
     return {
         **best,
+        "at": at,
         "blocking_recall": len(blocked & truth) / len(truth),
         "candidates": len(preds),
         "seconds": elapsed,
@@ -356,14 +369,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default="febrl1,febrl2,febrl3,febrl4,synthetic-10k")
     ap.add_argument("--engines", default="ours,splink")
+    ap.add_argument("--json", help="append each dataset's raw figures to this JSON-lines file")
     ap.add_argument("--worker", choices=["ours", "splink"], help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
         fn = worker_ours if a.worker == "ours" else worker_splink
         print(json.dumps(fn(a.datasets)))
         return
+    sys.path.insert(0, str(HERE))
+    from grades import GRADE_HEADER, grade_row
+
     engines = a.engines.split(",")
     print(HEADER, flush=True)
+    rows = []
     for name in a.datasets.split(","):
         ours = _run_sub("ours", name) if "ours" in engines else {}
         spl = _run_sub("splink", name) if "splink" in engines else {}
@@ -371,6 +389,12 @@ def main() -> None:
             if "error" in res:
                 print(f"<!-- {name} {label} failed: {res['error']} -->", flush=True)
         print(_fmt(ours, spl, name), flush=True)
+        rows.append(grade_row(name, ours, spl))
+        if a.json:
+            with open(a.json, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"dataset": name, "ours": ours, "splink": spl}) + "\n")
+    print("\n" + GRADE_HEADER)
+    print("\n".join(rows), flush=True)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ def birth_date_key(p: Prepared) -> Iterator[str]:
         yield f"d:{p.date}"
 
 
+def household_key(p: Prepared) -> Iterator[str]:
+    """Surname + postcode + address line: not a blocking key, used to count the pairs of
+    people living together (``household.estimate_household_share``)."""
+    if p.address and (p.postcode or p.commune):
+        for s in p.surnames:
+            yield f"h:{s}:{p.postcode or p.commune}:{p.address}"
+
+
 def names_key(p: Prepared) -> Iterator[str]:
     """Exact first name + surname: not a blocking key, used to train the other m."""
     if p.first:

@@ -20,7 +20,18 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     (
         "first_names",
-        ("exact", "swapped", "partial", "phonetic", "typo", "fuzzy", "different", "missing"),
+        (
+            "exact",
+            "swapped",
+            "partial",
+            "usual_form",
+            "phonetic",
+            "typo",
+            "fuzzy",
+            "different",
+            "different_sex",
+            "missing",
+        ),
     ),
     ("sex", ("exact", "different", "missing")),
     (
@@ -47,6 +58,9 @@ LEVELS: dict[str, tuple[str, ...]] = dict(COMPARISONS)
 
 # level indices, named for readability in the hot path
 N_EXACT, N_SWAPPED, N_PARTIAL, N_PHON, N_TYPO, N_FUZZY, N_DIFF, N_MISS = range(8)
+F_EXACT, F_SWAPPED, F_PARTIAL, F_USUAL, F_PHON, F_TYPO, F_FUZZY, F_DIFF, F_DIFF_SEX, F_MISS = range(
+    10
+)
 D_EXACT, D_PLACEHOLDER, D_PARTIAL, D_SWAP, D_TYPO, D_YEAR, D_DIFF, D_MISS = range(8)
 
 NAME_FUZZY = 0.88  # Jaro-Winkler similarity for the ``fuzzy`` name level
@@ -95,28 +109,63 @@ def _surname(a: Prepared, b: Prepared) -> tuple[int, str]:
     return level, value
 
 
+def _first_spelling(a: Prepared, b: Prepared) -> int:
+    """Level of two different first-name fields from their spelling and usual forms alone.
+
+    Compared part by part: one field's given names all among the other's is ``partial``
+    (JEAN-PIERRE / PIERRE, MARIE CLAIRE SOPHIE / CLAIRE, JEAN / JEANPIERRE); sharing a part
+    while each has another (JEAN-PIERRE / JEAN-MARC: two brothers) is ``different`` unless a
+    single edit separates them.
+    """
+    x, y = a.first, b.first
+    sa, sb = a.first_set, b.first_set
+    if sa <= sb or sb <= sa:
+        return F_PARTIAL
+    conflict = not sa.isdisjoint(sb)
+    if not conflict and len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x)):
+        return F_PARTIAL
+    ua, ub = a.first_usual, b.first_usual
+    if (ua or ub) and not (ua or {x, a.first_tokens[0]}).isdisjoint(ub or {y, b.first_tokens[0]}):
+        return F_USUAL
+    if conflict:
+        return F_TYPO if _osa(x, y, score_cutoff=1) <= 1 else F_DIFF
+    if a.first_phon and a.first_phon == b.first_phon:
+        return F_PHON
+    if _osa(x, y, score_cutoff=1) <= 1:
+        return F_TYPO
+    if _jw(x, y, score_cutoff=NAME_FUZZY):
+        return F_FUZZY
+    if (len(sa) > 1 or len(sb) > 1) and _parts_close(sa, sb):
+        return F_TYPO
+    return F_DIFF
+
+
+def _parts_close(sa: frozenset[str], sb: frozenset[str]) -> bool:
+    """Every given name of the shorter list is within one edit of one of the longer list
+    (NATHAN AHMED / NADHAN, MAMDOU MICHEL / MAMADOU). Phonetic keys of single given names
+    collide too often (AGNES / ANNE) to count here."""
+    small, large = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    return all(
+        any(min(len(t), len(v)) >= 4 and _osa(t, v, score_cutoff=1) <= 1 for v in large)
+        for t in small
+    )
+
+
 def _first(a: Prepared, b: Prepared) -> tuple[int, str]:
+    """First-name level. Names implying opposite sexes (YOUSSEF / MICHELLE, but also JEAN /
+    JEANNE or MICHEL / MICHELLE, one letter apart) are ``different_sex`` unless both records
+    state the same sex, in which case one name is taken as misspelt (``typo`` at best)."""
     x, y = a.first, b.first
     if not x or not y:
-        return N_MISS, ""
+        return F_MISS, ""
     if x == y:
-        return N_EXACT, x
-    ta, tb = a.first_tokens, b.first_tokens
-    # JEAN / JEAN PIERRE / JEANPIERRE, MARIE CLAIRE / CLAIRE
-    if (
-        ta[0] == tb[0]
-        or (len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x)))
-        or a.first_set <= b.first_set
-        or b.first_set <= a.first_set
-    ):
-        return N_PARTIAL, ""
-    if a.first_phon and a.first_phon == b.first_phon:
-        return N_PHON, ""
-    if _osa(x, y, score_cutoff=1) <= 1:
-        return N_TYPO, ""
-    if _jw(x, y, score_cutoff=NAME_FUZZY):
-        return N_FUZZY, ""
-    return N_DIFF, ""
+        return F_EXACT, x
+    fa, fb = a.first_sex, b.first_sex
+    if fa and fb and fa != fb:
+        if not (a.sex and a.sex == b.sex):
+            return F_DIFF_SEX, ""
+        return max(_first_spelling(a, b), F_TYPO), ""
+    return _first_spelling(a, b), ""
 
 
 def _close(x: str, x_phon: str, y: str, y_phon: str) -> bool:
@@ -231,11 +280,11 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     else:
         s_level, s_value = _surname(a, b)
     if a.first and a.first == b.first:
-        f_level, f_value = N_EXACT, a.first
+        f_level, f_value = F_EXACT, a.first
     else:
         f_level, f_value = _first(a, b)
-    if s_level >= N_PHON and f_level >= N_PHON and s_level != N_MISS and _swapped(a, b):
-        s_level = f_level = N_SWAPPED
+    if s_level >= N_PHON and F_PHON <= f_level < F_MISS and s_level != N_MISS and _swapped(a, b):
+        s_level, f_level = N_SWAPPED, F_SWAPPED
         s_value = f_value = ""
     # fast paths (missing / equal) inline, the helpers only for two different values
     x, y = a.birth_place, b.birth_place
@@ -248,7 +297,10 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     email = 3 if not x or not y else 0 if x == y else _email(x, y)
     x, y = a.nir, b.nir
     nir = 3 if not x or not y else 0 if x == y else _exactish(x, y)
+    # a missing sex is read from the first name (when it implies one and the names agree)
     x, y = a.sex, b.sex
+    if (not x or not y) and f_level != F_DIFF_SEX:
+        x, y = x or a.first_sex, y or b.first_sex
     sex = 2 if not x or not y else 0 if x == y else 1
     if a.date and a.date == b.date and a.day:
         date = D_PLACEHOLDER if a.month == 1 and a.day == 1 else D_EXACT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import random
 import sys
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
 from .compare import COMPARISONS, compare_levels
+from .household import estimate_household_share, household_levels
 from .model import Model
 from .record import Prepared, prepare
 
@@ -185,6 +187,9 @@ def _fit(
     guessed). EM over all candidate pairs would overstate it: thousands of weakly similar
     candidates each add a little posterior mass. Small data (too few same-name pairs) falls
     back to that EM over the candidate ``patterns``.
+
+    The household share (pairs of two people living together, ``household.py``) is counted
+    on the records; the sharing rates are the base model's.
     """
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
@@ -211,7 +216,16 @@ def _fit(
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
-    model = Model(m=m, u=u, prior=prior, thresholds=dict(base.thresholds))
+    household = household_levels(m, u, base.sharing)
+    share = estimate_household_share(records, m, household, prior, max_block_size)
+    model = Model(
+        m=m,
+        u=u,
+        prior=prior,
+        thresholds=dict(base.thresholds),
+        household_share=share,
+        sharing=dict(base.sharing),
+    )
     return model.with_term_frequencies(records)
 
 
@@ -314,10 +328,17 @@ def deduplicate(
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
+    # a pattern whose best weight (most favourable term frequencies) stays under the cut is
+    # skipped without scoring: most candidate pairs are plainly different people
+    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
     out: list[Pair] = []
     weight_of, probability, grade = model.weight_of, model.probability, model.grade
+    bound = model.weight_bound
     for k, (i, j) in enumerate(pairs):
-        score = probability(weight_of(levels_of[k], s_vals[k], f_vals[k]))
+        levels = levels_of[k]
+        if bound(levels) < cut_weight:
+            continue
+        score = probability(weight_of(levels, s_vals[k], f_vals[k]))
         if score >= cut:
             a, b = recs[i].id, recs[j].id
             if b < a:

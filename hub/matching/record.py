@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
+from .firstnames import implied_sex, usual_forms
 from .normalize import (
     commune_key,
     first_name_tokens,
@@ -49,6 +50,9 @@ class Prepared(NamedTuple):
     particles; ``surname_tokens`` their words. ``first`` is the glued first-name field
     (JEAN-PIERRE, JEAN PIERRE, JEANPIERRE -> JEANPIERRE), ``first_tokens`` its words.
     ``date`` is ``YYYYMMDD`` with ``00`` for unknown parts, ``""`` when no year is known.
+    ``first_sex`` is the sex the first name implies (``firstnames.implied_sex``, ``""`` when
+    it implies none), ``first_usual`` every name the first name may stand for through a usual
+    form or another spelling (empty when it has none).
     """
 
     id: str
@@ -71,6 +75,8 @@ class Prepared(NamedTuple):
     phone: str
     email: str
     nir: str
+    first_sex: str = ""
+    first_usual: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -91,10 +97,13 @@ def _surnames(birth: str, usage: str) -> tuple[tuple[str, ...], tuple[str, ...],
 
 
 @lru_cache(maxsize=1 << 16)
-def _first(text: str) -> tuple[str, tuple[str, ...], frozenset[str], str]:
+def _first(
+    text: str,
+) -> tuple[str, tuple[str, ...], frozenset[str], str, str, frozenset[str]]:
     tokens = first_name_tokens(text)
     glued = "".join(tokens)
-    return glued, tokens, frozenset(tokens), phonetic(glued)
+    sex = implied_sex(glued, tokens[0]) if tokens else ""
+    return glued, tokens, frozenset(tokens), phonetic(glued), sex, usual_forms(tokens, glued)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -119,7 +128,9 @@ def prepare(record: Mapping) -> Prepared:
     """
     get = record.get
     names, phons, tokens = _surnames(_s(get("birth_name")), _s(get("usage_name")))
-    first, first_tokens, first_set, first_phon = _first(_s(get("first_names")))
+    first, first_tokens, first_set, first_phon, first_sex, first_usual = _first(
+        _s(get("first_names"))
+    )
     y, m, d, date = _date(_s(get("birth_date")).strip())
     postcode = normalize_postcode(get("postcode"))
     return Prepared(
@@ -143,4 +154,6 @@ def prepare(record: Mapping) -> Prepared:
         phone=normalize_phone(get("phone")),
         email=normalize_email(get("email")),
         nir=normalize_nir(get("nir")),
+        first_sex=first_sex,
+        first_usual=first_usual,
     )

@@ -33,6 +33,24 @@ def counts():
     return {label: apps.get_model(label).objects.count() for label in COUNTED}
 
 
+def assert_every_screen_has_something():
+    from consent.models import Grant
+    from exchanges.models import Case, OverlapAlert, Referral
+    from hub.registry.models import ReviewItem
+
+    assert set(Grant.objects.values_list("basis", flat=True)) == {
+        "consent",
+        "public_interest",
+        "shared_secret",
+        "vital_interest",
+        "legal_obligation",
+        "child_protection",
+    }
+    assert OverlapAlert.objects.exists() and Case.objects.filter(status="open").exists()
+    assert set(Referral.objects.values_list("status", flat=True)) >= {"sent", "accepted"}
+    assert ReviewItem.objects.exists()
+
+
 def test_load_demo_twice_changes_nothing_and_demo_client_gets_a_token():
     first_out = StringIO()
     call_command("load_demo", stdout=first_out)
@@ -42,7 +60,9 @@ def test_load_demo_twice_changes_nothing_and_demo_client_gets_a_token():
     assert counts() == after_first
     assert dict(PartnerRecord.objects.values_list("external_id", "version")) == records
 
-    assert after_first["registry.PartnerRecord"] == len(plan_records())
+    assert_every_screen_has_something()
+    duplicates = 3  # the CCAS's "-BIS" records that fill its review queue (demo_exchanges)
+    assert after_first["registry.PartnerRecord"] == len(plan_records()) + duplicates
     assert 300 <= after_first["registry.PartnerRecord"] <= 400
     assert Beneficiary.objects.count() >= 250
     output = first_out.getvalue()

@@ -57,7 +57,9 @@ def test_score_is_a_probability_and_a_record_matches_itself_best(a):
     p = prepare({"id": "a", **a})
     c = MODEL.compare(p, p)
     assert 0.0 <= c.score <= 1.0
-    assert all(e["weight"] >= 0 for e in c.explanation)
+    # every field agrees with itself; only the household hypothesis (a relative sharing what
+    # little the record holds) may take weight away
+    assert all(e["weight"] >= 0 for e in c.explanation if e["field"] != "household")
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,85 @@
+"""The gate's per-viewer golden record and its cost."""
+
+import pytest
+
+from consent import gate
+from consent.grants import record_grant
+from exchanges.records import submit_record
+from hub.registry.actors import Actor
+from tests.factories import record_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def actor(partner) -> Actor:
+    return Actor.for_client(partner.onboarded.client)
+
+
+def test_a_grant_covering_contact_discloses_others_contact_values_and_nothing_else(
+    partner_a, partner_b
+):
+    person = submit_record(
+        actor=actor(partner_a),
+        external_id="A-1",
+        payload=record_payload(phone="0612345678", birth_place="Bron"),
+    ).record.beneficiary_id
+    submit_record(
+        actor=actor(partner_b), external_id="B-1", payload=record_payload()
+    )  # links: B now holds its own, thinner record
+    view = gate.views(actor(partner_b), [person])[person]
+    assert view.own and view.value("phone") == "" and view.value("birth_place") == ""
+    record_grant(
+        actor=actor(partner_a),
+        beneficiary_id=person,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=partner_b.organization.pk,
+        purposes=["food_aid"],
+        categories=["contact"],
+        evidence_method="written",
+        collected_by_name="Mme Durand",
+    )
+    view = gate.views(actor(partner_b), [person])[person]
+    assert view.value("phone") == "0612345678"
+    assert view.value("birth_place") == ""  # identity of others is still not granted
+    assert view.label == "MARTIN Jeanne"
+
+
+def test_a_person_seen_without_identity_is_labelled_masked(partner_a, partner_b):
+    person = submit_record(
+        actor=actor(partner_a), external_id="A-1", payload=record_payload()
+    ).record.beneficiary_id
+    record_grant(
+        actor=actor(partner_a),
+        beneficiary_id=person,
+        basis="consent",
+        grantee_type="organization",
+        grantee_organization_id=partner_b.organization.pk,
+        purposes=["coordination"],
+        categories=["support_history"],
+        evidence_method="written",
+        collected_by_name="Mme Durand",
+    )
+    view = gate.views(actor(partner_b), [person])[person]
+    assert "Martin" not in view.label and "identité non communiquée" in view.label
+    assert not gate.identifiable(actor(partner_b)).filter(pk=person).exists()
+    assert gate.visible(actor(partner_b)).filter(pk=person).exists()
+
+
+def test_views_of_a_page_cost_three_queries_whatever_its_size(partner_a, django_assert_num_queries):
+    a = actor(partner_a)
+    ids = [
+        submit_record(
+            actor=a,
+            external_id=f"A-{i}",
+            payload=record_payload(
+                birth_name=f"Nom{i}x",
+                first_names=f"Pre{i}y",
+                birth_date=f"19{10 + i}-01-0{1 + i % 9}",
+            ),
+        ).record.beneficiary_id
+        for i in range(15)
+    ]
+    with django_assert_num_queries(3):
+        views = gate.views(a, ids)
+    assert len(views) == 15
