@@ -143,7 +143,7 @@ def test_grant_form_preselects_the_person_from_the_url(person, partner_a):
 def demo_logins():
     from fixtures.demo import load_demo
 
-    summary = load_demo(persons=12)
+    summary = load_demo(persons=60)
     users = get_user_model().objects.filter(
         username__in=[username for username, *_ in summary.staff] + [summary.admin[0]]
     )
