@@ -469,3 +469,7 @@ class RetentionRun(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# Cross-partner rights requests live in their own module (one concern per file).
+from consent.rights_models import RightsRequest, RightsTask  # noqa: E402, F401

@@ -26,6 +26,7 @@ from consent.chain import lock_chain
 from consent.integrity import anchor_message, sign
 from consent.models import AccessLog, LegalHold, RetentionKind, RetentionRun
 from consent.rights import anonymise_beneficiary
+from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus
 
@@ -140,5 +141,10 @@ def run_retention(*, enforce: bool | None = None, now: dt.datetime | None = None
             decision="allow",
             purpose="retention",
             request_id=f"retention-{run.pk}",
+        )
+        emit(
+            type="retention.purged",
+            subject_id=run.pk,
+            data={"run": run.pk, "anonymised": erased, "access_log_purged": purged},
         )
     return run

@@ -157,6 +157,26 @@ GENERIC = re.compile(
 NOT_FACES = {"login", "logout", "password_change", "password_change_done", "jsi18n", "view_on_site"}
 
 
+def rights_request(world):
+    """A cross-partner access request opened by the owner (tasks for the grantees)."""
+    from consent.models import RightsRequest
+    from consent.rights_requests import open_request
+    from hub.registry.actors import Actor
+
+    found = RightsRequest.objects.filter(beneficiary_id=world.person).first()
+    if found is None:
+        org = world.parties["owner"].partner.organization.pk
+        with transaction.atomic():
+            found = open_request(
+                actor=Actor(organization_id=org, organization_ids=(org,)),
+                organization_id=org,
+                beneficiary_id=world.person,
+                kind="access",
+                reason="Matrice : courrier de la personne",
+            )
+    return found
+
+
 def admin_object(world, label: str):
     """The object shown by a model's change/delete/history pages in the matrix world (None:
     the model holds nothing of the person, its pages are visited on whatever row exists)."""
@@ -179,6 +199,10 @@ def admin_object(world, label: str):
         "exchanges.case": lambda: world.ids["case"],
         "exchanges.referral": lambda: world.ids.get("referral"),
         "exchanges.overlapalert": lambda: OverlapAlert.objects.values_list("pk", flat=True).first(),
+        "consent.rightsrequest": lambda: rights_request(world).pk,
+        "consent.rightstask": lambda: (
+            rights_request(world).tasks.values_list("pk", flat=True).first()
+        ),
         "outbox.event": lambda: (
             Event.objects.filter(beneficiary_id=person).values_list("pk", flat=True).first()
         ),
@@ -257,6 +281,8 @@ CUSTOM = {
         "/admin/registry/beneficiary/autocomplete/?term=Quen"
     ],
     "registry_partnerclient_created": lambda w: ["/admin/registry/partnerclient/add/created/"],
+    "consent_grant_persons": lambda w: ["/admin/consent/grant/personnes/?term=Quen"],
+    "consent_dpo_persons": lambda w: ["/admin/consent/accesslog/dpo/personnes/?term=Quen"],
     "auth_user_password_change": lambda w: [],  # a user's own password form: no person
     "crisis_activation_campaign": lambda w: [
         _admin("crisis_activation_campaign", w.ids["activation"])
@@ -350,6 +376,8 @@ PERSON_FACES = (
     "/admin/consent/grant/",
     "/admin/consent/grantevent/",
     "/admin/consent/accesslog/",
+    "/admin/consent/rightsrequest/",
+    "/admin/consent/rightstask/",
     "/admin/exchanges/",
     "/admin/outbox/",
     "/admin/autocomplete/",

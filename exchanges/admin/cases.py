@@ -1,0 +1,147 @@
+"""Support cases of the organization. Changing or closing one goes through
+``exchanges.cases.update_case`` (version bump, so the ETag changes; access-log row; outbox
+event ``case.updated`` / ``case.closed``; a closed case resolves its open overlap alerts)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from consent.admin.people import gated_changelist, row_label
+from exchanges import cases
+from exchanges.admin.common import page_views
+from exchanges.models import Case, CaseStatus
+from hub.registry.admin.scoping import OrganizationScopedAdmin, actor_for_request
+
+EDITABLE = ("status", "start_date", "end_date", "referent")
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = EDITABLE
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def _post_clean(self):
+        """Validation and saving are the service's (``update_case`` in ``clean``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance._state.adding:
+            return cleaned
+        changes = {name: cleaned.get(name) for name in self.changed_data if name in EDITABLE}
+        if "referent" in changes:
+            changes["referent"] = changes["referent"] or ""
+        if not changes:
+            return cleaned
+        try:
+            self.instance = cases.update_case(
+                actor=actor_for_request(self.request),
+                case_id=self.instance.pk,
+                changes=changes,
+                request_id=getattr(self.request, "request_id", ""),
+            )
+        except cases.CaseError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        except Case.DoesNotExist:
+            self.add_error(None, _("Seule l'organisation qui accompagne peut modifier ce suivi."))
+        return cleaned
+
+
+@admin.register(Case)
+class CaseAdmin(OrganizationScopedAdmin):
+    form = CaseForm
+    list_display = (
+        "person_column",
+        "type",
+        "organization",
+        "status",
+        "start_date",
+        "end_date",
+        "referent",
+    )
+    list_filter = ("type", "status")
+    list_select_related = ("organization",)
+    readonly_fields = ("organization", "person_column", "referral", "version", "created_at")
+    fields = (
+        "organization",
+        "person_column",
+        "type",
+        "status",
+        "start_date",
+        "end_date",
+        "referent",
+        "referral",
+        "version",
+        "created_at",
+    )
+    date_hierarchy = "start_date"
+    actions = ["close_selected"]
+
+    def get_changelist(self, request, **kwargs):
+        return gated_changelist(super().get_changelist(request, **kwargs), resource="case")
+
+    def get_object(self, request, object_id, from_field=None):
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:
+            case._person_view = page_views(request, [case.beneficiary_id], resource="case").get(
+                case.beneficiary_id
+            )
+        return case
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.fields
+        return (*self.readonly_fields, "type")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        return RequestForm
+
+    def save_model(self, request, obj, form, change):
+        """Saved by ``update_case`` in the form's validation (version, audit row, event)."""
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def has_add_permission(self, request):
+        return False  # a case is opened through the API or by accepting a referral
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        actor = actor_for_request(request)
+        return obj is None or obj.organization_id in actor.organization_ids
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("personne"))
+    def person_column(self, case):
+        return row_label(case)
+
+    @admin.action(description=_("Clore les accompagnements sélectionnés"), permissions=["change"])
+    def close_selected(self, request, queryset):
+        actor = actor_for_request(request)
+        done = 0
+        for case in queryset.exclude(status=CaseStatus.CLOSED):
+            try:
+                cases.update_case(
+                    actor=actor,
+                    case_id=case.pk,
+                    changes={"status": CaseStatus.CLOSED},
+                    request_id=getattr(request, "request_id", ""),
+                )
+                done += 1
+            except (cases.CaseError, Case.DoesNotExist) as exc:
+                self.message_user(request, f"{case} : {exc}", messages.WARNING)
+        self.message_user(request, _("%(n)d accompagnement(s) clos.") % {"n": done})
