@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -114,6 +115,8 @@ DETAIL_FIELDS = [
 
 @admin.register(Grant)
 class GrantAdmin(OrganizationScopedAdmin):
+    # Recorded by consent.grants.record_grant (in the form), withdrawn by withdraw_grant.
+    service_backed = True
     form = GrantForm
     list_display = (
         "created_at",
@@ -199,6 +202,12 @@ class GrantAdmin(OrganizationScopedAdmin):
     def save_related(self, request, form, formsets, change):
         pass
 
+    def delete_model(self, request, obj):
+        raise PermissionDenied  # a grant is withdrawn, never deleted
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied
+
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else DETAIL_FIELDS
 
@@ -267,6 +276,8 @@ class GrantAdmin(OrganizationScopedAdmin):
                 )
                 % {"n": refused},
             )
+
+    withdraw_selected.service_backed = True
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from consent import policy
 from consent.admin.common import ReadOnlyDPOAdmin, actor, is_dpo, is_org_admin
 from consent.admin.people import PersonSelect, gated_changelist, row_label
+from consent.audit import log_access
 from consent.models import LegalHold, RetentionRun
-from hub.registry.admin.scoping import OrganizationScopedAdmin
+from hub.outbox.emit import emit
+from hub.registry.admin.scoping import OrganizationScopedAdmin, actor_for_request
 from hub.registry.models import PartnerRecord
 
 
@@ -70,10 +73,34 @@ class LegalHoldAdmin(OrganizationScopedAdmin):
             kwargs["widget"] = PersonSelect("admin:consent_dpo_persons")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    # A hold is placed or lifted here with its access row and event, in the request's
+    # transaction (what the services of the other admins do).
+    service_backed = True
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.placed_by = request.user
         super().save_model(request, obj, form, change)
+        actor = actor_for_request(request)
+        log_access(
+            actor=actor,
+            action="write",
+            resource="legal_hold",
+            decision="allow",
+            beneficiary_id=obj.beneficiary_id,
+            request_id=getattr(request, "request_id", ""),
+        )
+        emit(
+            type="legal_hold.changed" if change else "legal_hold.placed",
+            organization_id=actor.organization_id,
+            subject_id=obj.pk,
+        )
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied
 
     def has_module_permission(self, request):
         return is_org_admin(request) or is_dpo(request)

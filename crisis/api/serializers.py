@@ -17,6 +17,7 @@ from crisis.vocab import (
     RequestedBy,
     Step,
 )
+from hub.api.fields import StrictSerializer
 
 
 @extend_schema_field({"$ref": "#/components/schemas/BeneficiaryRecordV1"})
@@ -24,19 +25,19 @@ class PersonField(serializers.JSONField):
     pass
 
 
-class EmergencyContactSerializer(serializers.Serializer):
+class EmergencyContactSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     relation = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class ThirdPartySerializer(serializers.Serializer):
+class ThirdPartySerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     contact = serializers.CharField(max_length=254, required=False, allow_blank=True)
     relation = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class RegistrationCreateSerializer(serializers.Serializer):
+class RegistrationCreateSerializer(StrictSerializer):
     person = PersonField()
     category = serializers.ChoiceField(choices=Eligibility.choices)
     requested_by = serializers.ChoiceField(choices=RequestedBy.choices)
@@ -90,13 +91,13 @@ class RegistrationSerializer(serializers.Serializer):
         }
 
 
-class ActivationCreateSerializer(serializers.Serializer):
+class ActivationCreateSerializer(StrictSerializer):
     plan = serializers.ChoiceField(choices=Plan.choices)
     level = serializers.ChoiceField(choices=Level.choices)
     reason = serializers.CharField(max_length=500)
 
 
-class ActivationCloseSerializer(serializers.Serializer):
+class ActivationCloseSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -153,7 +154,7 @@ class CallSerializer(serializers.Serializer):
         }
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     need_action = serializers.ChoiceField(
         choices=NeedAction.choices, required=False, allow_blank=True, default=""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from consent.admin.people import gated_changelist, row_label
@@ -54,6 +55,8 @@ class CaseForm(forms.ModelForm):
 
 @admin.register(Case)
 class CaseAdmin(OrganizationScopedAdmin):
+    # Changed and closed through exchanges.cases.update_case (version, access row, event).
+    service_backed = True
     form = CaseForm
     list_display = (
         "person_column",
@@ -113,6 +116,12 @@ class CaseAdmin(OrganizationScopedAdmin):
     def save_related(self, request, form, formsets, change):
         pass
 
+    def delete_model(self, request, obj):
+        raise PermissionDenied  # a case is closed, never deleted
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied
+
     def has_add_permission(self, request):
         return False  # a case is opened through the API or by accepting a referral
 
@@ -145,3 +154,5 @@ class CaseAdmin(OrganizationScopedAdmin):
             except (cases.CaseError, Case.DoesNotExist) as exc:
                 self.message_user(request, f"{case} : {exc}", messages.WARNING)
         self.message_user(request, _("%(n)d accompagnement(s) clos.") % {"n": done})
+
+    close_selected.service_backed = True

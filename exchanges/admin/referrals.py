@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,8 @@ class ReferralActionForm(admin.helpers.ActionForm):
 
 @admin.register(Referral)
 class ReferralAdmin(OrganizationScopedAdmin):
+    # Read-only rows; accepted and declined through exchanges.referrals.transition.
+    service_backed = True
     list_display = ("person_column", "sender", "receiver", "case_type", "status", "sent_at")
     list_filter = ("status", "case_type")
     list_select_related = ("sender", "receiver")
@@ -129,3 +132,8 @@ class ReferralAdmin(OrganizationScopedAdmin):
     @admin.action(description=_("Refuser les orientations sélectionnées (motif requis)"))
     def decline(self, request, queryset):
         self._apply(request, queryset, "decline")
+
+    accept.service_backed = decline.service_backed = True
+
+    def save_formset(self, request, form, formset, change):
+        raise PermissionDenied  # the history is written by exchanges.referrals, never here

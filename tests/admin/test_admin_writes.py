@@ -40,12 +40,7 @@ ROOTS = (Beneficiary, PartnerRecord, Household, HouseholdMember)
 # Admins of other apps (consent, exchanges: not the registry's tree) that write personal data
 # without the marker and overrides the test requires, as found on this branch. Strict: when one
 # is fixed, its xfail turns into a failure, and it leaves this list.
-KNOWN_BYPASSES = {
-    "consent.grant": "consent/admin.py: GrantAdmin (service_backed marker, delete hooks)",
-    "consent.legalhold": "consent/admin.py: LegalHoldAdmin",
-    "exchanges.case": "exchanges/admin.py: CaseAdmin saves around exchanges.cases",
-    "exchanges.referral": "exchanges/admin.py: ReferralAdmin saves around exchanges.referrals",
-}
+KNOWN_BYPASSES: dict[str, str] = {}
 
 
 def holds_personal_data(model, depth=2) -> bool:

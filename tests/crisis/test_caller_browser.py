@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from crisis import calls, plans, register
 from hub.registry.actors import Actor
@@ -15,6 +16,20 @@ from tests.crisis.conftest import make_caller, person_body
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "réserve-communale-2026"
+
+
+def _message(browser, text: str) -> str:
+    """The page after the outcome's POST has loaded (the message list shows ``text``)."""
+    return WebDriverWait(browser, 10).until(
+        lambda d: next(
+            (
+                li.text
+                for li in d.find_elements(By.CSS_SELECTOR, ".messagelist li")
+                if text in li.text
+            ),
+            None,
+        )
+    )
 
 
 def _choose(browser, label_text: str) -> None:
@@ -53,12 +68,12 @@ def test_volunteer_records_no_answer_then_reached_and_sees_the_campaign(
     violations = axe_violations(browser)
     assert not violations, describe(violations)
     _choose(browser, "Pas de réponse")
-    assert "Résultat enregistré : Pas de réponse" in browser.page_source
+    assert _message(browser, "Pas de réponse").startswith("Résultat enregistré : Pas de réponse")
 
     browser.find_element(By.ID, "take-next").click()
     assert "tentative 2" in browser.find_element(By.ID, "call-step").text
     _choose(browser, "Joint·e, va bien")
-    assert "Résultat enregistré : Joint·e, va bien" in browser.page_source
+    assert _message(browser, "Joint·e").startswith("Résultat enregistré : Joint·e, va bien")
 
     browser.find_element(By.LINK_TEXT, "Voir la campagne").click()
     assert browser.find_element(By.ID, "stat-reached").text == "1"
