@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crisis import calls, plans, register, resources
-from crisis.admin.common import CrisisAdminMixin, actor_of
+from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import ActivationForm, CloseForm, OutcomeForm
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Activation, Call
@@ -161,19 +160,8 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(CrisisAdminMixin, admin.ModelAdmin):
-    # Every write goes through crisis.calls from this admin's own views; the generic change form
-    # saves nothing around it.
-    service_backed = True
-
-    def save_model(self, request, obj, form, change):
-        raise PermissionDenied
-
-    def delete_model(self, request, obj):
-        raise PermissionDenied
-
-    def delete_queryset(self, request, queryset):
-        raise PermissionDenied
+class CallAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmin):
+    # Every write goes through crisis.calls from this admin's own views.
 
     def get_urls(self):
         view = self.admin_site.admin_view

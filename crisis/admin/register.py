@@ -5,7 +5,6 @@ information notice. Persons are read through ``crisis.register`` (purpose ``cris
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -13,7 +12,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from crisis import register
-from crisis.admin.common import CrisisAdminMixin, actor_of
+from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import EndForm, RegistrationForm
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Registration
@@ -23,19 +22,8 @@ PAGE = 50
 
 
 @admin.register(Registration)
-class RegistrationAdmin(CrisisAdminMixin, admin.ModelAdmin):
-    # Every write goes through crisis.register from this admin's own views; the generic change form
-    # saves nothing around it.
-    service_backed = True
-
-    def save_model(self, request, obj, form, change):
-        raise PermissionDenied
-
-    def delete_model(self, request, obj):
-        raise PermissionDenied
-
-    def delete_queryset(self, request, queryset):
-        raise PermissionDenied
+class RegistrationAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmin):
+    # Every write goes through crisis.register from this admin's own views.
 
     def get_urls(self):
         view = self.admin_site.admin_view
