@@ -53,9 +53,6 @@ __all__ = [
     "own_record_q",
 ]
 
-# Categories that only exist as other partners' data in the hub (never in a golden field).
-SHARED_ONLY = (Category.SITUATION, Category.SUPPORT_HISTORY, Category.HEALTH)
-
 
 def masked_label(beneficiary_id) -> str:
     """How a person whose identity the viewer may not see is named on every face."""
