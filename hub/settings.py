@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "exchanges",
     "crisis",
     "territory",
+    "portal",
 ]
 
 MIDDLEWARE = [

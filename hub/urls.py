@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api-v1"))),
     path("schemas/", views.schema_index, name="schema-index"),
     path("schemas/<slug:name>.v<int:version>.json", views.schema_file, name="schema-file"),
+    path("citoyen/", include("portal.urls")),
     path("healthz", views.health, name="health"),
 ]
 
