@@ -4,6 +4,10 @@ injected in the page for the accessibility check.
 
 A failing browser test leaves a screenshot and the page's HTML in ``$ARTIFACTS_DIR``
 (default ``var/artifacts``) for CI to keep.
+
+``browser`` drives pytest-django's ``live_server`` (a transactional test: the tables are
+flushed after it). The demo fixtures of ``tests/browser/demo.py`` load ``fixtures/demo.py`` once
+per session instead, for the crawl and the persona flows.
 """
 
 from __future__ import annotations
@@ -80,14 +84,19 @@ def _keep_artifacts(request, driver) -> None:
     Path(f"{stem}.html").write_text(driver.page_source, encoding="utf-8")
 
 
-@pytest.fixture
-def browser(request, live_server):
-    """A desktop-sized headless Chromium; ``browser.base`` is the live server's URL."""
+def desktop_browser(request, base_url: str):
+    """A desktop-sized headless Chromium on ``base_url``, its failure kept (generator)."""
     driver = _driver(width=1280, height=1000)
-    driver.base = live_server.url
+    driver.base = base_url
     yield driver
     _keep_artifacts(request, driver)
     _quit(driver)
+
+
+@pytest.fixture
+def browser(request, live_server):
+    """A desktop-sized headless Chromium; ``browser.base`` is the live server's URL."""
+    yield from desktop_browser(request, live_server.url)
 
 
 @pytest.fixture
@@ -124,11 +133,37 @@ def describe(violations: list[dict]) -> str:
     )
 
 
-def login(driver, username: str, password: str) -> None:
-    """Log into the admin through its login form."""
+def login(driver, username: str, password: str, *, totp_code=None) -> None:
+    """Log into the admin through its login form.
+
+    ``totp_code``, when given (a code, or a function called once the second-factor page shows,
+    as the set-up page creates the device), is typed in the second-factor page (setting up or
+    entering a code).
+    """
     from selenium.webdriver.common.by import By
 
     driver.get(f"{driver.base}/admin/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    if totp_code is not None:
+        enter_second_factor(driver, totp_code)
+
+
+def totp_now(device) -> str:
+    """The code an authenticator app shows now for a django-otp ``TOTPDevice``."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def enter_second_factor(driver, code) -> None:
+    """Type ``code`` (or what ``code()`` returns) in the second-factor page and submit it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10).until(lambda d: "/admin/deux-facteurs/" in d.current_url)
+    field = driver.find_element(By.NAME, "token")
+    field.clear()
+    field.send_keys(code() if callable(code) else code)
+    field.submit()
