@@ -104,7 +104,10 @@ class PersonView:
 
 
 def own_record_q(actor: Actor, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}organization_id__in": actor.organization_ids})
+    """The caller's own records that still hold data (an erased record grants nothing)."""
+    return Q(**{f"{prefix}organization_id__in": actor.organization_ids}) & ~Q(
+        **{f"{prefix}payload": {}}
+    )
 
 
 def visible(actor: Actor) -> QuerySet:

@@ -62,8 +62,12 @@ PURPOSES = frozenset(Purpose.values)
 
 
 def own_beneficiary_ids(actor: Actor) -> QuerySet:
-    return PartnerRecord.objects.filter(organization_id__in=actor.organization_ids).values(
-        "beneficiary_id"
+    """Persons the actor holds a record of. A record whose data the organization erased (right
+    to erasure) no longer counts: it is an empty shell kept for the references to it."""
+    return (
+        PartnerRecord.objects.filter(organization_id__in=actor.organization_ids)
+        .exclude(payload={})
+        .values("beneficiary_id")
     )
 
 

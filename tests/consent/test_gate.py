@@ -114,3 +114,28 @@ def test_the_one_statement_read_answers_as_the_page_read(partner_a, partner_b, p
             if one is not None:
                 assert one.fields == page.fields and one.granted == page.granted
                 assert one.decision == page.decision and one.own == page.own
+
+
+def test_an_erased_own_record_no_longer_opens_the_person(partner_a, partner_b):
+    """After B erases its record (right to erasure), B's empty shell of a record neither lets
+    it find the person by name nor read what A holds."""
+    from consent.rights import anonymise_records
+
+    person = submit_record(
+        actor=actor(partner_a), external_id="A-1", payload=record_payload()
+    ).record.beneficiary_id
+    submit_record(actor=actor(partner_b), external_id="B-1", payload=record_payload())
+    b = actor(partner_b)
+    assert gate.identifiable(b).filter(pk=person).exists()
+    assert person in gate.views(b, [person])
+    anonymise_records(
+        actor=b,
+        beneficiary_id=person,
+        organization_ids=[partner_b.organization.pk],
+        reason="demande d'effacement",
+    )
+    assert not gate.identifiable(b).filter(pk=person).exists()
+    assert not gate.visible(b).filter(pk=person).exists()
+    assert gate.views(b, [person]) == {}
+    assert gate.disclose(actor=b, beneficiary_id=person, resource="beneficiary") is None
+    assert gate.views(actor(partner_a), [person])[person].label == "MARTIN Jeanne"
