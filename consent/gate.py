@@ -144,10 +144,7 @@ def identifiable(actor: Actor) -> QuerySet:
         return base
     if not actor.organization_ids:
         return base.none()
-    return base.filter(
-        Q(pk__in=policy.own_beneficiary_ids(actor))
-        | Q(pk__in=granted_ids(actor, Category.IDENTITY))
-    )
+    return base.filter(policy.own_person_q(actor) | Q(pk__in=granted_ids(actor, Category.IDENTITY)))
 
 
 def _own_records(actor: Actor, ids) -> dict:

@@ -71,6 +71,23 @@ def own_beneficiary_ids(actor: Actor) -> QuerySet:
     )
 
 
+def own_person_q(actor: Actor) -> Q:
+    """Beneficiaries the actor holds a record of, directly or through a person merged into them
+    (two levels, as ``gate.views`` reads them): after a merge the survivor is found in lists as
+    its page shows it."""
+    own = own_beneficiary_ids(actor)
+    merged_once = Beneficiary.objects.filter(pk__in=own, merged_into__isnull=False)
+    return (
+        Q(pk__in=own)
+        | Q(pk__in=merged_once.values("merged_into_id"))
+        | Q(
+            pk__in=Beneficiary.objects.filter(
+                pk__in=merged_once.values("merged_into_id"), merged_into__isnull=False
+            ).values("merged_into_id")
+        )
+    )
+
+
 def grantee_q(actor: Actor) -> Q:
     """Grants naming one of the actor's organizations, one of their groups, or their kind."""
     orgs = actor.organization_ids
@@ -213,4 +230,4 @@ def visible_beneficiaries(actor: Actor) -> QuerySet:
         .exclude(purposes__in=[[purpose] for purpose in sorted(EXCLUSIVE_PURPOSES)])
         .values("beneficiary_id")
     )
-    return base.filter(Q(pk__in=own_beneficiary_ids(actor)) | Q(pk__in=granted))
+    return base.filter(own_person_q(actor) | Q(pk__in=granted))
