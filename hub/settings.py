@@ -226,6 +226,7 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": [],
     "SCOPES_BACKEND_CLASS": "hub.registry.oauth.PartnerScopes",
     "OAUTH2_VALIDATOR_CLASS": "hub.registry.oauth.PartnerOAuth2Validator",
+    "APPLICATION_ADMIN_CLASS": "hub.registry.oauth_admin.ApplicationAdmin",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("ACCESS_TOKEN_EXPIRE_SECONDS", 900, minimum=60),
     "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],

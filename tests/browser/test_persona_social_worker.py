@@ -44,7 +44,8 @@ def therese():
 def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_browser):
     driver = demo_browser
     person = therese()
-    surname = (person.get("usage_name") or person["birth_name"]).upper()
+    name = person.get("usage_name") or person["birth_name"]
+    surname = name.upper()
     log_in(driver, "agent.ccas")
     accessible(driver)
 
@@ -65,7 +66,7 @@ def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_
     accessible(driver)
 
     driver.get(f"{driver.base}{GRANTS}add/")
-    pick(driver, "beneficiary_id", surname.split()[0][:5], surname)
+    pick(driver, "beneficiary_id", name[:5], surname)
     Select(driver.find_element(By.NAME, "basis")).select_by_visible_text(
         "Consentement de la personne (RGPD art. 6.1.a / 9.2.a)"
     )
