@@ -2,7 +2,7 @@
 
 ``submit_registration`` checks the request (French errors naming the field; nothing written on
 any error) and files it as an ``exchanges.PortalSubmission`` for the register's holder of that
-INSEE code (its CCAS, CIAS, else the commune itself): it is *not* an entry of the register yet.
+INSEE code (the one with an agent named by the mayor; else its CCAS, CIAS, the commune): it is *not* an entry of the register yet.
 An agent named by the mayor confirms it (``confirm_registration``), which calls
 ``crisis.register.register_person`` with the request's origin: ``self`` is active at once,
 ``third_party`` waits for the acknowledgment and the person's information, as any written
@@ -35,7 +35,7 @@ from exchanges.submissions import (
     registration_withdrawn,
 )
 from hub.registry.actors import Actor
-from hub.registry.models import Beneficiary, Organization, OrganizationKind
+from hub.registry.models import Beneficiary, Membership, Organization, OrganizationKind, Role
 
 INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # Who keeps the register of a commune, by preference.
@@ -44,13 +44,20 @@ PORTAL_ORIGINS = (RequestedBy.SELF, RequestedBy.THIRD_PARTY)
 
 
 def register_holder(commune_insee: str) -> Organization | None:
-    """The active CCAS (else CIAS, else commune) serving that INSEE code, if any."""
+    """The organization keeping the register of that INSEE code: among the active CCAS, CIAS
+    and commune serving it, the one with an agent named by the mayor (someone to handle the
+    request), else by preference the CCAS, the CIAS, the commune."""
     found = [
         org
         for org in Organization.objects.filter(is_active=True, kind__in=HOLDER_ORDER)
         if commune_insee in (org.insee_codes or [])
     ]
-    found.sort(key=lambda org: (HOLDER_ORDER.index(org.kind), org.name))
+    staffed = set(
+        Membership.objects.filter(
+            organization__in=found, role=Role.CRISIS_AGENT, is_active=True
+        ).values_list("organization_id", flat=True)
+    )
+    found.sort(key=lambda org: (org.pk not in staffed, HOLDER_ORDER.index(org.kind), org.name))
     return found[0] if found else None
 
 

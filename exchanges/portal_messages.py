@@ -2,7 +2,7 @@
 
 It carries the reference, what happens next, the consent receipt (each purpose, what the person
 was told, when, through which channel, under which notice version) and the withdrawal links.
-It goes by e-mail (Django's mail, ``EMAIL_BACKEND``) when the person gave an address; when they
+It leaves after the commit of the submission, by e-mail (Django's mail, ``EMAIL_BACKEND``) when the person gave an address; when they
 gave only a phone, a short SMS goes through the SMS sender the caller passes (the crisis register
 passes its own backend, ``crisis.sms``: exchanges never imports crisis); otherwise the page of
 the portal is the only receipt. Logs name the reference, never the person.
@@ -14,6 +14,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
 from consent import portal
@@ -106,16 +107,33 @@ def addresses(submission) -> tuple[str, str]:
 
 
 def send_receipt(*, submission, links, sms_backend=None) -> str:
-    """Send the receipt; answers ``"email"``, ``"sms"`` or ``""`` (nothing could be sent)."""
+    """Send the receipt once the submission is committed (the portal's request is one
+    transaction: a rollback sends nothing). Answers the channel, ``"email"``, ``"sms"`` or
+    ``""`` when the person left neither an address nor (for the register) a phone."""
     email, phone = addresses(submission)
-    try:
-        if email:
-            subject, body = receipt_text(submission=submission, links=links)
+    reference = submission.reference
+    if email:
+        subject, body = receipt_text(submission=submission, links=links)
+
+        def deliver():
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-            return "email"
-        if phone and sms_backend is not None:
-            sms_backend.send_messages([(phone, sms_text(submission=submission, links=links))])
-            return "sms"
-    except Exception:  # noqa: BLE001 (the submission stands; the page shows the reference)
-        logger.warning("portal receipt of %s could not be sent", submission.reference)
-    return ""
+
+        channel = "email"
+    elif phone and sms_backend is not None:
+        text = sms_text(submission=submission, links=links)
+
+        def deliver():
+            sms_backend.send_messages([(phone, text)])
+
+        channel = "sms"
+    else:
+        return ""
+
+    def send():
+        try:
+            deliver()
+        except Exception:  # noqa: BLE001 (the submission stands; the page shows the reference)
+            logger.warning("portal receipt of %s could not be sent", reference)
+
+    transaction.on_commit(send)
+    return channel

@@ -59,7 +59,9 @@ def token_of(receipt) -> str:
     return re.match(r"^/citoyen/retrait/([^/]+)/$", path)[1]
 
 
-def test_submit_files_a_request_and_leaves_the_register_unchanged(holder):
+def test_submit_files_a_request_and_leaves_the_register_unchanged(
+    holder, django_capture_on_commit_callbacks
+):
     before = (
         Registration.objects.count(),
         Beneficiary.objects.count(),
@@ -67,7 +69,8 @@ def test_submit_files_a_request_and_leaves_the_register_unchanged(holder):
         ReviewItem.objects.count(),
         Grant.objects.count(),
     )
-    receipt = ask()
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = ask()
     assert before == (
         Registration.objects.count(),
         Beneficiary.objects.count(),
@@ -82,19 +85,24 @@ def test_submit_files_a_request_and_leaves_the_register_unchanged(holder):
     assert AccessLog.objects.filter(resource="portal_submission", action="receive").exists()
 
 
-def test_the_ccas_of_the_commune_is_preferred_to_the_commune(holder, db):
+def test_the_holder_is_the_one_with_a_register_agent_else_the_ccas(holder, db):
     from tests.conftest import Partner
+    from tests.factories import MembershipFactory
 
     ccas = Partner("CCAS de Villeurbanne", kind="ccas").organization
     ccas.insee_codes = [INSEE]
     ccas.save()
+    assert portal_intake.register_holder(INSEE) == ccas
+    MembershipFactory(organization=holder, role="crisis_agent")
+    assert portal_intake.register_holder(INSEE) == holder
     ask()
-    assert PortalSubmission.objects.get().organization == ccas
+    assert PortalSubmission.objects.get().organization == holder
 
 
-def test_only_a_phone_gives_an_sms_receipt(holder):
+def test_only_a_phone_gives_an_sms_receipt(holder, django_capture_on_commit_callbacks):
     person = person_body()
-    receipt = ask(person=person)
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = ask(person=person)
     assert receipt.notified_by == "sms"
     [(to, text)] = sms.outbox
     assert to == person["phone"] and receipt.reference in text

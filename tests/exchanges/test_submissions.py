@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from consent.models import AccessLog, Grant, GrantEvent, PortalConsent
@@ -112,9 +113,12 @@ def test_consent_evidence_is_kept_and_the_token_only_hashed(partner_a):
     assert not PortalConsent.objects.filter(token_hash__contains=token[:12]).exists()
 
 
-def test_receipt_mail_in_french_with_reference_and_links(partner_a, settings):
+def test_receipt_mail_in_french_with_reference_and_links(
+    partner_a, settings, django_capture_on_commit_callbacks
+):
     settings.PORTAL_BASE_URL = "https://passerelle.example.fr"
-    receipt = request(partner_a.organization)
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = request(partner_a.organization)
     assert receipt.notified_by == "email"
     message = mail.outbox[-1]
     assert message.to == ["solange.d@example.org"]
@@ -123,6 +127,13 @@ def test_receipt_mail_in_french_with_reference_and_links(partner_a, settings):
     for _label, path in receipt.withdrawal_links:
         assert f"https://passerelle.example.fr{path}" in message.body
     assert "Dautremer" not in message.body  # no identity in the message itself
+
+
+def test_a_submission_rolled_back_sends_no_mail(partner_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        request(partner_a.organization)
+        transaction.set_rollback(True)
+    assert mail.outbox == [] and not PortalSubmission.objects.exists()
 
 
 def test_bad_input_names_each_field_in_french_and_writes_nothing(partner_a):
