@@ -306,6 +306,12 @@ CUSTOM = {
     "crisis_registration_acknowledge": lambda w: [
         _admin("crisis_registration_acknowledge", w.ids["registration"])
     ],
+    "exchanges_referral_persons": lambda w: ["/admin/exchanges/referral/personnes/?term=Quen"],
+    "exchanges_case_persons": lambda w: ["/admin/exchanges/case/personnes/?term=Quen"],
+    "exchanges_referral_transition": lambda w: [
+        reverse("admin:exchanges_referral_transition", args=[w.ids["referral"], action])
+        for action in ("accept", "decline", "complete", "cancel")
+    ],
     "crisis_registration_end": lambda w: [_admin("crisis_registration_end", w.ids["registration"])],
     "crisis_registration_notice": lambda w: [
         _admin("crisis_registration_notice", w.ids["registration"])
