@@ -6,4 +6,12 @@ One module per concern: ``cases`` (support cases, changed through ``exchanges.ca
 of one writes its access-log row.
 """
 
-from exchanges.admin import alerts, cases, events, imports, referrals, webhooks  # noqa: F401
+from exchanges.admin import (  # noqa: F401
+    alerts,
+    cases,
+    events,
+    imports,
+    person_sections,
+    referrals,
+    webhooks,
+)

@@ -39,6 +39,8 @@ MESSAGES = (
     ("reason", "", _("Choisissez le motif du refus.")),
     ("comment", "", _("Précisez le motif lorsqu'il s'agit de « Autre ».")),
     ("status", "", _("Statut inconnu.")),
+    ("outcome", "describe what was done", _("Décrivez la suite donnée à l'alerte.")),
+    ("outcome", "at most", _("Texte trop long (2 000 caractères au plus).")),
     ("outcome", "only a closed case", _("Seul un accompagnement clos a une sortie.")),
     ("outcome", "", _("Sortie inconnue.")),
 )

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from hub.registry import territories
 from hub.registry.actors import Actor
-from hub.registry.models import Membership, Organization, Role
+from hub.registry.models import Organization
 
 
 def actor_for_request(request) -> Actor:
@@ -82,27 +83,11 @@ def user_organizations(request):
 
 
 def territory_organization_ids(request) -> tuple:
-    """The organizations of the territory a coordinator serves: those serving at least one of
-    the INSEE codes (``Organization.insee_codes``) served by an organization where the user is a
-    coordinator (the user's own organizations included). Empty for other roles."""
+    """The organizations of a coordinator's territory (``hub.registry.territories``), once per
+    request; empty for other roles."""
     cached = request.__dict__.get("_passerelle_territory")
-    if cached is not None:
-        return cached
-    found: tuple = ()
-    if request.user.is_active and request.user.is_authenticated:
-        coordinated = set(
-            Membership.objects.filter(
-                user_id=request.user.pk,
-                is_active=True,
-                organization__is_active=True,
-                role=Role.COORDINATOR,
-            ).values_list("organization_id", flat=True)
-        )
-        if coordinated:
-            rows = list(Organization.objects.values_list("pk", "insee_codes"))
-            codes = {c for pk, served in rows if pk in coordinated for c in (served or ())}
-            found = tuple(
-                pk for pk, served in rows if pk in coordinated or codes & set(served or ())
-            )
-    request.__dict__["_passerelle_territory"] = found
-    return found
+    if cached is None:
+        user = request.user
+        cached = territories.territory_organization_ids(user.pk if user.is_authenticated else None)
+        request.__dict__["_passerelle_territory"] = cached
+    return cached
