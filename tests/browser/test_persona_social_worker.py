@@ -1,6 +1,6 @@
 """The CCAS's social worker, in a real browser on the demo: finds Thérèse with and without the
-accents, opens her page, records her consent to share with Tremplin (the person picked through
-the autocomplete), then withdraws it. No serious or critical accessibility violation."""
+accents, opens her page, records her consent to share with Tremplin from there (the person
+preselected), then withdraws it from her page. No serious or critical accessibility violation."""
 
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from tests.browser.personas import (
     accessible,
     check_label,
     log_in,
-    messages,
-    pick,
-    run_action,
     search,
     wait_text,
 )
 
 pytestmark = pytest.mark.browser
 PERSONS = "/admin/registry/beneficiary/"
-GRANTS = "/admin/consent/grant/"
 
 
 def therese():
@@ -62,11 +58,13 @@ def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_
     )
     row.find_element(By.CSS_SELECTOR, "a").click()
     wait_text(driver, surname, "#content")
-    assert "Thérèse" in driver.find_element(By.ID, "content").text
+    person_page = driver.current_url
+    assert "Consentements et bases légales" in driver.find_element(By.ID, "content").text
     accessible(driver)
 
-    driver.get(f"{driver.base}{GRANTS}add/")
-    pick(driver, "beneficiary_id", name[:5], surname)
+    driver.find_element(By.CSS_SELECTOR, "a[data-action=record-grant]").click()
+    chosen = driver.find_element(By.CSS_SELECTOR, ".select2-selection__rendered").text
+    assert surname in chosen and "Thérèse" in chosen  # the person is preselected
     Select(driver.find_element(By.NAME, "basis")).select_by_visible_text(
         "Consentement de la personne (RGPD art. 6.1.a / 9.2.a)"
     )
@@ -83,13 +81,28 @@ def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_
     driver.find_element(By.NAME, "_save").click()
     wait_text(driver, "ajouté", ".messagelist")
 
-    driver.get(f"{driver.base}{GRANTS}")
-    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")]
-    mine = [r for r in rows if surname in r and "Tremplin" in r]
-    assert len(mine) == 1 and "Active" in mine[0], rows
+    driver.get(person_page)
+    grant = tremplin_row(driver)
+    assert "Consentement de la personne" in grant.text and "Active" in grant.text
+    assert "Insertion sociale et professionnelle" in grant.text
+    grant.find_element(By.CSS_SELECTOR, "a[data-action=withdraw-grant]").click()
+    wait_text(driver, "Retrait d'une autorisation", "h1")
     accessible(driver)
+    driver.find_element(By.NAME, "retirer").click()
+    assert "Indiquez le motif du retrait" in wait_text(driver, "motif", ".errorlist")
+    driver.find_element(By.NAME, "reason").send_keys("La personne retire son accord par téléphone.")
+    driver.find_element(By.NAME, "retirer").click()
+    assert "L'autorisation est retirée." in wait_text(driver, "retirée", ".messagelist")
 
-    run_action(driver, surname, "Retirer les autorisations sélectionnées")
-    assert "1 autorisation(s) retirée(s)." in wait_text(driver, "retirée", ".messagelist")
-    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")]
-    assert any(surname in r and "Retirée" in r for r in rows), (rows, messages(driver))
+    driver.get(person_page)
+    grant = tremplin_row(driver)
+    assert "Retirée" in grant.text
+    assert not grant.find_elements(By.CSS_SELECTOR, "a[data-action=withdraw-grant]")
+
+
+def tremplin_row(driver):
+    section = driver.find_element(By.ID, "section-consentements")
+    rows = section.find_elements(By.CSS_SELECTOR, "tbody tr")
+    mine = [r for r in rows if "Tremplin Insertion Villeurbanne" in r.text]
+    assert len(mine) == 1, [r.text for r in rows]
+    return mine[0]
