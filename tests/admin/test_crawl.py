@@ -19,8 +19,8 @@ from fixtures.demo import ADMIN_USERNAME, STAFF
 
 LOGINS = [ADMIN_USERNAME] + [row[0] for row in STAFF] + [row[0] for row in CRISIS_STAFF]
 PER_SHAPE = 1  # URLs crawled per (URL name, query parameter names)
-PER_NAME = 4  # and per URL name, whatever the query
-MAX_PAGES = 300  # per login: a safety net, reported if reached
+PER_NAME = 3  # and per URL name, whatever the query
+MAX_PAGES = 400  # per login: a safety net, reported if reached
 NEVER = ("/admin/logout/", "/admin/password_change/")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|<title>[^<]*Error at ")
 

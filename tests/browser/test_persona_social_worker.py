@@ -27,7 +27,7 @@ def helene():
     record = (
         PartnerRecord.objects.filter(
             organization__name="CCAS de Villeurbanne",
-            payload__first_names__contains="Hélène",
+            payload__first_names__icontains="Hélène",
             beneficiary__merged_into__isnull=True,
         )
         .exclude(external_id__regex=r"^CCAS-0000[1-3]")
