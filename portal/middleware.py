@@ -3,8 +3,10 @@
 * A form body larger than PORTAL_MAX_BODY_BYTES answers 413 before anything reads it.
 * A strict Content-Security-Policy: scripts, styles, fonts and images from the hub's own static
   files only, no inline script or style, no framing, forms posted only to the hub.
-* No referrer (a withdrawal link's token never leaves in a Referer header), no caching (an
-  acknowledgment page shows a reference), no browser feature the pages do not use.
+* The referrer only to the hub itself (a withdrawal link's token never leaves in a Referer
+  header; ``no-referrer`` would make browsers send ``Origin: null`` with the forms, which the
+  CSRF check rightly refuses), no caching (an acknowledgment page shows a reference), no
+  browser feature the pages do not use.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ CSP = "; ".join(
 )
 HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     "Cross-Origin-Opener-Policy": "same-origin",

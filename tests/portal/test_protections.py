@@ -100,7 +100,7 @@ def test_every_portal_page_has_a_strict_csp_and_no_inline_script_or_style(client
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
     assert "style-src 'self'" in csp and "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]
     body = response.content.decode().lower()
