@@ -70,7 +70,7 @@ def clean_postcode(value: str) -> str:
 def clean_birth_date(value: str) -> str:
     """JJ/MM/AAAA (or with dots, dashes or spaces) → the record's ISO date."""
     match = DATE.match(value or "")
-    message = "Indiquez la date de naissance sous la forme jour/mois/année, par exemple 23/07/1951."
+    message = "Indiquez la date de naissance sous la forme jour/mois/année, par exemple 31/12/1950."
     if not match:
         raise ValidationError(message)
     day, month, year = (int(part) for part in match.groups())
@@ -106,9 +106,9 @@ class PersonFields(AccessibleForm):
     )
     birth_date = forms.CharField(
         label="Date de naissance",
-        help_text="Pour ne pas confondre deux personnes du même nom. Exemple : 23/07/1951.",
+        help_text="Pour ne pas confondre deux personnes du même nom. Exemple : 31/12/1950.",
         max_length=20,
-        error_messages=required("Indiquez la date de naissance, par exemple 23/07/1951."),
+        error_messages=required("Indiquez la date de naissance, par exemple 31/12/1950."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "bday"}),
     )
     address_line = text(

@@ -65,7 +65,7 @@ def test_an_empty_registration_names_every_missing_field_in_french(client, ccas)
         "Choisissez la situation de la personne.",
         "Indiquez le prénom.",
         "Indiquez le nom de famille.",
-        "Indiquez la date de naissance, par exemple 23/07/1951.",
+        "Indiquez la date de naissance, par exemple 31/12/1950.",
         "Indiquez le code postal, par exemple 69100.",
         "Indiquez la commune.",
         "Indiquez le téléphone de la personne : la mairie l&#x27;appelle pendant l&#x27;alerte.",
