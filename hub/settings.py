@@ -475,6 +475,8 @@ PORTAL_CLIENT_IP_HEADER = env_str("PORTAL_CLIENT_IP_HEADER", "")
 PORTAL_MAX_BODY_BYTES = env_int("PORTAL_MAX_BODY_BYTES", 16 * 1024, minimum=1024)
 # Who is responsible for the data (named in every portal page's footer and privacy notice).
 PORTAL_CONTROLLER = env_str(
-    "PORTAL_CONTROLLER", "le centre communal d'action sociale (CCAS) de la commune choisie"
+    "PORTAL_CONTROLLER",
+    "l'organisme à qui vous adressez votre demande (la mairie ou son CCAS pour le registre, "
+    "le service choisi pour une demande d'aide)",
 )
 PORTAL_CONTROLLER_CONTACT = env_str("PORTAL_CONTROLLER_CONTACT", "dpo@passerelle.example.org")

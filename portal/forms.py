@@ -48,6 +48,14 @@ class PortalForm(PersonFields):
     """Person fields, consents per purpose and the honeypot; ``kind`` names the purposes."""
 
     kind = ""
+    # Purposes that are the request itself (the register's entry): their box must be ticked.
+    required_purposes: frozenset = frozenset()
+    consent_hint = (
+        "Chaque accord est facultatif : cochez seulement ce que vous acceptez. Si vous ne cochez "
+        "rien, votre demande est quand même envoyée, et rien d'autre n'est fait de vos "
+        "informations. Vous pourrez retirer un accord à tout moment avec le lien que nous vous "
+        "donnerons."
+    )
     site_web = forms.CharField(label="Laissez ce champ vide", required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -59,10 +67,7 @@ class PortalForm(PersonFields):
             self.purpose_notices[code] = notice
         self.fields["purposes"] = forms.MultipleChoiceField(
             label="Vos accords",
-            help_text=(
-                "Chaque accord est facultatif : cochez seulement ce que vous acceptez. "
-                "Vous pourrez le retirer à tout moment avec le lien que nous vous donnerons."
-            ),
+            help_text=self.consent_hint,
             choices=choices,
             required=False,
             widget=forms.CheckboxSelectMultiple,
@@ -80,8 +85,25 @@ class PortalForm(PersonFields):
         return [value.lower() for value in (data.get("email"), data.get("phone")) if value]
 
     def consent_choices(self):
-        """(checkbox, notice) pairs for the template."""
-        return [(box, self.purpose_notices.get(box.data["value"], "")) for box in self["purposes"]]
+        """(checkbox, notice, is the request itself) for the template."""
+        return [
+            (
+                box,
+                self.purpose_notices.get(box.data["value"], ""),
+                box.data["value"] in self.required_purposes,
+            )
+            for box in self["purposes"]
+        ]
+
+    def clean_purposes(self):
+        chosen = self.cleaned_data["purposes"]
+        offered = {code for code, _ in self.fields["purposes"].choices}
+        if (self.required_purposes & offered) - set(chosen):
+            raise forms.ValidationError(
+                "Cochez la case « Je demande l'inscription » après avoir lu l'information : "
+                "sans elle, la mairie ne peut pas inscrire la personne."
+            )
+        return chosen
 
     def add_service_errors(self, errors: list[dict], mapping: dict[str, str]) -> None:
         """Put the service's ``{field, message}`` errors next to the fields they name."""
@@ -212,6 +234,13 @@ class HelpRequestForm(PortalForm):
 class RegistrationForm(PortalForm):
     kind = "crisis"
     title = "S'inscrire sur le registre canicule et grand froid"
+    required_purposes = frozenset({"crisis_plan"})
+    consent_hint = (
+        "La première case est la demande d'inscription elle-même : elle est nécessaire. "
+        "Lisez l'information qui l'accompagne avant de la cocher. La personne pourra demander "
+        "à sortir du registre à tout moment, avec le lien que nous donnerons ou auprès de la "
+        "mairie."
+    )
 
     requested_by = forms.ChoiceField(
         label="Pour qui faites-vous cette inscription ?",

@@ -125,12 +125,24 @@ def test_a_wrong_registration_field_gets_its_french_error_and_nothing_is_written
     assert written() == (0, 0)
 
 
-def test_the_services_own_rule_is_shown_next_to_the_consents(client, ccas):
-    """The register needs the request itself (the crisis-plan box): the service says so."""
+def test_the_register_needs_its_request_box_ticked(client, ccas):
+    """The register's entry is the request itself (the crisis-plan box), never ticked for the
+    person: without it, a French error next to the boxes and nothing written."""
+    page = client.get("/citoyen/registre/").content.decode()
+    assert "Je demande l'inscription, pour le plan d&#x27;alerte" in page
     response = client.post("/citoyen/registre/", registration_data(purposes=[]))
     assert response.status_code == 400
-    assert 'id="id_purposes-error"' in response.content.decode()
+    body = response.content.decode()
+    assert 'id="id_purposes-error"' in body and "sans elle, la mairie ne peut pas" in body
     assert written() == (0, 0)
+
+
+def test_the_help_request_consents_are_all_optional(client, ccas):
+    page = client.get("/citoyen/demande/").content.decode()
+    assert "Vos accords (facultatif)" in page and "J'accepte (facultatif)" in page
+    response = client.post("/citoyen/demande/", help_data(ccas, purposes=[]))
+    assert response.status_code == 302
+    assert written() == (1, 0)
 
 
 @pytest.mark.parametrize(
