@@ -11,6 +11,7 @@ urlpatterns = [
     path("recu/", views.receipt, name="receipt"),
     path("retrait/<str:token>/", views.withdraw, name="withdraw"),
     path("confidentialite/", views.privacy, name="privacy"),
-    # Any other address under /citoyen/ answers the portal's own French 404 page.
-    re_path(r"^(?P<rest>.*)$", errors.not_found, name="not-found"),
+    # Any other address under /citoyen/ answers the portal's own French 404 page (an address
+    # without its final slash is first redirected to it by APPEND_SLASH, as elsewhere).
+    re_path(r"^(?P<rest>.*/)$", errors.not_found, name="not-found"),
 ]

@@ -132,3 +132,18 @@ def test_a_get_of_a_form_page_writes_nothing(client, ccas):
     for url in PAGES:
         client.get(url)
     assert written() == (0, 0)
+
+
+def test_an_address_without_its_final_slash_is_redirected_then_found(client, ccas):
+    response = client.get("/citoyen/registre")
+    assert response.status_code == 301 and response["Location"] == "/citoyen/registre/"
+    assert client.get("/citoyen/nulle-part", follow=True).status_code == 404
+
+
+def test_a_form_with_thousands_of_fields_is_refused_not_crashed(client, ccas):
+    body = "&".join(f"f{number}=" for number in range(1500))
+    response = client.post(
+        "/citoyen/demande/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert written() == (0, 0)
