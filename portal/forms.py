@@ -50,6 +50,7 @@ class PortalForm(PersonFields):
     kind = ""
     # Purposes that are the request itself (the register's entry): their box must be ticked.
     required_purposes: frozenset = frozenset()
+    consent_legend = "Cochez ce que vous acceptez"
     consent_hint = (
         "Chaque accord est facultatif : cochez seulement ce que vous acceptez. Si vous ne cochez "
         "rien, votre demande est quand même envoyée, et rien d'autre n'est fait de vos "
@@ -66,7 +67,7 @@ class PortalForm(PersonFields):
             choices.append((code, label))
             self.purpose_notices[code] = notice
         self.fields["purposes"] = forms.MultipleChoiceField(
-            label="Vos accords",
+            label=self.consent_legend,
             help_text=self.consent_hint,
             choices=choices,
             required=False,
@@ -235,6 +236,7 @@ class RegistrationForm(PortalForm):
     kind = "crisis"
     title = "S'inscrire sur le registre canicule et grand froid"
     required_purposes = frozenset({"crisis_plan"})
+    consent_legend = "Cochez la demande d'inscription"
     consent_hint = (
         "La première case est la demande d'inscription elle-même : elle est nécessaire. "
         "Lisez l'information qui l'accompagne avant de la cocher. La personne pourra demander "

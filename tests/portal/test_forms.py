@@ -139,7 +139,7 @@ def test_the_register_needs_its_request_box_ticked(client, ccas):
 
 def test_the_help_request_consents_are_all_optional(client, ccas):
     page = client.get("/citoyen/demande/").content.decode()
-    assert "Vos accords (facultatif)" in page and "J'accepte (facultatif)" in page
+    assert "Cochez ce que vous acceptez (facultatif)" in page and "J'accepte (facultatif)" in page
     response = client.post("/citoyen/demande/", help_data(ccas, purposes=[]))
     assert response.status_code == 302
     assert written() == (1, 0)
