@@ -174,3 +174,13 @@ def test_a_valid_registration_is_written_once_and_acknowledged(client, ccas):
     assert 'id="reference"' in body and "/citoyen/retrait/" in body
     again = client.get("/citoyen/recu/").content.decode()
     assert "Demande déjà envoyée" in again and "/citoyen/retrait/" not in again
+
+
+def test_the_acknowledgment_shows_what_the_message_sends(client, ccas, mailoutbox):
+    assert client.post("/citoyen/demande/", help_data(ccas)).status_code == 302
+    page = client.get("/citoyen/recu/").content.decode()
+    reference = page.split('id="reference">')[1].split("<")[0]
+    link = page.split('href="/citoyen/retrait/')[1].split('"')[0]
+    assert len(mailoutbox) == 1
+    assert reference in mailoutbox[0].body and f"/citoyen/retrait/{link}" in mailoutbox[0].body
+    assert mailoutbox[0].to == ["odette.lefevre@example.org"]
