@@ -24,6 +24,10 @@ PAGES = {
         "Page introuvable",
         "Cette page n'existe pas. Vérifiez l'adresse, ou revenez à l'accueil.",
     ),
+    405: (
+        "Action impossible",
+        "Cette page ne permet pas cette action. Revenez à l'accueil et suivez les liens.",
+    ),
     413: (
         "Formulaire trop long",
         "Le formulaire envoyé est trop long. Raccourcissez votre texte et réessayez. "

@@ -60,6 +60,10 @@ class PortalMiddleware:
             return self.get_response(request)
         too_large = _too_large(request)
         response = errors.page(request, 413) if too_large else self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            allowed = response.get("Allow", "")
+            response = errors.page(request, 405)
+            response["Allow"] = allowed
         for name, value in HEADERS.items():
             response[name] = value
         return response

@@ -30,6 +30,8 @@ def test_the_privacy_notice_names_the_controller_and_the_rights(client, settings
     assert "Retirer un accord" in body and "CNIL" in body
 
 
-def test_a_get_only_page_refuses_other_methods(client):
-    assert client.put("/citoyen/").status_code == 405
+def test_a_get_only_page_refuses_other_methods_in_french(client):
+    response = client.put("/citoyen/")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert "Action impossible" in response.content.decode()
     assert client.delete("/citoyen/confidentialite/").status_code == 405

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from consent.models import PortalConsent
 from exchanges.models import PortalSubmission
@@ -57,6 +58,10 @@ def reference(driver) -> str:
 def test_a_neighbour_is_registered_for_the_crisis_plan_without_javascript(phone_browser, territory):
     driver = phone_browser
     driver.get(f"{driver.base}/citoyen/")
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)  # the keyboard's first stop
+    assert driver.switch_to.active_element.text == "Aller au contenu"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)  # follows the skip link
+    assert driver.current_url.endswith("#contenu")
     driver.find_element(By.LINK_TEXT, "S'inscrire sur le registre").click()
     assert "registre canicule" in driver.title
     driver.find_element(By.ID, "envoyer").click()  # sent empty: errors, summary at the top
