@@ -49,6 +49,12 @@ def page(request, status: int, *, retry_after: int | None = None):
     )
     if retry_after:
         response["Retry-After"] = str(retry_after)
+    return mark(response)
+
+
+def mark(response):
+    """A page drawn by the portal itself (the middleware replaces the others' error pages)."""
+    response.portal_page = True
     return response
 
 

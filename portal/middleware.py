@@ -60,10 +60,13 @@ class PortalMiddleware:
             return self.get_response(request)
         too_large = _too_large(request)
         response = errors.page(request, 413) if too_large else self.get_response(request)
-        if response.status_code == 405 and not response.content:
-            allowed = response.get("Allow", "")
-            response = errors.page(request, 405)
-            response["Allow"] = allowed
+        if response.status_code in errors.PAGES and not getattr(response, "portal_page", False):
+            # An error drawn elsewhere (Django's 405, the hub's 400 for a malformed body): the
+            # portal's own French page, under the same policy (the hub's has an inline style).
+            kept = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
+            response = errors.page(request, response.status_code)
+            for name, value in kept.items():
+                response[name] = value
         for name, value in HEADERS.items():
             response[name] = value
         return response

@@ -91,7 +91,7 @@ def _form_page(request, form_class, *, template: str, form_name: str, what: str,
             return _acknowledge(request, receipt, what)
     form.describe()
     title = f"Erreur — {form_class.title}"
-    return render(request, template, _context(form=form, title=title), status=400)
+    return errors.mark(render(request, template, _context(form=form, title=title), status=400))
 
 
 def _submit_registration(form: RegistrationForm, ip: str):

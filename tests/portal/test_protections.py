@@ -146,4 +146,6 @@ def test_a_form_with_thousands_of_fields_is_refused_not_crashed(client, ccas):
         "/citoyen/demande/", body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
+    body = response.content.decode()
+    assert "Demande incorrecte" in body and "<style" not in body
     assert written() == (0, 0)
