@@ -176,8 +176,11 @@ def test_a_valid_registration_is_written_once_and_acknowledged(client, ccas):
     assert "Demande déjà envoyée" in again and "/citoyen/retrait/" not in again
 
 
-def test_the_acknowledgment_shows_what_the_message_sends(client, ccas, mailoutbox):
-    assert client.post("/citoyen/demande/", help_data(ccas)).status_code == 302
+def test_the_acknowledgment_shows_what_the_message_sends(
+    client, ccas, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the message leaves on commit
+        assert client.post("/citoyen/demande/", help_data(ccas)).status_code == 302
     page = client.get("/citoyen/recu/").content.decode()
     reference = page.split('id="reference">')[1].split("<")[0]
     link = page.split('href="/citoyen/retrait/')[1].split('"')[0]
