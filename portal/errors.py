@@ -36,7 +36,7 @@ PAGES = {
     429: (
         "Trop de demandes",
         "Vous avez envoyé beaucoup de demandes en peu de temps. Pour protéger ce service, "
-        "attendez une heure avant de réessayer, ou appelez la mairie ou le CCAS. "
+        "attendez {wait} avant de réessayer, ou appelez la mairie ou le CCAS. "
         "Rien n'a été enregistré.",
     ),
 }
@@ -44,6 +44,11 @@ PAGES = {
 
 def page(request, status: int, *, retry_after: int | None = None):
     title, message = PAGES[status]
+    wait = "un moment"
+    if retry_after:
+        minutes = max(1, round(retry_after / 60))
+        wait = "une heure" if minutes == 60 else f"{minutes} minute{'s' if minutes > 1 else ''}"
+    message = message.replace("{wait}", wait)
     response = render(
         request, "portal/erreur.html", {"title": title, "message": message}, status=status
     )

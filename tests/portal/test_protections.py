@@ -54,7 +54,8 @@ def test_too_many_forms_from_one_address_answer_429_in_french(client, ccas, sett
     response = client.post("/citoyen/demande/", help_data(ccas))
     assert response.status_code == 429
     assert "Trop de demandes" in response.content.decode()
-    assert response["Retry-After"]
+    assert "attendez une heure avant de réessayer" in response.content.decode()
+    assert response["Retry-After"] == "3600"
     assert written() == (0, 0)
     # Another address is not held back.
     other = client.post("/citoyen/demande/", help_data(ccas), REMOTE_ADDR="203.0.113.9")
