@@ -222,15 +222,18 @@ def confirm_help(
             request_id=request_id,
         )
         person = result.record.beneficiary_id
-        linked = result.outcome == MatchOutcome.LINKED
+        # A certain match to a person the worker could not see before reads as a new person:
+        # linking discloses nothing by itself (as the API's outcome, exchanges.records).
+        linked = result.outcome == MatchOutcome.LINKED and bool(result.known_before)
         if beneficiary_id is not None and str(person) != str(beneficiary_id):
-            if linked:
+            if result.outcome == MatchOutcome.LINKED:
                 raise SubmissionError(
                     [
                         {
                             "field": "beneficiary",
-                            "message": "Le rapprochement automatique désigne une autre "
-                            "personne : vérifiez dans la file de revue des doublons.",
+                            "message": "Le rattachement à cette personne n'a pas pu être "
+                            "fait : confirmez la demande comme nouvelle personne, la file de "
+                            "revue des doublons proposera le rapprochement.",
                         }
                     ]
                 )
