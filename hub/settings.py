@@ -397,6 +397,8 @@ WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120, minimum=5)
 JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 30, minimum=1)
 REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
+# A referral still unanswered this many days after it was sent is shown overdue in the admin.
+REFERRAL_OVERDUE_DAYS = env_int("REFERRAL_OVERDUE_DAYS", 7, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE.update(
     {

@@ -11,6 +11,7 @@ from exchanges.admin import (  # noqa: F401
     cases,
     events,
     imports,
+    person_sections,
     referrals,
     submissions,
     webhooks,

@@ -277,6 +277,7 @@ CUSTOM = {
     "consent_dpo_erasure": lambda w: [
         f"/admin/consent/accesslog/dpo/personne/{w.person}/effacement/"
     ],
+    "consent_grant_withdraw": lambda w: [f"/admin/consent/grant/{w.ids['grant']}/retirer/"],
     "consent_grant_receipt": lambda w: [f"/admin/consent/grant/{w.ids['grant']}/recu/"],
     "registry_beneficiary_autocomplete": lambda w: [
         "/admin/registry/beneficiary/autocomplete/?term=Quen"
@@ -306,6 +307,16 @@ CUSTOM = {
     ],
     "crisis_registration_acknowledge": lambda w: [
         _admin("crisis_registration_acknowledge", w.ids["registration"])
+    ],
+    "exchanges_referral_persons": lambda w: ["/admin/exchanges/referral/personnes/?term=Quen"],
+    "exchanges_overlapalert_handle": lambda w: [
+        reverse("admin:exchanges_overlapalert_handle", args=[pk])
+        for pk in OverlapAlert.objects.values_list("pk", flat=True)
+    ],
+    "exchanges_case_persons": lambda w: ["/admin/exchanges/case/personnes/?term=Quen"],
+    "exchanges_referral_transition": lambda w: [
+        reverse("admin:exchanges_referral_transition", args=[w.ids["referral"], action])
+        for action in ("accept", "decline", "complete", "cancel")
     ],
     "crisis_registration_end": lambda w: [_admin("crisis_registration_end", w.ids["registration"])],
     "crisis_registration_notice": lambda w: [
