@@ -478,3 +478,11 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index}: {self.outcome}"
+
+
+# Citizen portal submissions live in their own module (one concern per file).
+from exchanges.portal_models import (  # noqa: E402, F401
+    PortalSubmission,
+    SubmissionKind,
+    SubmissionStatus,
+)

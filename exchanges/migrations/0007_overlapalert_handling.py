@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchanges', '0005_case_outcome'),
+        ('exchanges', '0006_portalsubmission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
