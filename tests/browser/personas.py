@@ -37,10 +37,6 @@ def wait_text(driver, text: str, css: str = "body") -> str:
     )
 
 
-def messages(driver) -> str:
-    return " ".join(li.text for li in driver.find_elements(By.CSS_SELECTOR, ".messagelist li"))
-
-
 def search(driver, changelist: str, term: str) -> list[str]:
     """Type ``term`` in a change list's search box; the rows' texts."""
     driver.get(f"{driver.base}{changelist}")
