@@ -1,7 +1,8 @@
 // Accessible names that Django's admin widgets leave out (axe: aria-input-field-name, link-name):
 // - the select2 autocompletes (person pickers, autocomplete_fields) draw a combobox named only
 //   by the current choice (empty before one is made): named after the <select>'s label too;
-// - the date and time shortcuts' calendar and clock links hold only an icon with a title.
+// - the date and time shortcuts' calendar and clock links hold only an icon with a title;
+// - the two inputs of a split date and time have bare text ("Date :", "Heure :"), no label.
 "use strict";
 {
   const nameComboboxes = () => {
@@ -12,7 +13,22 @@
       label.id = label.id || `${select.id}-label`;
       const choice = box.getAttribute("aria-labelledby");
       box.setAttribute("aria-labelledby", choice ? `${label.id} ${choice}` : label.id);
+      const rendered = choice && document.getElementById(choice);
+      if (rendered) rendered.setAttribute("aria-label", label.textContent.trim());
       box.dataset.named = "1";
+    });
+  };
+  const nameSplitDateTimes = () => {
+    // "Date :" and "Heure :" are bare text before each input of a split date and time.
+    document.querySelectorAll("p.datetime input").forEach((input) => {
+      const text = input.previousSibling && input.previousSibling.textContent;
+      const row = input.closest(".form-row");
+      const field = row && row.querySelector("label");
+      if (text && text.trim() && !input.hasAttribute("aria-label")) {
+        const part = text.replace(/[\s:]+$/, "").trim();
+        const name = field ? field.textContent.replace(/[\s:]+$/, "").trim() : "";
+        input.setAttribute("aria-label", name ? `${name} (${part.toLowerCase()})` : part);
+      }
     });
   };
   const nameShortcuts = () => {
@@ -30,6 +46,7 @@
   }
   // DateTimeShortcuts.js draws its links on the load event, from a listener added before this.
   window.addEventListener("load", nameShortcuts);
+  document.addEventListener("DOMContentLoaded", nameSplitDateTimes);
   document.addEventListener("formset:added", () =>
     window.setTimeout(() => {
       nameComboboxes();
