@@ -45,7 +45,8 @@ def id_token(request) -> str | None:
 def forget(request) -> None:
     """Local logout: the identity, the ID token and any unfinished flow leave the session."""
     request.session.pop(SESSION_KEY, None)
-    for key in [key for key in list(request.session) if key.startswith(STATE_PREFIX)]:
+    # SessionBase is a mapping without __iter__: its keys() is the way to list them.
+    for key in [key for key in tuple(request.session.keys()) if key.startswith(STATE_PREFIX)]:
         del request.session[key]
     request.session.cycle_key()
 
