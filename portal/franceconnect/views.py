@@ -7,6 +7,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +42,10 @@ MESSAGES = {
 
 
 def enabled_only(view):
+    """404 when FranceConnect is off. The views write nothing to the database (the session is
+    saved by its middleware), so no transaction is held open while the provider answers."""
+
+    @transaction.non_atomic_requests
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.FRANCECONNECT_ENABLED:

@@ -4,6 +4,7 @@ process): the round trip, what the session keeps, the button, the logout."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
@@ -94,6 +95,25 @@ def test_the_discovery_document_and_keys_are_read_once(franceconnect_on, citizen
     citizen.login()
     after = franceconnect_on.hits(discovery), franceconnect_on.hits(jwks)
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+
+
+def test_a_signing_key_missing_from_the_cached_keys_fetches_them_again(
+    franceconnect_on, citizen, client
+):
+    """Key rotation: keys cached before the provider's current key appeared are read again."""
+    from django.core.cache import cache
+
+    from portal.franceconnect import client as fc_client
+
+    citizen.start()  # discovery cached
+    old_keys = requests.get(f"{franceconnect_on.issuer}/.well-known/jwks.json", timeout=10).json()
+    old_keys["keys"] = [key for key in old_keys["keys"] if key["alg"] == "ES256"]
+    cache.set(fc_client._cache_key("jwks"), old_keys)
+    before = franceconnect_on.hits("/o/.well-known/jwks.json")
+    assert citizen.login().status_code == 302
+    assert franceconnect_on.hits("/o/.well-known/jwks.json") == before + 1
+    assert franceconnect.prefill(_request(client)) == MARIE
+    assert len(cache.get(fc_client._cache_key("jwks"))["keys"]) == 2
 
 
 def test_no_personal_data_in_logs_or_addresses(franceconnect_on, citizen, caplog):

@@ -142,3 +142,10 @@ def test_a_callback_without_code_is_refused(franceconnect_on, client):
     response = client.get("/citoyen/franceconnect/callback/")
     assert response.status_code == 400
     assert REFUSED in response.content.decode()
+
+
+def test_an_identity_below_the_asked_level_is_refused(franceconnect_on, citizen, client, settings):
+    settings.FRANCECONNECT_ACR = "eidas2"  # the provider vouches for eidas1 only
+    response = citizen.login()
+    assert response.status_code == 400
+    assert _identity(client) is None

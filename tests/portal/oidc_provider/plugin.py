@@ -28,7 +28,7 @@ class Provider:
 
     def hits(self, path: str) -> int:
         """How many requests the provider served for this path (from its own access log)."""
-        time.sleep(0.05)  # the access line is written just after the answer
+        time.sleep(0.2)  # the access line is written just after the answer
         return sum(f'"GET {path}' in line for line in self.log.read_text().splitlines())
 
 
