@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,14 +33,15 @@ class Provider:
         return sum(f'"GET {path}' in line for line in self.log.read_text().splitlines())
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("oidc-provider")
+@contextmanager
+def running_provider(folder: Path, portal_base: str = "http://testserver"):
+    """A provider process whose clients send people back to ``portal_base``."""
     log = folder / "access.log"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    command = [sys.executable, "-m", "tests.portal.oidc_provider.serve", str(folder / "db.sqlite3")]
     with log.open("w") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.portal.oidc_provider.serve", str(folder / "db.sqlite3")],
+            [*command, portal_base],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -50,22 +52,33 @@ def oidc_provider(tmp_path_factory):
     watchdog.start()
     line = process.stdout.readline()
     watchdog.cancel()
-    if not line.startswith("READY "):
-        process.kill()
-        pytest.fail(f"the test OpenID provider did not start:\n{log.read_text()[-2000:]}")
-    port = int(line.split()[1])
-    yield Provider(issuer=f"http://127.0.0.1:{port}/o", log=log)
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        if not line.startswith("READY "):
+            pytest.fail(f"the test OpenID provider did not start:\n{log.read_text()[-2000:]}")
+        yield Provider(issuer=f"http://127.0.0.1:{int(line.split()[1])}/o", log=log)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """One provider for the session (its SQLite migrated once), for Django's test client."""
+    with running_provider(tmp_path_factory.mktemp("oidc-provider")) as provider:
+        yield provider
+
+
+def turn_on(settings, provider: Provider, client_id: str = "passerelle") -> None:
+    settings.FRANCECONNECT_ENABLED = True
+    settings.FRANCECONNECT_ISSUER = provider.issuer
+    settings.FRANCECONNECT_CLIENT_ID = client_id
+    settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET
 
 
 @pytest.fixture
 def franceconnect_on(settings, oidc_provider):
     """FranceConnect turned on, pointing at the local provider with its nominal client."""
-    settings.FRANCECONNECT_ENABLED = True
-    settings.FRANCECONNECT_ISSUER = oidc_provider.issuer
-    settings.FRANCECONNECT_CLIENT_ID = "passerelle"
-    settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET
+    turn_on(settings, oidc_provider)
     return oidc_provider
 
 

@@ -1,4 +1,5 @@
-"""Start the test OpenID provider: ``python -m tests.portal.oidc_provider.serve DB_PATH``.
+"""Start the test OpenID provider:
+``python -m tests.portal.oidc_provider.serve DB_PATH [PORTAL_BASE_URL]``.
 
 Binds a free port on 127.0.0.1 first, so that the issuer is known before Django starts; then
 migrates its SQLite database, registers the test person and clients, and prints
@@ -10,7 +11,7 @@ import sys
 
 USERNAME, PASSWORD = "marie.martin", "mot-de-passe-du-fournisseur-de-test"
 CLIENT_SECRET = "secret-du-client-de-test"
-PORTAL = "http://testserver/citoyen/franceconnect/"
+PORTAL = "http://testserver"  # Django's test client; a live server's URL for browser tests
 
 
 def main() -> None:
@@ -20,6 +21,7 @@ def main() -> None:
     port = server.server_address[1]
     os.environ["OIDC_PROVIDER_ISSUER"] = f"http://127.0.0.1:{port}/o"
     os.environ["OIDC_PROVIDER_DB"] = sys.argv[1]
+    portal = f"{sys.argv[2] if len(sys.argv) > 2 else PORTAL}/citoyen/franceconnect/"
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.portal.oidc_provider.settings"
 
     import django
@@ -41,8 +43,8 @@ def main() -> None:
             client_secret=CLIENT_SECRET,
             client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-            redirect_uris=f"{PORTAL}callback/",
-            post_logout_redirect_uris=f"{PORTAL}deconnecte/",
+            redirect_uris=f"{portal}callback/",
+            post_logout_redirect_uris=f"{portal}deconnecte/",
             algorithm=Application.RS256_ALGORITHM,
         )
     server.set_app(get_wsgi_application())
