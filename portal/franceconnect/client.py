@@ -194,8 +194,10 @@ def complete(request) -> tuple[dict, str]:
         raise FranceConnectError("id_token_signature_invalid") from None
     except AuthlibBaseError:
         raise FranceConnectError("token_refused") from None
-    except (requests.RequestException, ValueError):
+    except requests.RequestException:
         raise FranceConnectError("provider_unreachable") from None
+    except (ValueError, KeyError, TypeError):  # not JSON, not a JWT, a malformed key set
+        raise FranceConnectError("provider_response_invalid") from None
     id_claims = token.get("userinfo")
     if not id_claims or not token.get("access_token"):
         raise FranceConnectError("id_token_missing")
@@ -234,8 +236,10 @@ def _userinfo(app: DjangoOAuth2App, metadata: dict, access_token: str) -> dict:
         ).validate(signed.claims)
     except JoseError:
         raise FranceConnectError("userinfo_signature_invalid") from None
-    except (requests.RequestException, ValueError):
+    except requests.RequestException:
         raise FranceConnectError("provider_unreachable") from None
+    except (ValueError, KeyError, TypeError):
+        raise FranceConnectError("userinfo_invalid") from None
     return signed.claims
 
 

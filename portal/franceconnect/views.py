@@ -73,6 +73,8 @@ def _failure(request, error: FranceConnectError, *, back_url: str):
         kind, status = "cancelled", 200
     elif error.reason in UNAVAILABLE:
         kind, status = "unavailable", 503
+    elif error.reason == "unexpected":
+        kind, status = "refused", 502
     else:
         kind, status = "refused", 400
     logger.warning("FranceConnect login not completed: %s", error.reason)
@@ -86,6 +88,13 @@ def _failure(request, error: FranceConnectError, *, back_url: str):
     return render(request, "portal/franceconnect/page.html", context, status=status)
 
 
+def _unexpected(request, error: Exception, *, back_url: str):
+    """A person never gets a 500 from a provider's odd answer; the log names only its type
+    (an exception's text could carry what the provider sent)."""
+    logger.error("FranceConnect login failed on an unexpected %s", type(error).__name__)
+    return _failure(request, FranceConnectError("unexpected"), back_url=back_url)
+
+
 @never_cache
 @enabled_only
 @require_GET
@@ -96,6 +105,8 @@ def login(request):
         url = client.authorization_url(request, redirect_uri=redirect_uri, next_url=next_url)
     except FranceConnectError as error:
         return _failure(request, error, back_url=next_url)
+    except Exception as error:  # an answer of the provider that nothing above foresaw
+        return _unexpected(request, error, back_url=next_url)
     return redirect(url)
 
 
@@ -108,6 +119,8 @@ def callback(request):
         claims, id_token = client.complete(request)
     except FranceConnectError as error:
         return _failure(request, error, back_url=next_url)
+    except Exception as error:  # an answer of the provider that nothing above foresaw
+        return _unexpected(request, error, back_url=next_url)
     session.store(request, claims=claims, id_token=id_token)
     logger.info("FranceConnect login completed")
     return redirect(next_url)
