@@ -81,8 +81,13 @@ def discovery() -> dict:
         document = _json(_get(url), "discovery_unavailable")
         if str(document.get("issuer", "")).rstrip("/") != _issuer():
             raise FranceConnectError("issuer_mismatch")
+        # An https issuer's endpoints are https too: no token or key over plain HTTP.
+        schemes = ("https://",) if _issuer().startswith("https://") else ("https://", "http://")
         for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-            if not str(document.get(endpoint, "")).startswith(("https://", "http://")):
+            if not str(document.get(endpoint, "")).startswith(schemes):
+                raise FranceConnectError("discovery_incomplete")
+        for endpoint in ("userinfo_endpoint", "end_session_endpoint"):
+            if document.get(endpoint) and not str(document[endpoint]).startswith(schemes):
                 raise FranceConnectError("discovery_incomplete")
         cache.set(key, document, CACHE_SECONDS)
     return document
