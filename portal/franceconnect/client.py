@@ -170,7 +170,8 @@ def _acr_allowed(claims, value) -> bool:
 def complete(request) -> tuple[dict, str]:
     """Finish the flow at the callback: ``(claims, id_token)`` or FranceConnectError."""
     error = request.GET.get("error")
-    if error:
+    if error:  # the pending flow ends here too (its secrets leave the session)
+        DjangoIntegration(NAME).clear_state_data(request.session, request.GET.get("state", ""))
         raise FranceConnectError("cancelled" if error == "access_denied" else "provider_refused")
     if not request.GET.get("state") or not request.GET.get("code"):
         raise FranceConnectError("missing_parameters")

@@ -116,6 +116,15 @@ def test_a_cancelled_consent_says_so_and_goes_back_to_the_form(franceconnect_on,
     assert "Vous avez annulé la connexion avec FranceConnect" in page
     assert 'href="/citoyen/demande/"' in page
     assert _identity(client) is None
+    assert not [key for key in tuple(client.session.keys()) if key.startswith("_state_")]
+
+
+def test_a_provider_error_gives_a_french_page(franceconnect_on, citizen, client):
+    back = citizen.authorize(citizen.start())
+    response = citizen.back_to_portal(_with(back, error="server_error", code=""))
+    assert response.status_code == 400
+    assert REFUSED in response.content.decode()
+    assert _identity(client) is None
 
 
 def test_a_provider_that_does_not_answer_gives_a_french_page(settings, client):
