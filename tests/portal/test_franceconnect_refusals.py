@@ -63,11 +63,12 @@ def test_enabling_without_credentials_stops_the_start():
     assert "FRANCECONNECT_ENABLED needs FRANCECONNECT_ISSUER" in result.stderr
 
 
-def test_a_tampered_state_is_refused(franceconnect_on, citizen, client):
+def test_a_tampered_state_is_refused(franceconnect_on, citizen, client, caplog):
     back = citizen.authorize(citizen.start())
     response = citizen.back_to_portal(_with(back, state="x" * 43))
     assert response.status_code == 400
     assert REFUSED in response.content.decode()
+    assert "not completed: state_mismatch" in caplog.text
     assert _identity(client) is None
 
 
@@ -80,30 +81,34 @@ def test_a_callback_cannot_be_replayed(franceconnect_on, citizen, client):
     assert _identity(client) is None
 
 
-def test_a_foreign_issuer_in_the_response_is_refused(franceconnect_on, citizen, client):
+def test_a_foreign_issuer_in_the_response_is_refused(franceconnect_on, citizen, client, caplog):
     back = citizen.authorize(citizen.start())
     response = citizen.back_to_portal(_with(back, iss="https://usurpateur.example/o"))
     assert response.status_code == 400
+    assert "not completed: issuer_mismatch" in caplog.text
     assert _identity(client) is None
 
 
 @pytest.mark.parametrize(
-    "client_id",
+    ("client_id", "reason"),
     [
-        "passerelle-wrong-nonce",
-        "passerelle-wrong-audience",
-        "passerelle-expired",
-        "passerelle-unpublished-key",
-        "passerelle-alg-none",
+        ("passerelle-wrong-nonce", "id_token_claims_invalid"),
+        ("passerelle-wrong-audience", "id_token_claims_invalid"),
+        ("passerelle-expired", "id_token_claims_invalid"),
+        ("passerelle-unpublished-key", "id_token_signature_invalid"),
+        ("passerelle-alg-none", "id_token_signature_invalid"),
+        ("passerelle-userinfo-unpublished-key", "userinfo_signature_invalid"),
+        ("passerelle-userinfo-alg-none", "userinfo_signature_invalid"),
     ],
 )
-def test_an_id_token_that_does_not_verify_is_refused(
-    franceconnect_on, citizen, client, settings, client_id
+def test_a_token_or_userinfo_that_does_not_verify_is_refused(
+    franceconnect_on, citizen, client, settings, caplog, client_id, reason
 ):
     settings.FRANCECONNECT_CLIENT_ID = client_id
     response = citizen.login()
     assert response.status_code == 400
     assert REFUSED in response.content.decode()
+    assert f"FranceConnect login not completed: {reason}" in caplog.text
     assert _identity(client) is None
 
 
@@ -140,11 +145,14 @@ def test_a_provider_that_does_not_answer_gives_a_french_page(settings, client):
     assert "FranceConnect est indisponible" in response.content.decode()
 
 
-def test_a_wrong_client_secret_is_refused_by_the_provider(franceconnect_on, citizen, settings):
+def test_a_wrong_client_secret_is_refused_by_the_provider(
+    franceconnect_on, citizen, settings, caplog
+):
     settings.FRANCECONNECT_CLIENT_SECRET = "pas-le-bon-secret"
     response = citizen.login()
     assert response.status_code == 400
     assert REFUSED in response.content.decode()
+    assert "not completed: token_refused" in caplog.text
 
 
 def test_a_callback_without_code_is_refused(franceconnect_on, client):
@@ -153,8 +161,11 @@ def test_a_callback_without_code_is_refused(franceconnect_on, client):
     assert REFUSED in response.content.decode()
 
 
-def test_an_identity_below_the_asked_level_is_refused(franceconnect_on, citizen, client, settings):
+def test_an_identity_below_the_asked_level_is_refused(
+    franceconnect_on, citizen, client, settings, caplog
+):
     settings.FRANCECONNECT_ACR = "eidas2"  # the provider vouches for eidas1 only
     response = citizen.login()
     assert response.status_code == 400
+    assert "not completed: id_token_claims_invalid" in caplog.text
     assert _identity(client) is None

@@ -29,6 +29,8 @@ MODES = {
     "passerelle-expired": "expired",
     "passerelle-unpublished-key": "unpublished-key",
     "passerelle-alg-none": "alg-none",
+    "passerelle-userinfo-unpublished-key": "userinfo-unpublished-key",
+    "passerelle-userinfo-alg-none": "userinfo-alg-none",
 }
 
 
@@ -78,7 +80,7 @@ class FranceConnectLikeValidator(OAuth2Validator):
     def finalize_id_token(self, id_token, token, token_handler, request):
         serialized = super().finalize_id_token(id_token, token, token_handler, request)
         mode = MODES.get(request.client.client_id, "signed-userinfo")
-        if mode in ("signed-userinfo", "json-userinfo"):
+        if mode in ("signed-userinfo", "json-userinfo") or mode.startswith("userinfo-"):
             return serialized
         claims = json.loads(jwt.JWT(jwt=serialized, key=rsa_key()).claims)
         now = int(time.time())
@@ -96,4 +98,6 @@ class FranceConnectLikeValidator(OAuth2Validator):
         if mode == "json-userinfo":
             return claims
         claims.update(iss=settings.ISSUER, aud=request.client.client_id, iat=int(time.time()))
+        if mode.startswith("userinfo-"):
+            return sign(claims, mode.removeprefix("userinfo-"))
         return sign(claims, "es256" if mode == "es256" else "signed-userinfo")
