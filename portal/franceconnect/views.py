@@ -130,20 +130,32 @@ def callback(request):
 @enabled_only
 @require_POST
 def logout(request):
-    """Local logout first (the identity leaves the session whatever happens), then the
-    provider's end-session endpoint when it has one."""
+    """Local logout first (the identity leaves the session whatever happens), then on to the
+    provider's end-session endpoint when it has one.
+
+    That last step is a page that moves on by itself (meta refresh, and a link for whoever
+    has it turned off) rather than a redirect: the portal's Content-Security-Policy
+    (``form-action 'self'``) rightly stops a form's redirect to another site."""
     id_token = session.id_token(request)
     session.forget(request)
     done = request.build_absolute_uri(reverse("portal:franceconnect:logged-out"))
+    url = None
     if id_token:
         try:
             url = client.logout_url(id_token=id_token, post_logout_redirect_uri=done)
         except FranceConnectError as error:
             logger.warning("FranceConnect logout not sent: %s", error.reason)
-            url = None
-        if url:
-            return redirect(url)
-    return redirect(done)
+    if not url:
+        return redirect(done)
+    context = {
+        "title": "Déconnexion de FranceConnect",
+        "message": "Vos informations ont été effacées de ce service. FranceConnect termine "
+        "maintenant votre session.",
+        "back_url": url,
+        "back_label": "Continuer vers FranceConnect",
+        "refresh_url": url,
+    }
+    return render(request, "portal/franceconnect/page.html", context)
 
 
 @never_cache

@@ -1,6 +1,8 @@
 """FranceConnect login against a real OpenID provider (django-oauth-toolkit in a second
 process): the round trip, what the session keeps, the button, the logout."""
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -152,7 +154,13 @@ def test_logout_clears_the_session_and_ends_the_provider_session(franceconnect_o
     assert "franceconnect" not in client.session
     assert franceconnect.identity(_request(client)) is None
     assert franceconnect.prefill(_request(client)) == {}
-    location = response["Location"]
+    # A page that moves on to the provider (no cross-site redirect of a form: CSP form-action).
+    assert response.status_code == 200
+    page = response.content.decode()
+    refresh = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page)
+    link = re.search(r'<a href="([^"]+)">Continuer vers FranceConnect</a>', page)
+    location = html.unescape(refresh.group(1))
+    assert html.unescape(link.group(1)) == location
     assert location.startswith(f"{franceconnect_on.issuer}/logout/")
     query = parse_qs(urlsplit(location).query)
     assert query["id_token_hint"] == [id_token]
@@ -173,3 +181,9 @@ def test_logout_clears_the_session_and_ends_the_provider_session(franceconnect_o
 
 def test_logout_is_post_only(franceconnect_on, client):
     assert client.get("/citoyen/franceconnect/deconnexion/").status_code == 405
+
+
+def test_logout_without_a_franceconnect_login_stays_local(franceconnect_on, client):
+    response = client.post("/citoyen/franceconnect/deconnexion/")
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/citoyen/franceconnect/deconnecte/"
