@@ -441,21 +441,6 @@ CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
     "schedule": 300.0,
 }
 
-# --- Territory: the observatory's aggregates (territory app) ----------------------------------
-# A published count is never below this threshold (zero excepted); see territory/suppression.py.
-TERRITORY_THRESHOLD = env_int("TERRITORY_THRESHOLD", 11, minimum=2)
-# Round published counts to a multiple of this base (0: no rounding).
-TERRITORY_ROUNDING = env_int("TERRITORY_ROUNDING", 0, minimum=0)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "territory-refresh": {
-            "task": "territory.tasks.refresh_aggregates",
-            "schedule": float(env_int("TERRITORY_REFRESH_SECONDS", 30, minimum=5)),
-        },
-        "territory-rebuild": {"task": "territory.tasks.rebuild_aggregates", "schedule": 86400.0},
-    }
-)
-
 # --- FranceConnect: optional identity prefill on the citizen portal (portal.franceconnect) ----
 # Off by default: the /citoyen/franceconnect/ pages answer 404 and nothing calls out. The issuer
 # is the discovery base (its /.well-known/openid-configuration is read and cached); the callback
@@ -479,3 +464,18 @@ if FRANCECONNECT_ENABLED:
         raise ConfigError("FRANCECONNECT_ISSUER must be an https:// address")
     if "openid" not in FRANCECONNECT_SCOPES.split():
         raise ConfigError("FRANCECONNECT_SCOPES must contain openid")
+
+# --- Territory: the observatory's aggregates (territory app) ----------------------------------
+# A published count is never below this threshold (zero excepted); see territory/suppression.py.
+TERRITORY_THRESHOLD = env_int("TERRITORY_THRESHOLD", 11, minimum=2)
+# Round published counts to a multiple of this base (0: no rounding).
+TERRITORY_ROUNDING = env_int("TERRITORY_ROUNDING", 0, minimum=0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "territory-refresh": {
+            "task": "territory.tasks.refresh_aggregates",
+            "schedule": float(env_int("TERRITORY_REFRESH_SECONDS", 30, minimum=5)),
+        },
+        "territory-rebuild": {"task": "territory.tasks.rebuild_aggregates", "schedule": 86400.0},
+    }
+)
