@@ -48,19 +48,40 @@ def test_franceconnect_is_off_by_default_and_calls_nobody(oidc_provider, client)
     assert oidc_provider.log.read_text() == before
 
 
-def test_enabling_without_credentials_stops_the_start():
-    env = {**os.environ, "FRANCECONNECT_ENABLED": "true", "SECRET_KEY": "x", "NIR_HASH_KEY": "y"}
-    env.pop("FRANCECONNECT_CLIENT_ID", None)
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "FRANCECONNECT_ENABLED needs FRANCECONNECT_ISSUER"),
+        (
+            {"FRANCECONNECT_ISSUER": "http://fc.example/api/v2", "FRANCECONNECT_CLIENT_ID": "a"},
+            "FRANCECONNECT_ISSUER must be an https:// address",
+        ),
+        ({"FRANCECONNECT_ENABLED": "oui"}, "FRANCECONNECT_ENABLED='oui' is not a boolean"),
+    ],
+    ids=["no-credentials", "plain-http-issuer", "not-a-boolean"],
+)
+def test_a_wrong_configuration_stops_the_start_with_one_line(extra, message):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FRANCECONNECT_") and key != "DEBUG"
+    }
+    env.update(FRANCECONNECT_ENABLED="true", SECRET_KEY="x", NIR_HASH_KEY="y")
+    if "FRANCECONNECT_ISSUER" in extra:
+        env["FRANCECONNECT_CLIENT_SECRET"] = "s"
+    env.update(extra)
     result = subprocess.run(
-        [sys.executable, "-c", "import hub.settings"],
+        [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0
-    assert "FRANCECONNECT_ENABLED needs FRANCECONNECT_ISSUER" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.startswith("configuration error: ")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_a_tampered_state_is_refused(franceconnect_on, citizen, client, caplog):
