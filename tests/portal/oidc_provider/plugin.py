@@ -26,6 +26,13 @@ ROOT = Path(__file__).resolve().parents[3]
 class Provider:
     issuer: str
     log: Path
+    process: subprocess.Popen
+
+    def alive(self) -> None:
+        """Fail with the provider's own words if its process is gone."""
+        if self.process.poll() is not None:
+            tail = self.log.read_text()[-2000:]
+            pytest.fail(f"the test OpenID provider exited ({self.process.returncode}):\n{tail}")
 
     def hits(self, path: str) -> int:
         """How many requests the provider served for this path (from its own access log)."""
@@ -55,7 +62,8 @@ def running_provider(folder: Path, portal_base: str = "http://testserver"):
     try:
         if not line.startswith("READY "):
             pytest.fail(f"the test OpenID provider did not start:\n{log.read_text()[-2000:]}")
-        yield Provider(issuer=f"http://127.0.0.1:{int(line.split()[1])}/o", log=log)
+        issuer = f"http://127.0.0.1:{int(line.split()[1])}/o"
+        yield Provider(issuer=issuer, log=log, process=process)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -78,6 +86,7 @@ def turn_on(settings, provider: Provider, client_id: str = "passerelle") -> None
 @pytest.fixture
 def franceconnect_on(settings, oidc_provider):
     """FranceConnect turned on, pointing at the local provider with its nominal client."""
+    oidc_provider.alive()
     turn_on(settings, oidc_provider)
     return oidc_provider
 
