@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.PortalMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -313,6 +314,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The DSFR (Système de design de l'État) from npm (`@gouvfr/dsfr`, node_modules/), served as
+# static files, never from a CDN: the stylesheet, its fonts, icons and favicons only.
+DSFR_DIST = BASE_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+STATICFILES_DIRS = [
+    (f"dsfr/{part}", DSFR_DIST / part) for part in ("dsfr", "fonts", "icons", "favicon")
+]
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) -------------------------
 SECURE_PROXY_SSL_HEADER = (
@@ -328,6 +335,8 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its CSRF token answers a French page (the portal's under /citoyen/).
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_IMPORT_MAX_BYTES
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
@@ -474,6 +483,12 @@ PORTAL_WITHDRAWAL_DAYS = env_int("PORTAL_WITHDRAWAL_DAYS", 365, minimum=1)
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "").rstrip("/")
 # Keep a keyed hash of the citizen's IP address (abuse handling), or nothing at all.
 PORTAL_HASH_CLIENT_IP = env_bool("PORTAL_HASH_CLIENT_IP", True)
+# A submission nobody handled within this many days is closed and what was typed erased (beat).
+PORTAL_PENDING_DAYS = env_int("PORTAL_PENDING_DAYS", 90, minimum=1)
+CELERY_BEAT_SCHEDULE["exchanges-close-stale-portal-submissions"] = {
+    "task": "exchanges.tasks.close_stale_portal_submissions",
+    "schedule": 86400.0,
+}
 # Mail to citizens: Django's mail settings (the embedded default writes files to var/mail/).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -498,3 +513,20 @@ CELERY_BEAT_SCHEDULE.update(
         "territory-rebuild": {"task": "territory.tasks.rebuild_aggregates", "schedule": 86400.0},
     }
 )
+
+# --- Citizen portal (/citoyen/): public pages, no login (portal app) --------------------------
+# Submissions per client address and per e-mail or phone, each over PORTAL_RATE_WINDOW_MINUTES.
+PORTAL_RATE_PER_IP = env_int("PORTAL_RATE_PER_IP", 10, minimum=1)
+PORTAL_RATE_PER_ADDRESS = env_int("PORTAL_RATE_PER_ADDRESS", 3, minimum=1)
+PORTAL_RATE_WINDOW_MINUTES = env_int("PORTAL_RATE_WINDOW_MINUTES", 60, minimum=1)
+# The client's address for those limits: REMOTE_ADDR, or this header set by the reverse proxy.
+PORTAL_CLIENT_IP_HEADER = env_str("PORTAL_CLIENT_IP_HEADER", "")
+# A portal form body larger than this answers 413 before anything reads it.
+PORTAL_MAX_BODY_BYTES = env_int("PORTAL_MAX_BODY_BYTES", 16 * 1024, minimum=1024)
+# Who is responsible for the data (named in every portal page's footer and privacy notice).
+PORTAL_CONTROLLER = env_str(
+    "PORTAL_CONTROLLER",
+    "l'organisme à qui vous adressez votre demande (la mairie ou son CCAS pour le registre, "
+    "le service choisi pour une demande d'aide)",
+)
+PORTAL_CONTROLLER_CONTACT = env_str("PORTAL_CONTROLLER_CONTACT", "dpo@passerelle.example.org")

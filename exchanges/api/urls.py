@@ -14,7 +14,9 @@ urlpatterns = [
     ),
     path("events", stream_views.EventFeed.as_view(), name="event-feed"),
     path("webhooks", stream_views.WebhookList.as_view(), name="webhook-list"),
-    path("webhooks/<uuid:endpoint_id>", stream_views.WebhookDetail.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<uuid:endpoint_id>", stream_views.WebhookDetail.as_view(), name="webhook-detail"
+    ),
     path(
         "webhooks/<uuid:endpoint_id>/rotate-secret",
         stream_views.WebhookRotate.as_view(),

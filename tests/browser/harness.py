@@ -100,6 +100,17 @@ def phone_browser(request, live_server):
     _quit(driver)
 
 
+@pytest.fixture
+def phone_browser_js(request, live_server):
+    """The same phone-sized window with JavaScript on: axe-core needs it to audit the pages
+    that ``phone_browser`` uses with JavaScript off."""
+    driver = _driver(width=390, height=844)
+    driver.base = live_server.url
+    yield driver
+    _keep_artifacts(request, driver)
+    _quit(driver)
+
+
 def axe_violations(driver, *, impacts=("serious", "critical"), tags=None) -> list[dict]:
     """Run axe-core in the current page; the violations of the given impacts (or tags)."""
     driver.execute_script(AXE.read_text(encoding="utf-8"))

@@ -28,6 +28,7 @@ from consent.models import AccessLog, GrantEvent
 from exchanges.models import OverlapAlert
 from hub.outbox.models import Event
 from territory.catalogue import BY_CODE
+from tests.consent import matrix_portal
 from tests.consent import matrix_world as mw
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -422,6 +423,7 @@ def _admin_registry_by_label():
 
 def test_every_face_has_a_row(db):
     missing = [f"API operation {op}" for op in api_operations() if op not in ROWS]
+    missing += matrix_portal.missing_rows()
     world = mw.build("active")
     for name in admin_patterns():
         try:
@@ -474,6 +476,16 @@ def test_no_face_shows_what_the_actor_may_not_see(state, settings):
                         leaks.append(f"admin {url} as {actor} ({role}): {label}")
     print(f"disclosure matrix, state {state}: {faces} requests, {len(leaks)} leaks")
     assert not leaks + errors, "\n".join(sorted(set(leaks)) + sorted(set(errors)))
+
+
+@pytest.mark.parametrize("state", mw.STATES)
+def test_portal_pages_show_nothing_and_answer_alike_whatever_the_hub_holds(state, settings):
+    """The citizen portal (rows in matrix_portal.py): a stranger's view, the same answers for a
+    known and an unknown person, before and after the hub learns more."""
+    settings.PORTAL_RATE_PER_ADDRESS = 1000
+    settings.PORTAL_RATE_PER_IP = 1000
+    problems = matrix_portal.check(state, leaks_in)
+    assert not problems, "\n".join(problems)
 
 
 ORACLES = {
