@@ -85,7 +85,9 @@ def _failure(request, error: FranceConnectError, *, back_url: str):
         "back_url": back_url,
         "back_label": "Revenir au formulaire",
     }
-    return render(request, "portal/franceconnect/page.html", context, status=status)
+    response = render(request, "portal/franceconnect/page.html", context, status=status)
+    response.portal_page = True  # drawn here: the portal's middleware keeps it (portal.errors)
+    return response
 
 
 def _unexpected(request, error: Exception, *, back_url: str):
