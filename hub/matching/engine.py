@@ -158,6 +158,20 @@ _NAME_FIELDS = frozenset({"surname", "first_names"})
 # cold-start one.
 _SESSION1_FIXED = _NAME_FIELDS | {"sex"}
 _OTHER_FIELDS = frozenset(name for name, _ in COMPARISONS) - _NAME_FIELDS
+#: A crossed first name (one's first name is the other's surname) cannot be learnt by the
+#: same-birth-date session: it reads matches from the names alone, and a crossed pair's names
+#: disagree on the other side, so EM files every such pair with the non-matches (m -> 0). Its
+#: m keeps the cold-start value; its u is measured like any other.
+_F_CROSSED = dict(COMPARISONS)["first_names"].index("crossed")
+
+
+def _keep_level(m: list[float], base: Sequence[float], index: int) -> list[float]:
+    """``m`` with level ``index`` set back to ``base``'s value, the others rescaled."""
+    rest = 1.0 - m[index]
+    scale = (1.0 - base[index]) / rest if rest > 0 else 0.0
+    return [base[index] if i == index else v * scale for i, v in enumerate(m)]
+
+
 #: EM starts from few matches: starting high lets a large homonym cluster capture the match
 #: class (with many homonyms, a 50 % start converges to "match = anything"); a true match
 #: pattern has such a Bayes factor that a low start does not hide it.
@@ -207,6 +221,7 @@ def _fit(
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
+        m["first_names"] = _keep_level(m["first_names"], base.m["first_names"], _F_CROSSED)
     n = len(records)
     total_pairs = max(n * (n - 1) // 2, 1)
     if lam_names is not None:
