@@ -206,7 +206,10 @@ def _crossed(a: Prepared, b: Prepared) -> bool:
 
 def _near(x: str, y: str) -> bool:
     """Equal, or one edit apart on names of four letters or more."""
-    return x == y or (min(len(x), len(y)) >= 4 and _osa(x, y, score_cutoff=1) <= 1)
+    if x == y:
+        return True
+    lx, ly = len(x), len(y)
+    return -1 <= lx - ly <= 1 and min(lx, ly) >= 4 and _osa(x, y, score_cutoff=1) <= 1
 
 
 def _date(a: Prepared, b: Prepared) -> int:

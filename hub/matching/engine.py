@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import random
-import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
+from .batch import encode, score_chunk
+from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, candidate_pairs, names_key
 from .compare import COMPARISONS, compare_levels
 from .household import estimate_household_share, household_levels
 from .model import Model
@@ -180,8 +179,7 @@ EM_START_SHARE = 0.01
 
 def _fit(
     records: Sequence[Prepared],
-    patterns: Counter,
-    n_pairs: int,
+    candidates: Callable[[], tuple[Counter, int]],
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
@@ -228,6 +226,7 @@ def _fit(
         recall = m["first_names"][0] * m["surname"][0]
         matches = lam_names * n_names / max(recall, 0.05)
     else:
+        patterns, n_pairs = candidates()
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
@@ -259,7 +258,7 @@ def estimate(
     """
     recs = list(prepared_records)
     pairs = list(pairs)
-    return _fit(recs, _patterns(recs, pairs), len(pairs), base, seed)
+    return _fit(recs, lambda: (_patterns(recs, pairs), len(pairs)), base, seed)
 
 
 def train(
@@ -274,38 +273,55 @@ def train(
 
 #: Below this many candidate pairs, worker processes cost more than they save.
 PARALLEL_MIN_PAIRS = 200_000
+#: Candidate pairs bounded and compared together (numpy arrays of this length).
+CHUNK_PAIRS = 1 << 17
 _SHARED: tuple = ()
 
 
-def _compare_slice(bounds: tuple[int, int]) -> list[tuple[tuple[int, ...], str, str]]:
-    recs, pairs = _SHARED
-    return [compare_levels(recs[i], recs[j]) for i, j in pairs[bounds[0] : bounds[1]]]
+def _score_slice(bounds: tuple[int, int]) -> list[tuple[int, int, float]]:
+    recs, encoded, model, codes, cut = _SHARED
+    return score_chunk(recs, encoded, model, codes[bounds[0] : bounds[1]], cut)
 
 
-def _compare_all(
-    recs: Sequence[Prepared], pairs: Sequence[tuple[int, int]], workers: int
-) -> Iterable[tuple[tuple[int, ...], str, str]]:
-    """compare_levels over ``pairs``, in order; forked worker processes when asked and
-    possible (POSIX fork, not inside a daemonic process such as a Celery prefork worker)."""
+def _can_fork(workers: int, n_pairs: int) -> bool:
+    return (
+        workers > 1
+        and n_pairs >= PARALLEL_MIN_PAIRS
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _scored(
+    recs: Sequence[Prepared], model: Model, codes, cut: float, workers: int
+) -> Iterable[tuple[int, int, float]]:
+    """``score_chunk`` over ``codes`` in chunks, in order; forked worker processes when
+    asked and possible (POSIX fork, not inside a daemonic process such as a Celery prefork
+    worker): they inherit the records, codes and model, nothing is pickled but the result."""
     global _SHARED
-    if (
-        workers <= 1
-        or len(pairs) < PARALLEL_MIN_PAIRS
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or multiprocessing.current_process().daemon
-    ):
-        for i, j in pairs:
-            yield compare_levels(recs[i], recs[j])
+    encoded = encode(recs, model)
+    bounds = [(lo, min(lo + CHUNK_PAIRS, len(codes))) for lo in range(0, len(codes), CHUNK_PAIRS)]
+    if not _can_fork(workers, len(codes)):
+        for b in bounds:
+            yield from score_chunk(recs, encoded, model, codes[b[0] : b[1]], cut)
         return
-    _SHARED = (recs, pairs)  # inherited by the forked workers, never pickled
+    _SHARED = (recs, encoded, model, codes, cut)
     try:
-        step = -(-len(pairs) // (workers * 8))
-        bounds = [(lo, min(lo + step, len(pairs))) for lo in range(0, len(pairs), step)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_compare_slice, bounds):
+            for chunk in pool.imap(_score_slice, bounds):
                 yield from chunk
     finally:
         _SHARED = ()
+
+
+def _candidate_patterns(
+    recs: Sequence[Prepared], max_block_size: int
+) -> Callable[[], tuple[Counter, int]]:
+    def patterns() -> tuple[Counter, int]:
+        pairs = candidate_pairs(recs, max_block_size)
+        return _patterns(recs, pairs), len(pairs)
+
+    return patterns
 
 
 def deduplicate(
@@ -319,45 +335,28 @@ def deduplicate(
 
     Without ``model``, a model is trained on the records themselves by EM (from
     ``MIN_TRAIN_RECORDS`` records up), else the cold-start ``Model.default()`` is used.
-    ``threshold`` defaults to the model's ``possible`` threshold. ``workers`` > 1 compares
+    ``threshold`` defaults to the model's ``possible`` threshold. ``workers`` > 1 scores
     candidate pairs in that many forked processes (same result; ignored where forking is
     not possible). Raises ``ValueError`` on a duplicated id or a malformed field.
+
+    Candidate pairs are distinct integer codes in one numpy array (8 bytes a pair); they are
+    scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before the pairs
+    that may reach the cut are compared.
     """
     recs = _as_prepared(records)
-    pairs = candidate_pairs(recs, max_block_size)
-    # Levels of every candidate pair, computed once. Patterns are interned (a few thousand
-    # distinct tuples for millions of pairs) and the agreed names are references to strings
-    # the records already hold, so this costs three pointers per pair.
-    interned: dict[tuple[int, ...], tuple[int, ...]] = {}
-    levels_of: list[tuple[int, ...]] = []
-    s_vals: list[str] = []
-    f_vals: list[str] = []
-    intern = sys.intern
-    for levels, s_val, f_val in _compare_all(recs, pairs, workers):
-        levels_of.append(interned.setdefault(levels, levels))
-        s_vals.append(intern(s_val))
-        f_vals.append(intern(f_val))
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            model = _fit(recs, Counter(levels_of), len(pairs), max_block_size=max_block_size)
+            model = _fit(recs, _candidate_patterns(recs, max_block_size), None, SEED, max_block_size)
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
-    # a pattern whose best weight (most favourable term frequencies) stays under the cut is
-    # skipped without scoring: most candidate pairs are plainly different people
-    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
+    codes = candidate_codes(recs, max_block_size)
     out: list[Pair] = []
-    weight_of, probability, grade = model.weight_of, model.probability, model.grade
-    bound = model.weight_bound
-    for k, (i, j) in enumerate(pairs):
-        levels = levels_of[k]
-        if bound(levels) < cut_weight:
-            continue
-        score = probability(weight_of(levels, s_vals[k], f_vals[k]))
-        if score >= cut:
-            a, b = recs[i].id, recs[j].id
-            if b < a:
-                a, b = b, a
-            out.append(Pair(a, b, score, grade(score) or "possible"))
+    grade = model.grade
+    for i, j, score in _scored(recs, model, codes, cut, workers):
+        a, b = recs[i].id, recs[j].id
+        if b < a:
+            a, b = b, a
+        out.append(Pair(a, b, score, grade(score) or "possible"))
     out.sort()
     return out

@@ -314,4 +314,5 @@ def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypat
     import hub.matching.engine as engine
 
     monkeypatch.setattr(engine, "PARALLEL_MIN_PAIRS", 1)
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 64)
     assert deduplicate(synthetic[0], workers=2) == deduplicated
