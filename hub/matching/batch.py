@@ -61,6 +61,9 @@ def encode(records: Sequence[Prepared], model: Model) -> Encoded:
             "month": np.fromiter((p.month for p in records), np.int64, len(records)),
             "day": np.fromiter((p.day for p in records), np.int64, len(records)),
             "date": np.asarray(date, dtype=np.int64),
+            "digits": ((np.asarray(date)[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(
+                np.int8
+            ),
             "birth_place": _codes([p.birth_place for p in records]),
             "postcode": _codes([p.postcode for p in records]),
             "commune": _codes([p.commune for p in records]),
@@ -84,8 +87,7 @@ def _date_levels(e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     same_year = ya == yb
     # both full: swap, 01/01, one-character typo, year off by one (first rule that holds)
     rule = np.full(len(i), 6, dtype=np.int64)
-    digits_a = (va[:, None] // 10 ** np.arange(7, -1, -1)) % 10
-    digits_b = (vb[:, None] // 10 ** np.arange(7, -1, -1)) % 10
+    digits_a, digits_b = e.digits[i], e.digits[j]
     diff = digits_a != digits_b
     ham = diff.sum(axis=1)
     swap_adj = (

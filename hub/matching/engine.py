@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import random
 from collections import Counter
@@ -343,10 +344,28 @@ def deduplicate(
     scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before the pairs
     that may reach the cut are compared.
     """
+    enabled = gc.isenabled()
+    gc.disable()  # the batch makes no reference cycles; scans of its records cost ~10 %
+    try:
+        return _deduplicate(records, model, threshold, max_block_size, workers)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _deduplicate(
+    records: Iterable[Mapping | Prepared],
+    model: Model | None,
+    threshold: float | None,
+    max_block_size: int,
+    workers: int,
+) -> list[Pair]:
     recs = _as_prepared(records)
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            model = _fit(recs, _candidate_patterns(recs, max_block_size), None, SEED, max_block_size)
+            model = _fit(
+                recs, _candidate_patterns(recs, max_block_size), None, SEED, max_block_size
+            )
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
