@@ -20,6 +20,7 @@ __all__ = [
     "blocking_keys",
     "candidate_codes",
     "candidate_pairs",
+    "stream_candidates",
 ]
 
 #: Keys shared by more records than this are skipped (a placeholder phone, JEAN MARTIN...).
@@ -150,13 +151,11 @@ def blocking_keys(prepared: Prepared) -> list[str]:
     return sorted({k for family in KEY_FAMILIES for k in family(prepared)})
 
 
-def _block_pairs(
+def _usable_blocks(
     records: Sequence[Prepared], family: Callable[[Prepared], Iterator[str]], cap: int
-) -> np.ndarray:
-    """Pair codes ``i * n + j`` (``i < j``) of the records sharing a key of one family, in
-    blocks of 2 to ``cap`` records, possibly repeated (several shared keys). Vectorised: the
-    keys are read once, the pairs are expanded from block offsets without a Python loop."""
-    n = len(records)
+) -> tuple[np.ndarray, np.ndarray]:
+    """(record, block) rows of one family's usable blocks (2 to ``cap`` records), sorted by
+    block then record; blocks are numbered in order of first appearance."""
     block_of: dict[str, int] = {}
     rows: list[int] = []
     blocks: list[int] = []
@@ -165,23 +164,82 @@ def _block_pairs(
             rows.append(i)
             blocks.append(block_of.setdefault(k, len(block_of)))
     del block_of
-    if not rows:
-        return np.empty(0, dtype=np.int64)
     row = np.asarray(rows, dtype=np.int64)
     blk = np.asarray(blocks, dtype=np.int64)
     del rows, blocks
+    if not len(row):
+        return row, blk
     size = np.bincount(blk)
     keep = (size[blk] >= 2) & (size[blk] <= cap)
     row, blk = row[keep], blk[keep]
     order = np.lexsort((row, blk))
-    row, blk = row[order], blk[order]
-    # position t of a block [start, end) pairs with t + 1 .. end - 1
-    ends = np.searchsorted(blk, blk, side="right")
-    partners = ends - np.arange(len(blk)) - 1
-    total = int(partners.sum())
-    left = np.repeat(np.arange(len(blk)), partners)
-    offsets = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
-    return row[left] * n + row[left + 1 + offsets]
+    return row[order], blk[order]
+
+
+def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
+    """Each record's usable blocks of one family, one row per record padded with -1."""
+    counts = np.bincount(row, minlength=n)
+    width = max(int(counts.max()) if len(counts) else 0, 1)
+    out = np.full((n, width), -1, dtype=np.int64)
+    order = np.argsort(row, kind="stable")
+    r = row[order]
+    starts = np.cumsum(counts) - counts
+    out[r, np.arange(len(r)) - starts[r]] = blk[order]
+    return out
+
+
+def _shared(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Smallest block id records ``i`` and ``j`` share in one family (-1: none)."""
+    a, b = blocks[i], blocks[j]
+    same = (a[:, :, None] == b[:, None, :]).any(axis=2) & (a >= 0)
+    return np.where(same, a, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
+
+
+def stream_candidates(
+    records: Sequence[Prepared],
+    max_block_size: int = MAX_BLOCK_SIZE,
+    families: Sequence[Callable[[Prepared], Iterator[str]]] = KEY_FAMILIES,
+    chunk: int = 1 << 17,
+) -> Iterator[np.ndarray]:
+    """Pair codes ``i * n + j`` (``i < j``) of the records sharing a blocking key, each pair
+    exactly once, in arrays of about ``chunk`` codes; no set of all pairs is ever held.
+
+    Families are read in order; a pair is emitted by the first family in which the two records
+    share a usable block, and there by the smallest such block: the check reads the records'
+    block numbers of the earlier families (a few integers per record and family), not the
+    pairs already emitted. Blocks larger than ``max_block_size`` (less for ``WIDE_FAMILIES``,
+    those without a full birth date) are skipped: they would add many pairs and few duplicates.
+    """
+    n = len(records)
+    earlier: list[np.ndarray] = []
+    top = np.iinfo(np.int64).max
+    for family in families:
+        cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
+        row, blk = _usable_blocks(records, family, cap)
+        if not len(row):
+            continue
+        mine = _padded(n, row, blk)
+        # position t of a block [start, end) pairs with t + 1 .. end - 1
+        partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+        cum = np.cumsum(partners)
+        cuts = np.searchsorted(cum, np.arange(chunk, int(cum[-1]) + chunk, chunk), side="left")
+        lo = 0
+        for hi in np.unique(np.minimum(cuts + 1, len(blk))):
+            pos = np.arange(lo, hi)
+            part = partners[lo:hi]
+            lo = hi
+            total = int(part.sum())
+            if not total:
+                continue
+            left = np.repeat(pos, part)
+            offsets = np.arange(total) - np.repeat(np.cumsum(part) - part, part)
+            i, j = row[left], row[left + 1 + offsets]
+            keep = _shared(mine, i, j) == blk[left]
+            for blocks in earlier:
+                keep &= _shared(blocks, i, j) == top
+            if keep.any():
+                yield i[keep] * n + j[keep]
+        earlier.append(mine)
 
 
 def candidate_codes(
@@ -189,15 +247,11 @@ def candidate_codes(
     max_block_size: int = MAX_BLOCK_SIZE,
     families: Sequence[Callable[[Prepared], Iterator[str]]] = KEY_FAMILIES,
 ) -> np.ndarray:
-    """Sorted, distinct pair codes ``i * n + j`` (``i < j``) of records sharing a blocking
-    key: 8 bytes a pair (a Python set of them took about 60), one family at a time."""
-    codes = np.empty(0, dtype=np.int64)
-    for family in families:
-        cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
-        codes = np.concatenate((codes, _block_pairs(records, family, cap)))
-        codes.sort(kind="stable")  # radix sort for integers; np.unique hashes, far slower
-        if len(codes) > 1:
-            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    """Sorted pair codes ``i * n + j`` (``i < j``) of records sharing a blocking key, each
+    once (``stream_candidates`` gathered): 8 bytes a pair."""
+    parts = list(stream_candidates(records, max_block_size, families))
+    codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    codes.sort(kind="stable")
     return codes
 
 

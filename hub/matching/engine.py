@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from .batch import encode, score_chunk
-from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, candidate_pairs, names_key
+from .blocking import (
+    MAX_BLOCK_SIZE,
+    birth_date_key,
+    candidate_pairs,
+    names_key,
+    stream_candidates,
+)
 from .compare import COMPARISONS, compare_levels
 from .household import estimate_household_share, household_levels
 from .model import Model
@@ -272,45 +278,46 @@ def train(
     return estimate(recs, candidate_pairs(recs, max_block_size), base)
 
 
-#: Below this many candidate pairs, worker processes cost more than they save.
-PARALLEL_MIN_PAIRS = 200_000
+#: Below this many records, worker processes cost more than they save.
+PARALLEL_MIN_RECORDS = 20_000
 #: Candidate pairs bounded and compared together (numpy arrays of this length).
 CHUNK_PAIRS = 1 << 17
 _SHARED: tuple = ()
 
 
-def _score_slice(bounds: tuple[int, int]) -> list[tuple[int, int, float]]:
-    recs, encoded, model, codes, cut = _SHARED
-    return score_chunk(recs, encoded, model, codes[bounds[0] : bounds[1]], cut)
+def _score_codes(codes) -> list[tuple[int, int, float]]:
+    recs, encoded, model, cut = _SHARED
+    return score_chunk(recs, encoded, model, codes, cut)
 
 
-def _can_fork(workers: int, n_pairs: int) -> bool:
+def _can_fork(workers: int, n_records: int) -> bool:
     return (
         workers > 1
-        and n_pairs >= PARALLEL_MIN_PAIRS
+        and n_records >= PARALLEL_MIN_RECORDS
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
     )
 
 
 def _scored(
-    recs: Sequence[Prepared], model: Model, codes, cut: float, workers: int
+    recs: Sequence[Prepared], model: Model, cut: float, max_block_size: int, workers: int
 ) -> Iterable[tuple[int, int, float]]:
-    """``score_chunk`` over ``codes`` in chunks, in order; forked worker processes when
-    asked and possible (POSIX fork, not inside a daemonic process such as a Celery prefork
-    worker): they inherit the records, codes and model, nothing is pickled but the result."""
+    """``score_chunk`` over the streamed candidate pairs, chunk by chunk; forked worker
+    processes when asked and possible (POSIX fork, not inside a daemonic process such as a
+    Celery prefork worker): they inherit the records and the model, and receive each chunk's
+    codes (8 bytes a pair) while this process generates the next ones."""
     global _SHARED
     encoded = encode(recs, model)
-    bounds = [(lo, min(lo + CHUNK_PAIRS, len(codes))) for lo in range(0, len(codes), CHUNK_PAIRS)]
-    if not _can_fork(workers, len(codes)):
-        for b in bounds:
-            yield from score_chunk(recs, encoded, model, codes[b[0] : b[1]], cut)
+    chunks = stream_candidates(recs, max_block_size, chunk=CHUNK_PAIRS)
+    if not _can_fork(workers, len(recs)):
+        for codes in chunks:
+            yield from score_chunk(recs, encoded, model, codes, cut)
         return
-    _SHARED = (recs, encoded, model, codes, cut)
+    _SHARED = (recs, encoded, model, cut)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_score_slice, bounds):
-                yield from chunk
+            for part in pool.imap(_score_codes, chunks):
+                yield from part
     finally:
         _SHARED = ()
 
@@ -340,9 +347,9 @@ def deduplicate(
     candidate pairs in that many forked processes (same result; ignored where forking is
     not possible). Raises ``ValueError`` on a duplicated id or a malformed field.
 
-    Candidate pairs are distinct integer codes in one numpy array (8 bytes a pair); they are
-    scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before the pairs
-    that may reach the cut are compared.
+    Candidate pairs are streamed (``blocking.stream_candidates``: each pair once, no set of
+    all pairs) and scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before
+    the pairs that may reach the cut are compared.
     """
     enabled = gc.isenabled()
     gc.disable()  # the batch makes no reference cycles; scans of its records cost ~10 %
@@ -369,10 +376,9 @@ def _deduplicate(
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
-    codes = candidate_codes(recs, max_block_size)
     out: list[Pair] = []
     grade = model.grade
-    for i, j, score in _scored(recs, model, codes, cut, workers):
+    for i, j, score in _scored(recs, model, cut, max_block_size, workers):
         a, b = recs[i].id, recs[j].id
         if b < a:
             a, b = b, a

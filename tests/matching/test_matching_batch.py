@@ -8,7 +8,7 @@ import pytest
 
 from hub.matching import blocking_keys, candidate_pairs, compare_levels, deduplicate, prepare, train
 from hub.matching.batch import _date_levels, encode, upper_bound
-from hub.matching.blocking import candidate_codes
+from hub.matching.blocking import KEY_FAMILIES, WIDE_FAMILIES, candidate_codes, stream_candidates
 from hub.matching.engine import _as_prepared
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "matching"))
@@ -88,3 +88,21 @@ def test_deduplicate_gives_the_pairs_of_comparing_every_candidate(data):
     got = [(p.id_a, p.id_b, p.score) for p in deduplicate(records, model=model)]
     assert [g[:2] for g in got] == sorted(e[:2] for e in expected)
     assert [g[2] for g in got] == pytest.approx([e[2] for e in sorted(expected)])
+
+
+def test_streamed_candidates_are_each_pair_sharing_a_usable_key_once(data):
+    _, prepared, _ = data
+    n = len(prepared)
+    expected = set()
+    for family in KEY_FAMILIES:
+        cap = max(2, 300 // WIDE_FAMILIES.get(family, 1))
+        blocks: dict[str, list[int]] = {}
+        for i, p in enumerate(prepared):
+            for k in set(family(p)):
+                blocks.setdefault(k, []).append(i)
+        for members in blocks.values():
+            if 2 <= len(members) <= cap:
+                expected |= {x * n + y for k, x in enumerate(members) for y in members[k + 1 :]}
+    streamed = np.concatenate(list(stream_candidates(prepared, 300, chunk=97)))
+    assert len(streamed) == len(expected)  # each pair once, across and within families
+    assert set(streamed.tolist()) == expected
