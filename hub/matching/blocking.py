@@ -180,7 +180,7 @@ def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
     """Each record's usable blocks of one family, one row per record padded with -1."""
     counts = np.bincount(row, minlength=n)
     width = max(int(counts.max()) if len(counts) else 0, 1)
-    out = np.full((n, width), -1, dtype=np.int64)
+    out = np.full((n, width), -1, dtype=np.int32)
     order = np.argsort(row, kind="stable")
     r = row[order]
     starts = np.cumsum(counts) - counts
@@ -188,11 +188,14 @@ def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
     return out
 
 
+_NONE = np.iinfo(np.int32).max
+
+
 def _shared(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Smallest block id records ``i`` and ``j`` share in one family (-1: none)."""
     a, b = blocks[i], blocks[j]
     same = (a[:, :, None] == b[:, None, :]).any(axis=2) & (a >= 0)
-    return np.where(same, a, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
+    return np.where(same, a, _NONE).min(axis=1, initial=_NONE)
 
 
 def stream_candidates(
@@ -212,7 +215,6 @@ def stream_candidates(
     """
     n = len(records)
     earlier: list[np.ndarray] = []
-    top = np.iinfo(np.int64).max
     for family in families:
         cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
         row, blk = _usable_blocks(records, family, cap)
@@ -236,7 +238,7 @@ def stream_candidates(
             i, j = row[left], row[left + 1 + offsets]
             keep = _shared(mine, i, j) == blk[left]
             for blocks in earlier:
-                keep &= _shared(blocks, i, j) == top
+                keep &= _shared(blocks, i, j) == _NONE
             if keep.any():
                 yield i[keep] * n + j[keep]
         earlier.append(mine)

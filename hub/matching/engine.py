@@ -13,7 +13,7 @@ from .batch import encode, score_chunk
 from .blocking import (
     MAX_BLOCK_SIZE,
     birth_date_key,
-    candidate_pairs,
+    candidate_codes,
     names_key,
     stream_candidates,
 )
@@ -152,6 +152,14 @@ def _em(
     return m, lam
 
 
+def _sampled(records: Sequence[Prepared], codes) -> list[tuple[int, int]]:
+    """The evenly spaced subset of sorted pair ``codes`` that ``_patterns`` would take of the
+    same pairs as tuples, without building the tuples of all (18M same-date pairs at 1M)."""
+    n = max(len(records), 1)
+    sub = codes[:: max(1, -(-len(codes) // EM_MAX_PAIRS))]
+    return list(zip((sub // n).tolist(), (sub % n).tolist(), strict=True))
+
+
 def _patterns(records: Sequence[Prepared], pairs: Sequence[tuple[int, int]]) -> Counter:
     """Level-pattern counts over ``pairs`` (an evenly spaced subset of at most
     ``EM_MAX_PAIRS``: EM needs pattern frequencies, not every pair)."""
@@ -213,16 +221,17 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    names_pairs = candidate_pairs(records, max_block_size, (names_key,))
-    by_names = _patterns(records, names_pairs)
-    n_names = len(names_pairs)
-    del names_pairs
+    names_codes = candidate_codes(records, max_block_size, (names_key,))
+    by_names = _patterns(records, _sampled(records, names_codes))
+    n_names = len(names_codes)
+    del names_codes
     lam_names = None
     if sum(by_names.values()) >= MIN_EM_PAIRS:
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
-    date_pairs = candidate_pairs(records, max_block_size, (birth_date_key,))
-    by_date = _patterns(records, date_pairs)
+    by_date = _patterns(
+        records, _sampled(records, candidate_codes(records, max_block_size, (birth_date_key,)))
+    )
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
@@ -275,7 +284,8 @@ def train(
 ) -> Model:
     """Unsupervised training (EM on blocked pairs) of a model for these records."""
     recs = _as_prepared(records)
-    return estimate(recs, candidate_pairs(recs, max_block_size), base)
+    codes = candidate_codes(recs, max_block_size)
+    return _fit(recs, lambda: (_patterns(recs, _sampled(recs, codes)), len(codes)), base)
 
 
 #: Below this many records, worker processes cost more than they save.
@@ -326,8 +336,8 @@ def _candidate_patterns(
     recs: Sequence[Prepared], max_block_size: int
 ) -> Callable[[], tuple[Counter, int]]:
     def patterns() -> tuple[Counter, int]:
-        pairs = candidate_pairs(recs, max_block_size)
-        return _patterns(recs, pairs), len(pairs)
+        codes = candidate_codes(recs, max_block_size)
+        return _patterns(recs, _sampled(recs, codes)), len(codes)
 
     return patterns
 
