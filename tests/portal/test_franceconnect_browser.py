@@ -52,3 +52,28 @@ def test_a_cancelled_login_shows_an_accessible_french_page(live_provider, browse
     assert browser.find_element("css selector", "html").get_attribute("lang") == "fr"
     violations = axe_violations(browser)
     assert violations == [], describe(violations)
+
+
+def test_a_franceconnect_login_fills_the_help_request_form(live_provider, phone_browser):
+    """Back from FranceConnect, the form shows the identity it gave (the person may correct
+    it) and the button offers to log out instead."""
+    from selenium.webdriver.common.by import By
+
+    driver = phone_browser
+    driver.get(f"{driver.base}/citoyen/demande/")
+    driver.find_element(By.LINK_TEXT, "S'identifier avec FranceConnect").click()
+    _at_provider(driver, allow=True)
+    assert driver.current_url == f"{driver.base}/citoyen/demande/"
+    value = {
+        name: driver.find_element(By.NAME, name).get_attribute("value")
+        for name in ("first_names", "birth_name", "birth_date", "email")
+    }
+    assert value == {
+        "first_names": "Marie Louise",
+        "birth_name": "Martin",
+        "birth_date": "21/03/1948",
+        "email": "marie.martin@example.org",
+    }
+    assert driver.find_element(By.CSS_SELECTOR, ".franceconnect button").text == (
+        "Se déconnecter de FranceConnect"
+    )
