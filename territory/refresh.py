@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from exchanges import feed
 from exchanges.models import OutboxMark
-from territory import compute, placement
+from territory import compute, parents, placement
 from territory.models import Cell, PersonZone, RefreshRun
 
 MARK = "territory"
@@ -85,6 +85,8 @@ def _recompute(communes: set[str]) -> None:
     ordered = sorted(c for c in communes if c)
     for start in range(0, len(ordered), COMMUNES_PER_TRANSACTION):
         compute.replace(set(ordered[start : start + COMMUNES_PER_TRANSACTION]))
+    if ordered:
+        parents.replace(communes=set(ordered))  # their EPCIs and départements, summed once
 
 
 def rebuild() -> None:
@@ -103,7 +105,7 @@ def _rebuild() -> None:
     newest = feed.after(feed.Position()).order_by("-xid", "-id").only("id", "xid").first()
     placement.place_everyone()
     communes = set(PersonZone.objects.exclude(commune="").values_list("commune", flat=True))
-    Cell.objects.filter(~Q(commune__in=communes)).delete()
+    Cell.objects.filter(~Q(commune__in=communes)).delete()  # parent cells too (commune '')
     _recompute(communes)
     new = feed.Position.of(newest) if newest is not None else old
     _advance(old, max(old, new), 0, rebuilt=True)

@@ -58,18 +58,25 @@ class Table:
 
 
 def _sums(measure: str, level: str, periods, dimension: str, zone_filter) -> dict:
-    """{(period, zone, dimension, category): value} summed to ``level``."""
-    group = GROUP_COLUMN[level]
+    """{(period, zone, dimension, category): value} summed to ``level``.
+
+    Every level has its own cells (EPCI and département ones are summed at refresh time:
+    ``territory.parents``); restricted to some communes, the table sums theirs."""
     query = Cell.objects.filter(
-        measure=measure,
-        level=zones.IRIS if level == zones.IRIS else zones.COMMUNE,
-        dimension__in=sorted({"", dimension}),
-        period__in=list(periods),
+        measure=measure, dimension__in=sorted({"", dimension}), period__in=list(periods)
     )
     if zone_filter:
-        query = query.filter(commune__in=sorted(zone_filter))
-    rows = query.values_list(group, "period", "dimension", "category").annotate(v=Sum("value"))
-    return {(period, zone, dim, cat): v for zone, period, dim, cat, v in rows.order_by() if zone}
+        query = query.filter(
+            level=zones.IRIS if level == zones.IRIS else zones.COMMUNE,
+            commune__in=sorted(zone_filter),
+        )
+        rows = query.values_list(GROUP_COLUMN[level], "period", "dimension", "category")
+        rows = rows.annotate(v=Sum("value")).order_by()
+    else:  # one cell per zone, period and category already: an index-only read
+        rows = query.filter(level=level).values_list(
+            "zone", "period", "dimension", "category", "value"
+        )
+    return {(period, zone, dim, cat): v for zone, period, dim, cat, v in rows if zone}
 
 
 def table(
