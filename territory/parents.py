@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from territory import zones
+from territory import published, zones
 from territory.models import Cell
 
 
@@ -29,11 +29,14 @@ def _statement(level: str, where_codes: str) -> str:
     """  # noqa: S608 (names from model metadata and constants)
 
 
-def replace(*, communes: set[str] | None = None) -> int:
+def replace(*, communes: set[str] | None = None, changed: set = frozenset()) -> int:
     """Recompute the EPCI and département cells over ``communes`` (every parent when
-    ``None``), in one transaction. Returns the number of parent cells written."""
+    ``None``), in one transaction, and give ``changed`` (measure, period) pairs new versions
+    again (a table read between the communes' commit and this one is out of date). Returns
+    the number of parent cells written."""
     written = 0
     with transaction.atomic():
+        published.bump(changed)
         for level in (zones.EPCI, zones.DEPARTEMENT):
             if communes is None:
                 Cell.objects.filter(level=level).delete()

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
-from territory import suppression, zones
+from territory import published, suppression, zones
 from territory.definitions import BREAKDOWNS, COUNT, RATE, Indicator
 from territory.models import Cell, RefreshRun
 
@@ -96,9 +96,12 @@ def table(
     cached = cache.get(key) if key else None
     if cached is not None:
         return Table(indicator, level, list(periods), breakdown, cached[0], cached[1])
-    result = _table(
-        indicator, level=level, periods=periods, breakdown=breakdown, zone_filter=zone_filter
-    )
+    if zone_filter:
+        result = _table(
+            indicator, level=level, periods=periods, breakdown=breakdown, zone_filter=zone_filter
+        )
+    else:
+        result = _published(indicator, level=level, periods=periods, breakdown=breakdown)
     if key:
         cache.set(key, (result.threshold, result.cells), CACHE_SECONDS)
     return result
@@ -132,6 +135,28 @@ def _cache_key(code, level, periods, breakdown, zone_filter) -> str:
     return f"territory:table:{generation()}:{digest}"
 
 
+def _published(indicator, *, level, periods, breakdown) -> Table:
+    """The stored periods still current (``territory.published``), the others computed now
+    and stored for the next reader."""
+    key = {"level": level, "breakdown": breakdown, "threshold": threshold(), "rounding": rounding()}
+    stamps = published.versions(indicator, periods)  # before the cells: see published
+    found = published.read(indicator, key, stamps)
+    cells = [cell for period in periods for cell in found.get(period, ())]
+    missing = [period for period in periods if period not in found]
+    if missing:
+        fresh = _table(
+            indicator, level=level, periods=missing, breakdown=breakdown, zone_filter=None
+        )
+        published.store(indicator, key, {p: stamps[p] for p in missing}, fresh.cells)
+        cells += fresh.cells
+    cells.sort(key=_order)
+    return Table(indicator, level, list(periods), breakdown, key["threshold"], cells)
+
+
+def _order(cell: dict) -> tuple:
+    return (cell["period"], cell["zone"] == TOTAL, cell["zone"], cell["breakdown"])
+
+
 def _table(indicator, *, level, periods, breakdown, zone_filter) -> Table:
     limit = threshold()
     if indicator.kind == COUNT:
@@ -140,7 +165,7 @@ def _table(indicator, *, level, periods, breakdown, zone_filter) -> Table:
         cells = _rate_cells(indicator, level, periods, zone_filter, limit)
     else:
         cells = _delay_cells(indicator, level, periods, zone_filter, limit)
-    cells.sort(key=lambda c: (c["period"], c["zone"] == TOTAL, c["zone"], c["breakdown"]))
+    cells.sort(key=_order)
     return Table(indicator, level, list(periods), breakdown, limit, cells)
 
 
