@@ -26,6 +26,8 @@ COUNTED = [
     "auth.User",
     "auth.Group",
     "oauth2_provider.Application",
+    "exchanges.PortalSubmission",
+    "consent.PortalConsent",
 ]
 
 
@@ -49,6 +51,14 @@ def assert_every_screen_has_something():
     assert OverlapAlert.objects.exists() and Case.objects.filter(status="open").exists()
     assert set(Referral.objects.values_list("status", flat=True)) >= {"sent", "accepted"}
     assert ReviewItem.objects.exists()
+    from exchanges.models import PortalSubmission
+
+    queue = PortalSubmission.objects.filter(status="pending")
+    assert set(queue.values_list("organization__name", "kind")) == {
+        ("CCAS de Villeurbanne", "help"),
+        ("Épicerie solidaire de Villeurbanne", "help"),
+        ("Ville de Villeurbanne", "crisis_registration"),
+    }
 
 
 def test_load_demo_twice_changes_nothing_and_demo_client_gets_a_token():

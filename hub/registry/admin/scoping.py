@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from hub.registry import territories
 from hub.registry.actors import Actor
 from hub.registry.models import Organization
 
@@ -79,3 +80,14 @@ def user_organizations(request):
     if actor.is_superuser:
         return Organization.objects.all()
     return Organization.objects.filter(pk__in=actor.organization_ids)
+
+
+def territory_organization_ids(request) -> tuple:
+    """The organizations of a coordinator's territory (``hub.registry.territories``), once per
+    request; empty for other roles."""
+    cached = request.__dict__.get("_passerelle_territory")
+    if cached is None:
+        user = request.user
+        cached = territories.territory_organization_ids(user.pk if user.is_authenticated else None)
+        request.__dict__["_passerelle_territory"] = cached
+    return cached
