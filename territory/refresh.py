@@ -130,7 +130,10 @@ def _rebuild() -> None:
     newest = feed.after(feed.Position()).order_by("-xid", "-id").only("id", "xid").first()
     placement.place_everyone()
     communes = set(PersonZone.objects.exclude(commune="").values_list("commune", flat=True))
-    Cell.objects.filter(~Q(commune__in=communes)).delete()  # parent cells too (commune '')
+    gone = Cell.objects.filter(~Q(commune__in=communes))  # parent cells too (commune '')
+    with transaction.atomic():
+        published.bump(set(gone.exclude(commune="").values_list("measure", "period").distinct()))
+        gone.delete()
     _recompute(communes)
     new = feed.Position.of(newest) if newest is not None else old
     _advance(old, max(old, new), 0, rebuilt=True)
