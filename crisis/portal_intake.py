@@ -17,7 +17,6 @@ import re
 
 from django.db import transaction
 from django.dispatch import receiver
-from django.utils import timezone
 
 from consent import portal
 from consent.vocab import Purpose
@@ -35,7 +34,7 @@ from exchanges.submissions import (
     registration_withdrawn,
 )
 from hub.registry.actors import Actor
-from hub.registry.models import Beneficiary, Membership, Organization, OrganizationKind, Role
+from hub.registry.models import Membership, Organization, OrganizationKind, Role
 
 INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # Who keeps the register of a commune, by preference.
@@ -209,7 +208,6 @@ def confirm_registration(*, actor: Actor, submission_id, request_id: str = "") -
 
     ``CrisisError`` (the person already registered...) and ``SubmissionError`` leave nothing
     written."""
-    started = timezone.now()
     with transaction.atomic():
         submission = submission_queue.claim(
             actor=actor, submission_id=submission_id, kind=SubmissionKind.CRISIS_REGISTRATION
@@ -228,16 +226,15 @@ def confirm_registration(*, actor: Actor, submission_id, request_id: str = "") -
             informed=details["requested_by"] == RequestedBy.SELF,
             request_id=request_id,
         )
-        known = Beneficiary.objects.filter(
-            pk=registration.beneficiary_id, created_at__lt=started
-        ).exists()
         portal.attach_grant(
             submission_id=submission.pk,
             purpose=Purpose.CRISIS_PLAN,
             beneficiary_id=registration.beneficiary_id,
             grant_id=registration.grant_id,
         )
-        status = SubmissionStatus.LINKED if known else SubmissionStatus.CONFIRMED
+        # Always "confirmed": whether the engine found the person in the hub is not the agent's
+        # to learn (the register links to the golden record silently, writing no record).
+        status = SubmissionStatus.CONFIRMED
         outcome = (
             "Inscrite au registre"
             if registration.grant_id

@@ -17,8 +17,10 @@ of the need's type. A crisis registration is confirmed by ``crisis.portal_intake
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,7 +31,7 @@ from consent.vocab import Basis, Category
 from exchanges import cases, merges
 from exchanges.models import PortalSubmission, SubmissionKind, SubmissionStatus
 from exchanges.records import submit_record
-from exchanges.submissions import RESOURCE, SubmissionError, erase
+from exchanges.submissions import RESOURCE, SubmissionError, erase, portal_actor
 from hub.outbox.emit import emit
 from hub.registry import intake
 from hub.registry.actors import Actor
@@ -222,15 +224,18 @@ def confirm_help(
             request_id=request_id,
         )
         person = result.record.beneficiary_id
-        linked = result.outcome == MatchOutcome.LINKED
+        # A certain match to a person the worker could not see before reads as a new person:
+        # linking discloses nothing by itself (as the API's outcome, exchanges.records).
+        linked = result.outcome == MatchOutcome.LINKED and bool(result.known_before)
         if beneficiary_id is not None and str(person) != str(beneficiary_id):
-            if linked:
+            if result.outcome == MatchOutcome.LINKED:
                 raise SubmissionError(
                     [
                         {
                             "field": "beneficiary",
-                            "message": "Le rapprochement automatique désigne une autre "
-                            "personne : vérifiez dans la file de revue des doublons.",
+                            "message": "Le rattachement à cette personne n'a pas pu être "
+                            "fait : confirmez la demande comme nouvelle personne, la file de "
+                            "revue des doublons proposera le rapprochement.",
                         }
                     ]
                 )
@@ -301,3 +306,41 @@ def reject(*, actor: Actor, submission_id, kind: str, reason: str, request_id: s
             subject_id=submission.pk,
             data={"submission": str(submission.pk), "kind": submission.kind},
         )
+
+
+STALE_OUTCOME = "Sans suite : demande non traitée dans le délai de conservation ({days} jours)."
+
+
+def close_stale(*, now=None, limit: int = 500) -> int:
+    """Pending submissions older than ``PORTAL_PENDING_DAYS``: what the person typed is erased
+    and the submission closed, with its access row and event (beat; safe to run twice)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.PORTAL_PENDING_DAYS)
+    count = 0
+    with transaction.atomic():
+        stale = (
+            PortalSubmission.objects.select_for_update(skip_locked=True)
+            .filter(status=SubmissionStatus.PENDING, created_at__lt=cutoff)
+            .order_by("created_at")[:limit]
+        )
+        for submission in stale:
+            erase(
+                submission,
+                status=SubmissionStatus.REJECTED,
+                outcome=STALE_OUTCOME.format(days=settings.PORTAL_PENDING_DAYS),
+            )
+            log_access(
+                actor=portal_actor(submission.organization_id),
+                action="erase",
+                resource=RESOURCE,
+                decision="allow",
+                purpose="retention",
+            )
+            emit(
+                type="portal.submission_rejected",
+                organization_id=submission.organization_id,
+                subject_id=submission.pk,
+                data={"submission": str(submission.pk), "kind": submission.kind, "stale": True},
+            )
+            count += 1
+    return count

@@ -452,6 +452,12 @@ PORTAL_WITHDRAWAL_DAYS = env_int("PORTAL_WITHDRAWAL_DAYS", 365, minimum=1)
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "").rstrip("/")
 # Keep a keyed hash of the citizen's IP address (abuse handling), or nothing at all.
 PORTAL_HASH_CLIENT_IP = env_bool("PORTAL_HASH_CLIENT_IP", True)
+# A submission nobody handled within this many days is closed and what was typed erased (beat).
+PORTAL_PENDING_DAYS = env_int("PORTAL_PENDING_DAYS", 90, minimum=1)
+CELERY_BEAT_SCHEDULE["exchanges-close-stale-portal-submissions"] = {
+    "task": "exchanges.tasks.close_stale_portal_submissions",
+    "schedule": 86400.0,
+}
 # Mail to citizens: Django's mail settings (the embedded default writes files to var/mail/).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -1,4 +1,4 @@
-"""The consent's sections of the person's page: consents and legal bases (record one with the
+"""The consent's sections of the person's page, and the DPO's tools on the admin index: consents and legal bases (record one with the
 person preselected, withdraw one), and the access history for the DPO.
 
 Grants are those the viewer may see in the admin (``grants_visible_in_admin``: recorded by one
@@ -28,6 +28,7 @@ from consent.admin.common import (
 from consent.admin.grants import grants_visible_in_admin
 from consent.models import AccessLog, Grant
 from consent.vocab import GrantStatus
+from hub.registry.admin.index_tools import Tool, ToolSection, register_tools
 from hub.registry.admin.person_page import ROW_LIMIT, Action, Section, link, register_section
 from hub.registry.admin.scoping import actor_for_request
 
@@ -127,4 +128,35 @@ def access_section(request, person_id, view):
         empty=_("Aucun accès enregistré pour vos organisations."),
         note=_("Les %(n)d derniers accès enregistrés par vos organisations.") % {"n": HISTORY_ROWS},
         more=more,
+    )
+
+
+@register_tools(10)
+def dpo_tools(request):
+    if not is_dpo(request):
+        return None
+    tools = [
+        (
+            _("Rechercher une personne (rapport d'accès, art. 15)"),
+            "consent_dpo_index",
+            "dpo-search",
+        ),
+        (_("Journal des accès (filtres, exports)"), "consent_accesslog_changelist", "access-log"),
+        (
+            _("Registre des autorisations (consentements et bases légales)"),
+            "consent_grantevent_changelist",
+            "grant-ledger",
+        ),
+        (
+            _("Registre des activités de traitement (RGPD art. 30)"),
+            "consent_dpo_register",
+            "art30",
+        ),
+        (_("Intégrité des journaux"), "consent_dpo_integrity", "integrity"),
+        (_("Durées de conservation (simulation)"), "consent_dpo_retention", "retention"),
+    ]
+    return ToolSection(
+        key="dpo",
+        title=_("Outils du délégué à la protection des données"),
+        tools=[Tool(label, reverse(f"admin:{name}"), key) for label, name, key in tools],
     )

@@ -25,6 +25,7 @@ from exchanges.admin.alerts import alert_status, partner_disclosed
 from exchanges.admin.common import MASKED_PARTNER
 from exchanges.admin.referrals import age_days, is_overdue
 from exchanges.models import Case, CaseStatus, OverlapAlert, Referral
+from hub.registry.admin.index_tools import Tool, ToolSection, register_tools
 from hub.registry.admin.person_page import ROW_LIMIT, Action, Section, link, register_section
 from hub.registry.admin.scoping import actor_for_request
 
@@ -191,3 +192,26 @@ def alerts_section(request, person_id, view):
         rows=rows,
         empty=_("Aucune alerte de chevauchement pour cette personne."),
     )
+
+
+@register_tools(20)
+def daily_tools(request):
+    """The social worker's and the coordinator's daily links."""
+    tools = []
+    for model, label, key in (
+        (Referral, _("Envoyer une orientation"), "send-referral"),
+        (Case, _("Ouvrir un accompagnement"), "open-case"),
+    ):
+        model_admin = _admin_of(model)
+        if model_admin is not None and model_admin.has_add_permission(request):
+            url = reverse(f"admin:exchanges_{model._meta.model_name}_add")
+            tools.append(Tool(label, url, key))
+    referral_admin = _admin_of(Referral)
+    if referral_admin is not None and referral_admin.has_view_permission(request):
+        url = reverse("admin:exchanges_referral_changelist") + "?en_retard=oui"
+        tools.append(Tool(_("Orientations en retard (sans réponse)"), url, "overdue-referrals"))
+    alert_admin = _admin_of(OverlapAlert)
+    if alert_admin is not None and alert_admin.has_view_permission(request):
+        url = reverse("admin:exchanges_overlapalert_changelist") + "?traitement=a_traiter"
+        tools.append(Tool(_("Alertes de chevauchement à traiter"), url, "alerts-to-handle"))
+    return ToolSection(key="travail", title=_("Mon travail"), tools=tools)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from consent.models import AccessLog
 from crisis.models import Registration
+from crisis.portal_intake import submit_registration
 from exchanges.models import PortalSubmission
 from exchanges.records import submit_record
 from exchanges.submissions import submit_help_request
@@ -154,8 +155,7 @@ def test_reject_needs_a_reason(partner_a):
     assert submission.status == "rejected" and submission.person == {}
 
 
-def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
-    from crisis.portal_intake import submit_registration
+def registration_request():
 
     commune = Partner("Ville de Villeurbanne", kind="commune").organization
     commune.insee_codes = ["69266"]
@@ -171,7 +171,11 @@ def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
         purposes=["crisis_plan"],
         client_ip="",
     )
-    submission = PortalSubmission.objects.get()
+    return commune, PortalSubmission.objects.get()
+
+
+def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
+    commune, submission = registration_request()
     social_worker = staff(commune)  # role agent: not the register's
     assert social_worker.get(page_of(submission)).status_code == 404
     crisis_page = reverse("admin:crisis_registration_portal", args=[submission.pk])
@@ -185,3 +189,14 @@ def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
     entry = Registration.objects.get()
     assert entry.status == "active" and entry.requested_by == "self"
     assert PortalSubmission.objects.get().status == "confirmed"
+
+
+def test_a_crisis_agent_rejects_a_registration_request(db):
+    commune, submission = registration_request()
+    agent = staff(commune, role="crisis_agent")
+    url = reverse("admin:exchanges_portalsubmission_reject", args=[submission.pk])
+    assert agent.post(url, {"reason": "Personne déjà inscrite par sa fille"}).status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == "rejected" and submission.person == {}
+    assert not Registration.objects.exists()
+    assert AccessLog.objects.filter(resource="portal_submission", action="reject").exists()

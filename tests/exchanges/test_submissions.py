@@ -315,3 +315,34 @@ def test_a_token_works_once_and_answers_alike_when_used_unknown_or_expired(partn
     assert used.ok is False and used.purpose_label == ""
     assert PortalConsent.objects.get(purpose="food_aid").withdrawn_at is None
     assert AccessLog.objects.filter(resource="portal_consent").count() == 1
+
+
+def test_a_silent_link_to_a_person_known_elsewhere_reads_as_a_new_person(partner_a, partner_b):
+    other = submit_record(
+        actor=Actor.for_client(partner_b.onboarded.client), external_id="B-2", payload=PERSON
+    ).record.beneficiary_id
+    request(partner_a.organization)
+    submission = PortalSubmission.objects.get()
+    actor = Actor.for_user(worker(partner_a.organization))
+    done = submission_queue.confirm_help(actor=actor, submission_id=submission.pk)
+    # The engine linked the record to the golden record (as for the API), but the worker is
+    # told a new person: nothing says another partner knows them.
+    assert PartnerRecord.objects.get(organization=partner_a.organization).beneficiary_id == other
+    assert done.status == "confirmed" and "connue" not in done.outcome
+
+
+def test_a_submission_nobody_handled_in_time_is_closed_and_erased(partner_a, settings):
+    settings.PORTAL_PENDING_DAYS = 90
+    request(partner_a.organization)
+    request(partner_a.organization, person={**PERSON, "first_names": "Berthe"})
+    old, recent = PortalSubmission.objects.order_by("created_at")
+    PortalSubmission.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=91)
+    )
+    assert submission_queue.close_stale() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == "rejected" and old.person == {} and "90 jours" in old.outcome
+    assert recent.status == "pending" and recent.person["first_names"] == "Berthe"
+    assert AccessLog.objects.filter(resource="portal_submission", action="erase").count() == 1
+    assert submission_queue.close_stale() == 0  # safe to run twice
