@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from consent.models import AccessLog
 from consent.seal import CHAIN, hashed_fields, seal_after_commit
+from hub import bulkwrite
 from hub.registry.actors import Actor
 
 __all__ = ["CHAIN", "hashed_fields", "log_access", "log_many"]
@@ -60,7 +61,8 @@ def log_many(*, actor: Actor, entries: list[dict]) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log_many must run inside the transaction of the accesses it records")
     at = timezone.now()
-    AccessLog.objects.bulk_create(
+    bulkwrite.insert(
+        AccessLog,
         [
             AccessLog(
                 at=at,
@@ -79,7 +81,6 @@ def log_many(*, actor: Actor, entries: list[dict]) -> None:
             )
             for entry in entries
         ],
-        batch_size=1000,
     )
     seal_after_commit()
 

@@ -26,6 +26,7 @@ import schemas
 from exchanges.models import ImportJob, ImportRow, ImportStatus
 from exchanges.records import submit_record
 from exchanges.setwise import submit_many
+from hub import bulkwrite
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from schemas import jsontext
@@ -255,7 +256,7 @@ def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
             rows = _submit_chunk(actor, job, todo)
         else:
             rows = [_submit(actor, job, *item) for item in todo]
-        ImportRow.objects.bulk_create(rows, batch_size=1000)
+        bulkwrite.insert(ImportRow, rows)
         counts = dict.fromkeys((*OUTCOMES, "rejected"), 0)
         for row in rows:
             counts[row.outcome] += 1

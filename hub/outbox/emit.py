@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 
+from hub import bulkwrite
 from hub.outbox.models import Event
 
 # The 64-bit transaction id (epoch-extended, never wraps) of the writing transaction.
@@ -74,10 +75,12 @@ def emit_many(events: list[dict]) -> list[int]:
         )
         for event in events
     ]
+    extra = None
     if settings.USES_POSTGRES:
-        for row in rows:
-            row.xid = RawSQL(CURRENT_XID_SQL, [])  # noqa: S611 (constant SQL)
-    Event.objects.bulk_create(rows, batch_size=1000)
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(f"SELECT {CURRENT_XID_SQL}")
+            extra = {"xid": cursor.fetchone()[0]}
+    bulkwrite.insert(Event, rows, extra=extra)
     ids = [row.pk for row in rows]
     _notify_on_commit(*ids)
     return ids

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils import timezone
 
-from hub import matching
+from hub import bulkwrite, matching
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
@@ -98,13 +98,19 @@ class _Pool:
         for batch in _batches(sorted(record_ids, key=str)):
             rows.extend(
                 PartnerRecord.objects.filter(pk__in=batch).values_list(
-                    "id", "payload", "nir_hash", "beneficiary_id", "beneficiary__merged_into_id"
+                    "id",
+                    "payload",
+                    "nir_hash",
+                    "match_features",
+                    "version",
+                    "beneficiary_id",
+                    "beneficiary__merged_into_id",
                 )
             )
-        merged = {row[3] for row in rows if row[4]}
+        merged = {row[5] for row in rows if row[6]}
         parents = intake._parents(merged) if merged else {}
-        for record_id, payload, nir_digest, beneficiary_id, _parent in rows:
-            self.raw[record_id] = (payload, nir_digest)
+        for record_id, payload, nir_digest, features, version, beneficiary_id, _parent in rows:
+            self.raw[record_id] = (payload, nir_digest, features, version)
             self.root[record_id] = intake.root_of(beneficiary_id, parents)
 
     def usable(self, keys: list[str]) -> list[str]:
@@ -113,9 +119,8 @@ class _Pool:
     def features(self, record_id) -> matching.Prepared:
         prepared = self.prepared.get(record_id)
         if prepared is None:
-            payload, nir_digest = self.raw.pop(record_id)
-            prepared = self.prepared[record_id] = intake.prepared_for(
-                record_id, payload, nir_digest
+            prepared = self.prepared[record_id] = intake.candidate_features(
+                record_id, *self.raw.pop(record_id)
             )
         return prepared
 
@@ -212,9 +217,7 @@ def _refresh_existing(roots: set, now) -> None:
             setattr(beneficiary, name, value)
         beneficiary.last_contact_at = now
         beneficiary.updated_at = now
-    Beneficiary.objects.bulk_update(
-        beneficiaries, [*GOLDEN_FIELDS, "last_contact_at", "updated_at"], batch_size=500
-    )
+    bulkwrite.update(Beneficiary, beneficiaries, [*GOLDEN_FIELDS, "last_contact_at", "updated_at"])
 
 
 def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecord]:
@@ -226,10 +229,11 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
             beneficiary_id=new.beneficiary_id,
             payload=new.clean,
             nir_hash=new.nir_digest,
+            match_features=intake.stored_features(new.prepared, 1),
         )
         for new in segment
     ]
-    PartnerRecord.objects.bulk_create(records, batch_size=500)
+    bulkwrite.insert(PartnerRecord, records)
     now = timezone.now()
     fresh = {new.beneficiary_id for new in segment if new.decision.outcome != MatchOutcome.LINKED}
     members: dict = defaultdict(list)  # beneficiary id -> the segment's records, in order
@@ -237,7 +241,8 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
         members[new.beneficiary_id].append(record)
     # A beneficiary created here has no record but the segment's: its golden record is
     # computed before its row is written (foreign keys are checked at commit).
-    Beneficiary.objects.bulk_create(
+    bulkwrite.insert(
+        Beneficiary,
         [
             Beneficiary(
                 id=pk, status=BeneficiaryStatus.ACTIVE, last_contact_at=now, **survive(rows)
@@ -245,13 +250,13 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
             for pk, rows in members.items()
             if pk in fresh
         ],
-        batch_size=500,
     )
-    RecordKey.objects.bulk_create(
+    bulkwrite.insert(
+        RecordKey,
         [RecordKey(record_id=new.record_id, key=key) for new in segment for key in new.keys],
-        batch_size=2000,
     )
-    LinkDecision.objects.bulk_create(
+    bulkwrite.insert(
+        LinkDecision,
         [
             LinkDecision(
                 record_id=new.record_id,
@@ -263,7 +268,6 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
             )
             for new in segment
         ],
-        batch_size=500,
     )
     reviews: dict = {}
     for new in segment:
@@ -278,10 +282,10 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
 
 
 def _file_reviews(reviews: dict) -> None:
-    """``get_or_create`` of each pair: a pair already filed keeps its first score."""
-    if not reviews:
-        return
-    ReviewItem.objects.bulk_create(
+    """The review items of the segment. One side of each pair is a beneficiary the segment
+    has just created, so no pair can be on file already (``get_or_create`` would create)."""
+    bulkwrite.insert(
+        ReviewItem,
         [
             ReviewItem(
                 beneficiary_a_id=a,
@@ -293,8 +297,6 @@ def _file_reviews(reviews: dict) -> None:
             )
             for (a, b), candidate in reviews.items()
         ],
-        batch_size=500,
-        ignore_conflicts=True,
     )
 
 

@@ -1,0 +1,91 @@
+"""Set-wise writes: many model rows in one statement, ``COPY`` on PostgreSQL.
+
+``insert(model, objs)`` writes the rows as ``bulk_create`` would (``auto_now`` and
+``auto_now_add`` fields set on the objects), through ``COPY ... FROM STDIN`` on PostgreSQL:
+the values are adapted by psycopg's C code, not one Python placeholder at a time. Auto ids
+are taken from the table's sequence first (one query), so the objects know their ids and
+keep the order they were given. Elsewhere (SQLite) it is ``bulk_create``.
+
+``update(model, objs, fields)`` writes the given fields of existing rows: one statement per
+row sent in one batch (psycopg's pipeline on PostgreSQL, ``executemany`` on SQLite), which
+costs less than ``bulk_update``'s ``CASE WHEN`` over a thousand rows.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+BATCH = 1000
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _take_ids(model, objs: list) -> None:
+    pk = model._meta.pk
+    missing = [obj for obj in objs if getattr(obj, pk.attname) is None]
+    if not missing:
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(missing)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    for obj, value in zip(missing, ids, strict=True):
+        setattr(obj, pk.attname, value)
+
+
+def insert(model, objs: list, *, extra: dict | None = None) -> list:
+    """Insert ``objs`` (instances of ``model``) in order; returns them with their ids.
+
+    ``extra``: column -> one value for every row, written as is (PostgreSQL only: an outbox
+    event's transaction id).
+    """
+    if not objs:
+        return objs
+    if not _postgres():
+        return model.objects.bulk_create(objs, batch_size=BATCH)
+    _take_ids(model, objs)
+    fields = list(model._meta.concrete_fields)
+    extra = extra or {}
+    fields = [field for field in fields if field.column not in extra]
+    columns = [field.column for field in fields] + list(extra)
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table), ", ".join(quote(column) for column in columns)
+    )
+    constants = list(extra.values())
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for obj in objs:
+            copy.write_row(
+                [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+                + constants
+            )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def update(model, objs: list, fields: list[str]) -> None:
+    """Write ``fields`` of each object (existing rows, by primary key)."""
+    if not objs:
+        return
+    meta = model._meta
+    targets = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
+        quote(meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in targets),
+        quote(meta.pk.column),
+    )
+    params = [
+        [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in targets]
+        + [meta.pk.get_db_prep_save(obj.pk, connection)]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
