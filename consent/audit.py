@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from consent.models import AccessLog
 from consent.seal import CHAIN, hashed_fields, seal_after_commit
-from hub import bulkwrite
 from hub.registry.actors import Actor
 
-__all__ = ["CHAIN", "hashed_fields", "log_access", "log_many"]
+__all__ = ["CHAIN", "hashed_fields", "log_access", "log_accesses"]
 
 
-def log_access(
+def _row(
     *,
     actor: Actor,
     action: str,
@@ -29,12 +28,10 @@ def log_access(
     basis: str = "",
     grant_id=None,
     request_id: str = "",
+    at=None,
 ) -> AccessLog:
-    """Append one access row (sealed later). Must run inside the transaction of the access."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("log_access must run inside the transaction of the access it records")
-    row = AccessLog(
-        at=timezone.now(),
+    return AccessLog(
+        at=at or timezone.now(),
         organization_id=actor.organization_id,
         client_id=actor.client_id,
         user_id=actor.user_id,
@@ -48,44 +45,63 @@ def log_access(
         decision=decision,
         request_id=request_id,
     )
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("log_access must run inside the transaction of the access it records")
+
+
+def log_access(**entry) -> AccessLog:
+    """Append one access row (sealed later). Must run inside the transaction of the access.
+
+    Keywords: actor, action, resource, decision, and optionally beneficiary_id, categories,
+    purpose, basis, grant_id, request_id."""
+    _require_transaction()
+    row = _row(**entry)
     _insert(row)
     seal_after_commit()
     return row
 
 
-def log_many(*, actor: Actor, entries: list[dict]) -> None:
-    """``log_access`` of each entry (its keyword arguments but ``actor``), in order, appended
-    in one multi-row INSERT per thousand rows (sealed later, like every row)."""
-    if not entries:
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("log_many must run inside the transaction of the accesses it records")
-    at = timezone.now()
-    bulkwrite.insert(
-        AccessLog,
-        [
-            AccessLog(
-                at=at,
-                organization_id=actor.organization_id,
-                client_id=actor.client_id,
-                user_id=actor.user_id,
-                beneficiary_id=entry.get("beneficiary_id"),
-                action=entry["action"],
-                resource=entry["resource"],
-                categories=sorted(entry.get("categories", ())),
-                purpose=entry.get("purpose", ""),
-                basis=entry.get("basis", ""),
-                grant_id=entry.get("grant_id"),
-                decision=entry["decision"],
-                request_id=entry.get("request_id", ""),
-            )
-            for entry in entries
-        ],
-    )
+def log_accesses(entries) -> int:
+    """Append several access rows (one per displayed person, say) in multi-row INSERTs: a page
+    of 100 persons costs one statement instead of 100. Same rows as ``log_access`` one by one,
+    in the order given. Returns the number of rows appended."""
+    now = timezone.now()
+    rows = [_row(at=now, **entry) for entry in entries]
+    if not rows:
+        return 0
+    _require_transaction()
+    connection = transaction.get_connection()
+    fields, _columns, _table = _statement_parts(connection)
+    for start in range(0, len(rows), _BATCH):
+        batch = rows[start : start + _BATCH]
+        values = [
+            field.get_db_prep_save(getattr(row, field.attname), connection)
+            for row in batch
+            for field in fields
+        ]
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {_table} ({_columns}) VALUES " + ", ".join(  # noqa: S608
+            [row_sql] * len(batch)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
     seal_after_commit()
+    return len(rows)
 
 
+# Rows per multi-row INSERT: 13 parameters each stays far under SQLite's and psycopg's limits.
+_BATCH = 500
 _INSERT: dict[str, tuple[str, list, bool]] = {}
+
+
+def _statement_parts(connection) -> tuple[list, str, str]:
+    fields = [field for field in AccessLog._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    return fields, columns, table
 
 
 def _insert(row: AccessLog) -> None:
@@ -93,10 +109,8 @@ def _insert(row: AccessLog) -> None:
     compilation is the costliest part of an audited read, after the database itself)."""
     connection = transaction.get_connection()
     if connection.vendor not in _INSERT:
-        fields = [field for field in AccessLog._meta.concrete_fields if not field.primary_key]
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        fields, columns, table = _statement_parts(connection)
         placeholders = ", ".join(["%s"] * len(fields))
-        table = connection.ops.quote_name(AccessLog._meta.db_table)
         returning = connection.features.can_return_columns_from_insert
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
         _INSERT[connection.vendor] = (

@@ -34,7 +34,7 @@ SELECT b.*,
                              'updated', r.updated_at)::text
     FROM {records} r JOIN {orgs} o ON o.id = r.organization_id
     JOIN {persons} rb ON rb.id = r.beneficiary_id
-    WHERE r.organization_id = ANY(%(orgs)s)
+    WHERE r.organization_id = ANY(%(orgs)s) AND r.payload <> '{{}}'::jsonb
       AND (rb.id = b.id OR rb.merged_into_id = b.id
            OR rb.merged_into_id IN (SELECT m.id FROM {persons} m WHERE m.merged_into_id = b.id))
   ) AS _own,

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent import fetch, policy
-from consent.audit import log_access
+from consent.audit import log_access, log_accesses
 from consent.policy import DENY, PolicyDecision
 from consent.vocab import EXCLUSIVE_PURPOSES, Basis, Category
 from hub.registry.actors import Actor
@@ -104,7 +104,10 @@ class PersonView:
 
 
 def own_record_q(actor: Actor, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}organization_id__in": actor.organization_ids})
+    """The caller's own records that still hold data (an erased record grants nothing)."""
+    return Q(**{f"{prefix}organization_id__in": actor.organization_ids}) & ~Q(
+        **{f"{prefix}payload": {}}
+    )
 
 
 def visible(actor: Actor) -> QuerySet:
@@ -141,10 +144,7 @@ def identifiable(actor: Actor) -> QuerySet:
         return base
     if not actor.organization_ids:
         return base.none()
-    return base.filter(
-        Q(pk__in=policy.own_beneficiary_ids(actor))
-        | Q(pk__in=granted_ids(actor, Category.IDENTITY))
-    )
+    return base.filter(policy.own_person_q(actor) | Q(pk__in=granted_ids(actor, Category.IDENTITY)))
 
 
 def _own_records(actor: Actor, ids) -> dict:
@@ -278,41 +278,48 @@ def log(
     purpose: str = "",
     request_id: str = "",
 ) -> None:
-    """One access-log row per displayed person (``person_views``: PersonView objects)."""
-    for view in person_views:
-        log_access(
-            actor=actor,
-            action=action,
-            resource=resource,
-            decision="allow",
-            beneficiary_id=view.id,
-            categories=sorted(view.categories),
-            purpose=purpose,
-            basis=view.decision.basis,
-            grant_id=view.decision.grant_id,
-            request_id=request_id,
-        )
+    """One access-log row per displayed person (``person_views``: PersonView objects), appended
+    in one multi-row statement for the whole page."""
+    log_accesses(
+        {
+            "actor": actor,
+            "action": action,
+            "resource": resource,
+            "decision": "allow",
+            "beneficiary_id": view.id,
+            "categories": sorted(view.categories),
+            "purpose": purpose,
+            "basis": view.decision.basis,
+            "grant_id": view.decision.grant_id,
+            "request_id": request_id,
+        }
+        for view in person_views
+    )
 
 
 def log_own(actor: Actor, objects, *, resource: str, request_id: str = "", categories=()) -> None:
     """Consultation of the caller's own data about persons (its records, cases, referrals):
     one access-log row per person shown, basis own record (the CNIL asks for these too)."""
     seen = set()
+    entries = []
     for obj in objects or ():
         pk = getattr(obj, "beneficiary_id", None)
         if pk is None or pk in seen:
             continue
         seen.add(pk)
-        log_access(
-            actor=actor,
-            action="read",
-            resource=resource,
-            decision="allow",
-            beneficiary_id=pk,
-            categories=sorted(categories),
-            basis=Basis.OWN_RECORD,
-            request_id=request_id,
+        entries.append(
+            {
+                "actor": actor,
+                "action": "read",
+                "resource": resource,
+                "decision": "allow",
+                "beneficiary_id": pk,
+                "categories": sorted(categories),
+                "basis": Basis.OWN_RECORD,
+                "request_id": request_id,
+            }
         )
+    log_accesses(entries)
 
 
 def disclose(

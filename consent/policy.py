@@ -62,8 +62,29 @@ PURPOSES = frozenset(Purpose.values)
 
 
 def own_beneficiary_ids(actor: Actor) -> QuerySet:
-    return PartnerRecord.objects.filter(organization_id__in=actor.organization_ids).values(
-        "beneficiary_id"
+    """Persons the actor holds a record of. A record whose data the organization erased (right
+    to erasure) no longer counts: it is an empty shell kept for the references to it."""
+    return (
+        PartnerRecord.objects.filter(organization_id__in=actor.organization_ids)
+        .exclude(payload={})
+        .values("beneficiary_id")
+    )
+
+
+def own_person_q(actor: Actor) -> Q:
+    """Beneficiaries the actor holds a record of, directly or through a person merged into them
+    (two levels, as ``gate.views`` reads them): after a merge the survivor is found in lists as
+    its page shows it."""
+    own = own_beneficiary_ids(actor)
+    merged_once = Beneficiary.objects.filter(pk__in=own, merged_into__isnull=False)
+    return (
+        Q(pk__in=own)
+        | Q(pk__in=merged_once.values("merged_into_id"))
+        | Q(
+            pk__in=Beneficiary.objects.filter(
+                pk__in=merged_once.values("merged_into_id"), merged_into__isnull=False
+            ).values("merged_into_id")
+        )
     )
 
 
@@ -209,4 +230,4 @@ def visible_beneficiaries(actor: Actor) -> QuerySet:
         .exclude(purposes__in=[[purpose] for purpose in sorted(EXCLUSIVE_PURPOSES)])
         .values("beneficiary_id")
     )
-    return base.filter(Q(pk__in=own_beneficiary_ids(actor)) | Q(pk__in=granted))
+    return base.filter(own_person_q(actor) | Q(pk__in=granted))

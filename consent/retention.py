@@ -1,7 +1,8 @@
 """Retention per the CNIL référentiel for social action, run by Celery beat.
 
 - Persons: anonymised ``RETENTION_ACTIVE_DAYS`` (2 years) after the last contact, unless a
-  legal hold is active.
+  legal hold is active or an active grant rests on a legal obligation to keep the data (the
+  register of vulnerable persons of CASF L121-6-1 is kept until the person asks to leave it).
 - Access log: rows older than ``ACCESS_LOG_RETENTION_DAYS`` (6 to 12 months) are purged as a
   prefix of the sealed chain (positions ``seq``); the purge leaves a signed anchor so the rest
   still verifies.
@@ -24,8 +25,9 @@ from consent.audit import CHAIN as ACCESS_CHAIN
 from consent.audit import log_access
 from consent.chain import lock_chain
 from consent.integrity import anchor_message, sign
-from consent.models import AccessLog, LegalHold, RetentionKind, RetentionRun
+from consent.models import AccessLog, Grant, LegalHold, RetentionKind, RetentionRun
 from consent.rights import anonymise_beneficiary
+from consent.vocab import Basis
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BeneficiaryStatus
@@ -46,14 +48,25 @@ def _expired_persons(now: dt.datetime):
     )
 
 
-def retention_report(*, now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
-    persons, active_cutoff = _expired_persons(now)
+def _kept(now: dt.datetime) -> tuple[set, set]:
+    """Persons kept past the delay: under an active legal hold; under a legal obligation."""
     held = set(
         LegalHold.objects.filter(released_at__isnull=True).values_list("beneficiary_id", flat=True)
     )
+    obliged = set(
+        Grant.objects.active(now)
+        .filter(basis=Basis.LEGAL_OBLIGATION)
+        .values_list("beneficiary_id", flat=True)
+    )
+    return held, obliged - held
+
+
+def retention_report(*, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    persons, active_cutoff = _expired_persons(now)
+    held, obliged = _kept(now)
     expired_ids = list(persons.values_list("pk", flat=True))
-    to_erase = [pk for pk in expired_ids if pk not in held]
+    to_erase = [pk for pk in expired_ids if pk not in held and pk not in obliged]
     log_cutoff = now - dt.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
     through = _purgeable_prefix(log_cutoff)
     log_first = AccessLog.objects.filter(seq__isnull=False).aggregate(first=Min("seq"))["first"]
@@ -63,7 +76,8 @@ def retention_report(*, now: dt.datetime | None = None) -> dict:
             "retention_days": settings.RETENTION_ACTIVE_DAYS,
             "cutoff": active_cutoff.isoformat(),
             "to_anonymise": len(to_erase),
-            "kept_under_legal_hold": len(expired_ids) - len(to_erase),
+            "kept_under_legal_hold": sum(1 for pk in expired_ids if pk in held),
+            "kept_under_legal_obligation": sum(1 for pk in expired_ids if pk in obliged),
             "ids": [str(pk) for pk in to_erase[:LIST_LIMIT]],
         },
         "access_log": {
@@ -115,10 +129,12 @@ def run_retention(*, enforce: bool | None = None, now: dt.datetime | None = None
     if not enforce:
         return dry
     with transaction.atomic():
-        persons, _cutoff = _expired_persons(now or timezone.now())
+        now_ = now or timezone.now()
+        persons, _cutoff = _expired_persons(now_)
+        held, obliged = _kept(now_)
         erased = 0
         for pk in persons.values_list("pk", flat=True):
-            if LegalHold.objects.filter(beneficiary_id=pk, released_at__isnull=True).exists():
+            if pk in held or pk in obliged:
                 continue
             anonymise_beneficiary(actor=SYSTEM, beneficiary_id=pk, reason="durée de conservation")
             erased += 1

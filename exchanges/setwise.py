@@ -1,7 +1,7 @@
 """A partner submits a chunk of records at once: ``records.submit_record`` set-wise.
 
 The registry writes the chunk in a few statements (``hub.registry.bulk``); the access rows
-are appended in one multi-row INSERT (``consent.audit.log_many``; the sequencer seals them
+are appended in one multi-row INSERT (``consent.audit.log_accesses``; the sequencer seals them
 like any other row) and the outbox events in another (``hub.outbox.emit.emit_many``), in the
 order the row-by-row path writes them. Whether the caller knew a linked person before the
 link (``consent.gate.knew_before``) is answered for the whole chunk in three queries.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from consent import gate, policy
-from consent.audit import log_many
+from consent.audit import log_accesses
 from consent.policy import Category
 from hub.outbox.emit import emit_many
 from hub.registry.actors import Actor
@@ -81,6 +81,7 @@ def submit_many(*, actor: Actor, items: list[tuple[str, dict]], request_id: str 
             record = result.record
             entries.append(
                 {
+                    "actor": actor,
                     "action": "write" if result.changed else "read",
                     "resource": "record",
                     "decision": "allow",
@@ -116,6 +117,6 @@ def submit_many(*, actor: Actor, items: list[tuple[str, dict]], request_id: str 
                         "data": {"record": str(record.id)},
                     }
                 )
-        log_many(actor=actor, entries=entries)
+        log_accesses(entries)
         emit_many(events)
     return results

@@ -114,3 +114,60 @@ def test_the_one_statement_read_answers_as_the_page_read(partner_a, partner_b, p
             if one is not None:
                 assert one.fields == page.fields and one.granted == page.granted
                 assert one.decision == page.decision and one.own == page.own
+
+
+def test_an_erased_own_record_no_longer_opens_the_person(partner_a, partner_b):
+    """After B erases its record (right to erasure), B's empty shell of a record neither lets
+    it find the person by name nor read what A holds."""
+    from consent.rights import anonymise_records
+
+    person = submit_record(
+        actor=actor(partner_a), external_id="A-1", payload=record_payload()
+    ).record.beneficiary_id
+    submit_record(actor=actor(partner_b), external_id="B-1", payload=record_payload())
+    b = actor(partner_b)
+    assert gate.identifiable(b).filter(pk=person).exists()
+    assert person in gate.views(b, [person])
+    anonymise_records(
+        actor=b,
+        beneficiary_id=person,
+        organization_ids=[partner_b.organization.pk],
+        reason="demande d'effacement",
+    )
+    assert not gate.identifiable(b).filter(pk=person).exists()
+    assert not gate.visible(b).filter(pk=person).exists()
+    assert gate.views(b, [person]) == {}
+    assert gate.disclose(actor=b, beneficiary_id=person, resource="beneficiary") is None
+    assert gate.views(actor(partner_a), [person])[person].label == "MARTIN Jeanne"
+
+
+def test_after_a_merge_the_survivor_is_listed_for_the_holder_of_the_merged_record(
+    partner_a, partner_b
+):
+    """Lists (visible, identifiable) and pages (views) agree on a merged person: B, whose record
+    sits on the person merged away, finds the survivor, reads its own values, and the merged
+    shell still answers B's lists while A's lists are unchanged."""
+    from hub.registry.merging import merge
+
+    survivor = submit_record(
+        actor=actor(partner_a), external_id="A-1", payload=record_payload()
+    ).record.beneficiary_id
+    merged = submit_record(
+        actor=actor(partner_b),
+        external_id="B-1",
+        payload=record_payload(
+            birth_name="Garnier",
+            first_names="Paulette",
+            birth_date="1950-07-01",
+            address={"line": "8 avenue Jean Jaurès", "postcode": "69100", "city": "Villeurbanne"},
+        ),
+    ).record.beneficiary_id
+    assert merged != survivor
+    b = actor(partner_b)
+    assert not gate.visible(b).filter(pk=survivor).exists()
+    merge(source_id=merged, target_id=survivor)
+    assert gate.visible(b).filter(pk=survivor).exists()
+    assert gate.identifiable(b).filter(pk=survivor).exists()
+    view = gate.views(b, [survivor])[survivor]
+    assert view.own and view.value("first_names") == "Paulette"
+    assert not gate.visible(actor(partner_a)).filter(pk=merged).exists()

@@ -113,3 +113,28 @@ def test_checkpoint_task_signs_both_chains_and_is_safe_to_run_twice(person):
     checkpoint_chains.delay().get()
     assert ChainCheckpoint.objects.count() == 4
     assert verify_chains() == []
+
+
+def test_a_legal_obligation_to_keep_the_data_outlives_the_retention_delay(
+    person, api_a, partner_b, grant_consent
+):
+    """The crisis register (CASF L121-6-1) rests on a legal obligation: its persons are kept
+    until they leave the register, however old their last contact."""
+    grant = grant_consent(
+        person,
+        partner_b.organization,
+        basis="legal_obligation",
+        purposes=["crisis_plan"],
+        legal_reference="CASF L121-6-1",
+    )
+    age_person(person, 800)
+    report = run_retention(enforce=False).report["active_data"]
+    assert (report["to_anonymise"], report["kept_under_legal_obligation"]) == (0, 1)
+    run_retention(enforce=True)
+    assert Beneficiary.objects.get(pk=person).status == "active"
+    withdrawn = api_a.post(
+        f"/api/v1/grants/{grant['id']}/withdraw", {"reason": "sortie du registre"}, format="json"
+    )
+    assert withdrawn.status_code == 200, withdrawn.content
+    run_retention(enforce=True)
+    assert Beneficiary.objects.get(pk=person).status == "anonymised"
