@@ -13,7 +13,8 @@ costs less than ``bulk_update``'s ``CASE WHEN`` over a thousand rows.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, models
+from psycopg.types.json import Jsonb
 
 BATCH = 1000
 
@@ -38,6 +39,31 @@ def _take_ids(model, objs: list) -> None:
         setattr(obj, pk.attname, value)
 
 
+def _auto(field) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def insert_values(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert plain rows (tuples of ``columns``' values; ids left to the database), with no
+    model instance built: for the many small rows of an index (blocking keys)."""
+    if not rows:
+        return
+    if not _postgres():
+        fields = [model._meta.get_field(column) for column in columns]
+        model.objects.bulk_create(
+            [model(**{f.attname: v for f, v in zip(fields, row, strict=True)}) for row in rows],
+            batch_size=BATCH,
+        )
+        return
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table), ", ".join(quote(column) for column in columns)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def insert(model, objs: list, *, extra: dict | None = None) -> list:
     """Insert ``objs`` (instances of ``model``) in order; returns them with their ids.
 
@@ -58,12 +84,18 @@ def insert(model, objs: list, *, extra: dict | None = None) -> list:
         quote(model._meta.db_table), ", ".join(quote(column) for column in columns)
     )
     constants = list(extra.values())
+    # psycopg adapts plain values itself (in C); only JSON needs its wrapper.
+    plain = [(field.attname, field.pre_save if _auto(field) else None) for field in fields]
+    json = {i for i, field in enumerate(fields) if isinstance(field, models.JSONField)}
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
-            copy.write_row(
-                [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-                + constants
-            )
+            row = [
+                pre_save(obj, True) if pre_save else getattr(obj, attname)
+                for attname, pre_save in plain
+            ]
+            for i in json:
+                row[i] = None if row[i] is None else Jsonb(row[i])
+            copy.write_row(row + constants)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

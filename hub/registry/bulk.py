@@ -13,17 +13,18 @@ the new records before it have been written, so every row sees what the rows bef
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.utils import timezone
 
 from hub import bulkwrite, matching
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
+from hub.registry.lookups import batches, candidate_rows, key_rows, large_blocks
 from hub.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
@@ -34,13 +35,6 @@ from hub.registry.models import (
     ReviewItem,
 )
 from hub.registry.services import UpsertResult, record_upsert, split_nir
-
-IN_BATCH = 2000  # ids per IN (...) list: well below SQLite's variable limit
-
-
-def _batches(items: list, size: int = IN_BATCH):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass
@@ -72,46 +66,31 @@ class _Pool:
     def load(self, keys: list[str]) -> None:
         """Block sizes and the records of every block small enough to be used."""
         caps = {key: matching.block_cap(key) for key in keys}
-        floor = min(caps.values())
-        large = {}
-        for batch in _batches(keys):
-            large.update(
-                RecordKey.objects.filter(key__in=batch)
-                .values("key")
-                .annotate(n=Count("id"))
-                .filter(n__gt=floor)
-                .values_list("key", "n")
-            )
+        large = dict(large_blocks(keys, min(caps.values())))
         wanted = [key for key in keys if large.get(key, 0) <= caps[key]]
-        for key, n in large.items():
-            self.count[key] = n
+        self.count.update(large)
         record_ids = set()
-        for batch in _batches(wanted):
-            for key, record_id in RecordKey.objects.filter(key__in=batch).values_list(
-                "key", "record_id"
-            ):
-                self.by_key[key].append(record_id)
-                record_ids.add(record_id)
+        for key, record_id in key_rows(wanted):
+            self.by_key[key].append(record_id)
+            record_ids.add(record_id)
         for key in wanted:
             self.count[key] = len(self.by_key.get(key, ()))
-        rows = []
-        for batch in _batches(sorted(record_ids, key=str)):
-            rows.extend(
-                PartnerRecord.objects.filter(pk__in=batch).values_list(
-                    "id",
-                    "payload",
-                    "nir_hash",
-                    "match_features",
-                    "version",
-                    "beneficiary_id",
-                    "beneficiary__merged_into_id",
-                )
-            )
-        merged = {row[5] for row in rows if row[6]}
+        rows = candidate_rows(sorted(record_ids, key=str))
+        merged = {row[3] for row in rows if row[4]}
         parents = intake._parents(merged) if merged else {}
-        for record_id, payload, nir_digest, features, version, beneficiary_id, _parent in rows:
-            self.raw[record_id] = (payload, nir_digest, features, version)
+        stale = []
+        for record_id, features, version, beneficiary_id, _parent in rows:
             self.root[record_id] = intake.root_of(beneficiary_id, parents)
+            if isinstance(features, str):
+                features = json.loads(features)
+            self.raw[record_id] = (None, "", features, version)
+            if not intake.features_current(features, version):
+                stale.append(record_id)
+        for batch in batches(stale):  # records written before features were stored
+            for record_id, payload, nir_digest, version in PartnerRecord.objects.filter(
+                pk__in=batch
+            ).values_list("id", "payload", "nir_hash", "version"):
+                self.raw[record_id] = (payload, nir_digest, None, version)
 
     def usable(self, keys: list[str]) -> list[str]:
         return [key for key in keys if self.count[key] <= matching.block_cap(key)]
@@ -195,7 +174,7 @@ def _refresh_existing(roots: set, now) -> None:
     frontier = list(roots)
     while frontier:  # every beneficiary merged into a root, directly or not
         found = []
-        for batch in _batches(frontier):
+        for batch in batches(frontier):
             for pk, parent in Beneficiary.objects.filter(merged_into__in=batch).values_list(
                 "id", "merged_into_id"
             ):
@@ -204,13 +183,13 @@ def _refresh_existing(roots: set, now) -> None:
                     found.append(pk)
         frontier = found
     members = defaultdict(list)
-    for batch in _batches(list(root_of)):
+    for batch in batches(list(root_of)):
         for record in PartnerRecord.objects.filter(beneficiary_id__in=batch).select_related(
             "organization"
         ):
             members[root_of[record.beneficiary_id]].append(record)
     beneficiaries = []
-    for batch in _batches(list(roots)):
+    for batch in batches(list(roots)):
         beneficiaries.extend(Beneficiary.objects.filter(pk__in=batch))
     for beneficiary in beneficiaries:
         for name, value in survive(members[beneficiary.pk]).items():
@@ -251,9 +230,10 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
             if pk in fresh
         ],
     )
-    bulkwrite.insert(
+    bulkwrite.insert_values(
         RecordKey,
-        [RecordKey(record_id=new.record_id, key=key) for new in segment for key in new.keys],
+        ["record_id", "key"],
+        [(new.record_id, key) for new in segment for key in new.keys],
     )
     bulkwrite.insert(
         LinkDecision,
@@ -329,7 +309,7 @@ def upsert_many(*, organization: Organization, items: list[tuple[str, dict]]) ->
     split = [split_nir(payload) for _external_id, payload in items]
     current = {}
     external_ids = sorted({external_id for external_id, _payload in items})
-    for batch in _batches(external_ids):
+    for batch in batches(external_ids):
         for record in PartnerRecord.objects.select_for_update().filter(
             organization=organization, external_id__in=batch
         ):

@@ -116,12 +116,16 @@ def stored_features(prepared: matching.Prepared, version: int) -> dict:
     return {"v": version, "e": stored.VERSION, "f": stored.dump(prepared)}
 
 
+def features_current(features, version) -> bool:
+    return bool(features) and features.get("v") == version and features.get("e") == stored.VERSION
+
+
 def candidate_features(
     record_id, payload: dict, nir_digest: str, features, version
 ) -> matching.Prepared:
     """A stored record as the engine compares it: its stored features when they were written
     for its current version by the current normalisation, else prepared from its payload."""
-    if features and features.get("v") == version and features.get("e") == stored.VERSION:
+    if features_current(features, version):
         try:
             return stored.load(record_id, features["f"])
         except (KeyError, TypeError, ValueError):
