@@ -43,6 +43,41 @@ def _auto(field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+def _insert_sql(model, columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(quote(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+
+
+def _insert_many(model, objs: list) -> list:
+    """SQLite: one prepared INSERT run for every row (``executemany``). Writers are serialised
+    (transactions start IMMEDIATE), so auto ids are the ones after the last row's, in order."""
+    pk = model._meta.pk
+    auto = getattr(objs[0], pk.attname) is None
+    fields = [f for f in model._meta.concrete_fields if not (auto and f.primary_key)]
+    params = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(model, [f.column for f in fields]), params)
+        if auto:
+            cursor.execute(
+                f"SELECT max({connection.ops.quote_name(pk.column)}) FROM "  # noqa: S608
+                f"{connection.ops.quote_name(model._meta.db_table)}"
+            )
+            last = cursor.fetchone()[0]
+    if auto:
+        for obj, value in zip(objs, range(last - len(objs) + 1, last + 1), strict=True):
+            setattr(obj, pk.attname, value)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
 def insert_values(model, columns: list[str], rows: list[tuple]) -> None:
     """Insert plain rows (tuples of ``columns``' values; ids left to the database), with no
     model instance built: for the many small rows of an index (blocking keys)."""
@@ -50,10 +85,14 @@ def insert_values(model, columns: list[str], rows: list[tuple]) -> None:
         return
     if not _postgres():
         fields = [model._meta.get_field(column) for column in columns]
-        model.objects.bulk_create(
-            [model(**{f.attname: v for f, v in zip(fields, row, strict=True)}) for row in rows],
-            batch_size=BATCH,
-        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                _insert_sql(model, [field.column for field in fields]),
+                [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+                    for row in rows
+                ],
+            )
         return
     quote = connection.ops.quote_name
     sql = "COPY {} ({}) FROM STDIN".format(  # noqa: S608 (names from the model)
@@ -73,7 +112,7 @@ def insert(model, objs: list, *, extra: dict | None = None) -> list:
     if not objs:
         return objs
     if not _postgres():
-        return model.objects.bulk_create(objs, batch_size=BATCH)
+        return _insert_many(model, objs)
     _take_ids(model, objs)
     fields = list(model._meta.concrete_fields)
     extra = extra or {}

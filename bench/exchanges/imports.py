@@ -10,7 +10,9 @@ The embedded default (SQLite in a fresh ``PASSERELLE_VAR_DIR``)::
 
     PASSERELLE_VAR_DIR=$(mktemp -d) python bench/exchanges/imports.py --existing 100000 --rows 10000
 
-N persons are loaded first through the import itself (timed, printed), by one partner; then
+N persons are loaded first (timed, printed), by one partner: written directly with their
+stored features and blocking keys (``--seed bare``, the default), or through the import
+itself (``--seed import``, hours at 100k on a loaded machine); then
 another partner imports the measured file, where one row in three is a person already known
 (the same identity) and the others are new (similar made-up names: many review candidates).
 Every row goes through validation, matching, golden records, review items, access rows,
@@ -50,11 +52,53 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def seed_bare(organization, count: int) -> None:
+    """The registry of N persons written directly: one beneficiary, one record with its stored
+    features and its blocking keys per person, by COPY (no matching, no audit, no events)."""
+    from hub import bulkwrite, matching
+    from hub.registry import intake
+    from hub.registry.golden import survive
+    from hub.registry.models import Beneficiary, PartnerRecord, RecordKey
+    from hub.registry.services import split_nir
+
+    for start in range(0, count, 5000):
+        with transaction.atomic():
+            records, people, keys = [], [], []
+            for i in range(start, min(count, start + 5000)):
+                row = run.person_row(i, f"E-{i}")
+                clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
+                prepared = intake.prepared_for("new", clean, digest)
+                person = Beneficiary()
+                record = PartnerRecord(
+                    organization=organization,
+                    external_id=row["external_id"],
+                    beneficiary_id=person.pk,
+                    payload=clean,
+                    nir_hash=digest,
+                    match_features=intake.stored_features(prepared, 1),
+                )
+                records.append(record)
+                people.append(person)
+                keys.extend((record.pk, key) for key in matching.blocking_keys(prepared))
+            bulkwrite.insert(PartnerRecord, records)
+            for person, record in zip(people, records, strict=True):
+                for name, value in survive([record]).items():
+                    setattr(person, name, value)
+            bulkwrite.insert(Beneficiary, people)
+            bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--rowwise", action="store_true")
+    parser.add_argument(
+        "--seed",
+        choices=("bare", "import"),
+        default="bare",
+        help="load the N persons by COPY (default) or through the import itself",
+    )
     args = parser.parse_args()
 
     from exchanges import imports
@@ -70,15 +114,18 @@ def main() -> None:
     say(f"{connection.vendor}; load average {load_average()}")
 
     start = time.perf_counter()
-    job = imports.create_job(
-        actor=actor1,
-        content=run.ndjson(run.person_row(i, f"E-{i}") for i in range(args.existing)),
-        format="ndjson",
-    )
-    imports.run_job(job_id=job.pk)
+    if args.seed == "import":
+        job = imports.create_job(
+            actor=actor1,
+            content=run.ndjson(run.person_row(i, f"E-{i}") for i in range(args.existing)),
+            format="ndjson",
+        )
+        imports.run_job(job_id=job.pk)
+    else:
+        seed_bare(first, args.existing)
     elapsed = time.perf_counter() - start
     say(
-        f"loaded {args.existing} persons through the import in {elapsed:.0f} s "
+        f"loaded {args.existing} persons ({args.seed}) in {elapsed:.0f} s "
         f"({args.existing / elapsed:,.0f} records/s; load average {load_average()})"
     )
 

@@ -4,6 +4,8 @@ parameter), batches of ids elsewhere."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import connection
 from django.db.models import Count
 
@@ -52,8 +54,15 @@ def key_rows(keys: list[str]):
             )
             return cursor.fetchall()
     out = []
-    for batch in batches(keys):
-        out.extend(RecordKey.objects.filter(key__in=batch).values_list("key", "record_id"))
+    with connection.cursor() as cursor:
+        for batch in batches(keys):
+            cursor.execute(
+                "SELECT key, record_id FROM registry_recordkey WHERE key IN ({})".format(  # noqa: S608
+                    ", ".join(["%s"] * len(batch))
+                ),
+                batch,
+            )
+            out.extend((key, uuid.UUID(record_id)) for key, record_id in cursor.fetchall())
     return out
 
 
