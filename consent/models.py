@@ -471,5 +471,7 @@ class RetentionRun(AppendOnly):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
-# Cross-partner rights requests live in their own module (one concern per file).
+# Cross-partner rights requests and portal consents live in their own modules (one concern
+# per file).
+from consent.portal_models import PortalConsent  # noqa: E402, F401
 from consent.rights_models import RightsRequest, RightsTask  # noqa: E402, F401

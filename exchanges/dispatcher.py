@@ -24,8 +24,8 @@ How an event reaches a receiver
    (``exchanges.transport``); at most ``WEBHOOKS_PER_ENDPOINT`` requests run against one
    endpoint, so a hung receiver holds a few threads for at most the timeout and never the
    others. The threads only POST; the loop writes their outcomes in one statement per round
-   (``webhooks.record``). A success from an endpoint that was failing makes its waiting
-   retries due now (``webhooks.catch_up``): the backlog of an outage leaves at once.
+   (``sending.record``). A success from an endpoint that was failing makes its waiting
+   retries due now (``sending.catch_up``): the backlog of an outage leaves at once.
 
 SIGTERM and SIGINT stop the claims, let the requests in flight finish, and exit. On SQLite
 (embedded mode) there is no LISTEN: the loop polls.
@@ -45,7 +45,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from exchanges import feed, relay, webhooks
+from exchanges import feed, relay, sending, webhooks
 from exchanges.listener import CHANNEL, listen
 from exchanges.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 
@@ -140,7 +140,7 @@ def prepare(ids: list[int]) -> list[WebhookDelivery]:
         endpoint = group[0].endpoint
         if not endpoint.is_active:
             for delivery in group:
-                webhooks.finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
+                sending.finish(delivery, DeliveryStatus.FAILED, error="endpoint disabled")
             continue
         visible = {
             e.pk
@@ -150,7 +150,7 @@ def prepare(ids: list[int]) -> list[WebhookDelivery]:
             if delivery.event_id in visible:
                 out.append(delivery)
             else:
-                webhooks.finish(
+                sending.finish(
                     delivery, DeliveryStatus.SKIPPED, error="no longer visible to the client"
                 )
     return out
@@ -244,7 +244,7 @@ class Dispatcher:
             if time.monotonic() - claimed > self.lease / 2:
                 self.given_back.put(delivery.pk)  # waited too long here: not ours to send now
             else:
-                self.results.put(webhooks.attempt(delivery))
+                self.results.put(sending.attempt(delivery))
         except Exception:
             logger.exception("delivery %s failed unexpectedly; the lease will expire", delivery.pk)
             connection.close()
@@ -262,14 +262,14 @@ class Dispatcher:
         back = _drain(self.given_back)
         if back:
             release(back)
-        outcomes: list[webhooks.Outcome] = _drain(self.results)
+        outcomes: list[sending.Outcome] = _drain(self.results)
         if not outcomes:
             return 0
-        webhooks.record(outcomes)
+        sending.record(outcomes)
         for outcome in outcomes:
             if outcome.status == DeliveryStatus.SUCCEEDED:
                 if outcome.endpoint_id not in self.healthy:
-                    webhooks.catch_up(endpoint_id=outcome.endpoint_id)
+                    sending.catch_up(endpoint_id=outcome.endpoint_id)
                     self.healthy.add(outcome.endpoint_id)
             else:
                 self.healthy.discard(outcome.endpoint_id)

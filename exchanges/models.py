@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -184,7 +185,18 @@ class OverlapAlert(models.Model):
     )
     basis = models.CharField(_("base"), max_length=60, blank=True, default="")
     created_at = models.DateTimeField(_("détecté le"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("résolue le (accompagnement clos)"), null=True, blank=True)
+    # Handling by a social worker or a coordinator (``exchanges.alerts.handle_alert``).
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traitée par"),
+    )
+    handling_outcome = models.TextField(_("suite donnée"), blank=True, default="")
 
     class Meta:
         verbose_name = _("alerte de chevauchement")
@@ -466,3 +478,11 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index}: {self.outcome}"
+
+
+# Citizen portal submissions live in their own module (one concern per file).
+from exchanges.portal_models import (  # noqa: E402, F401
+    PortalSubmission,
+    SubmissionKind,
+    SubmissionStatus,
+)

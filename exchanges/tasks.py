@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from exchanges import feed, imports, jobs, referrals, relay, webhooks
+from exchanges import feed, imports, jobs, referrals, relay, sending, submission_queue, webhooks
 from hub.api.models import purge_expired_keys
 
 KICK_KEY = "passerelle:relay:kick"
@@ -40,7 +40,7 @@ def relay_outbox(sweep: bool = True) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str:
-    return webhooks.deliver(delivery_id)
+    return sending.deliver(delivery_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -80,3 +80,9 @@ def kick_relay(**_kwargs) -> None:
     kick: ``exchanges.dispatcher.notify_committed`` wakes it."""
     if settings.WEBHOOKS_DELIVERY != "dispatcher" and cache.add(KICK_KEY, 1, timeout=5):
         relay_outbox.delay(sweep=False)
+
+
+@shared_task(ignore_result=True)
+def close_stale_portal_submissions() -> int:
+    """Erase what citizens typed in submissions nobody handled within PORTAL_PENDING_DAYS."""
+    return submission_queue.close_stale()

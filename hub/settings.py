@@ -397,6 +397,8 @@ WEBHOOKS_POLL_SECONDS = env_int("WEBHOOKS_POLL_SECONDS", 1, minimum=1)
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120, minimum=5)
 JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 30, minimum=1)
 REFERRAL_REMINDER_DAYS = env_int("REFERRAL_REMINDER_DAYS", 7, minimum=1)
+# A referral still unanswered this many days after it was sent is shown overdue in the admin.
+REFERRAL_OVERDUE_DAYS = env_int("REFERRAL_OVERDUE_DAYS", 7, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE.update(
     {
@@ -439,6 +441,29 @@ CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
     "task": "crisis.tasks.sweep_activations",
     "schedule": 300.0,
 }
+
+# --- Citizen portal: submissions waiting for a social worker (exchanges, consent) ------------
+# A withdrawal link sent to the person works once, for this many days.
+PORTAL_WITHDRAWAL_DAYS = env_int("PORTAL_WITHDRAWAL_DAYS", 365, minimum=1)
+# Absolute links in messages to citizens (e.g. https://passerelle.example.fr); paths otherwise.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "").rstrip("/")
+# Keep a keyed hash of the citizen's IP address (abuse handling), or nothing at all.
+PORTAL_HASH_CLIENT_IP = env_bool("PORTAL_HASH_CLIENT_IP", True)
+# A submission nobody handled within this many days is closed and what was typed erased (beat).
+PORTAL_PENDING_DAYS = env_int("PORTAL_PENDING_DAYS", 90, minimum=1)
+CELERY_BEAT_SCHEDULE["exchanges-close-stale-portal-submissions"] = {
+    "task": "exchanges.tasks.close_stale_portal_submissions",
+    "schedule": 86400.0,
+}
+# Mail to citizens: Django's mail settings (the embedded default writes files to var/mail/).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Passerelle <ne-pas-repondre@passerelle.local>")
 
 # --- Territory: the observatory's aggregates (territory app) ----------------------------------
 # A published count is never below this threshold (zero excepted); see territory/suppression.py.

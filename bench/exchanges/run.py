@@ -182,7 +182,9 @@ def bench_feed(events: int) -> None:
     mine, other = organizations(2)
     people = Beneficiary.objects.bulk_create(Beneficiary() for _ in range(2000))
     PartnerRecord.objects.bulk_create(
-        PartnerRecord(organization=mine, external_id=f"M-{i}", beneficiary=b, payload={})
+        PartnerRecord(
+            organization=mine, external_id=f"M-{i}", beneficiary=b, payload={"birth_name": "Martin"}
+        )
         for i, b in enumerate(people[:1000])
     )
     visible = [str(b.pk) for b in people[:1000]]

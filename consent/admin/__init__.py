@@ -7,4 +7,12 @@ person), ``ledger`` (grant ledger, checkpoints), ``retention`` (runs, legal hold
 the disclosure gate only (``people``); every display of one writes its access-log row.
 """
 
-from consent.admin import accesslog, grants, groups, ledger, requests, retention  # noqa: F401
+from consent.admin import (  # noqa: F401
+    accesslog,
+    grants,
+    groups,
+    ledger,
+    person_sections,
+    requests,
+    retention,
+)

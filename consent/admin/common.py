@@ -128,6 +128,7 @@ class ReadOnlyDPOAdmin(OrganizationScopedAdmin):
 
 OTHER_LABELS = {
     "own_case": _("Accompagnement de l'organisation"),
+    "territory_coordination": _("Coordination du territoire"),
     "allow": Decision.ALLOW.label,
     "deny": Decision.DENY.label,
 }

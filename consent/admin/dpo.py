@@ -3,11 +3,12 @@ of the per-person pages (``consent.admin.subject``)."""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -17,6 +18,7 @@ from consent.admin import subject
 from consent.admin.common import (
     actor_for_roles,
     csv_response,
+    french_datetime,
     is_dpo,
     is_org_admin,
     json_response,
@@ -27,7 +29,7 @@ from consent.integrity import CHAINS, verify_chain
 from consent.models import ChainCheckpoint, RetentionRun
 from consent.register import processing_register, register_rows
 from consent.retention import retention_report, run_retention
-from hub.registry.models import Role
+from hub.registry.models import PartnerRecord, Role
 
 
 class PersonForm(forms.Form):
@@ -127,10 +129,53 @@ def retention_view(model_admin, request):
             model_admin,
             request,
             _("Durées de conservation"),
-            preview=json.dumps(retention_report(), indent=2, ensure_ascii=False),
-            runs=RetentionRun.objects.order_by("-id")[:20],
+            **retention_tables(retention_report()),
+            runs=[
+                (run, french_datetime(run.at), run.get_kind_display())
+                for run in RetentionRun.objects.order_by("-id")[:20]
+            ],
         ),
     )
+
+
+def _cutoff(value: str) -> str:
+    return french_datetime(dt.datetime.fromisoformat(value)) if value else "—"
+
+
+def retention_tables(report: dict) -> dict:
+    """The dry-run report as tables: one row per category of data, then the persons to
+    anonymise counted per organization holding their records (no person is named)."""
+    active, log = report["active_data"], report["access_log"]
+    categories = [
+        {
+            "label": _("Données des personnes sans contact récent (fiches, accompagnements)"),
+            "days": active["retention_days"],
+            "cutoff": _cutoff(active["cutoff"]),
+            "count": active["to_anonymise"],
+            "kept": active["kept_under_legal_hold"],
+            "effect": _("anonymisées"),
+        },
+        {
+            "label": _("Journal des accès"),
+            "days": log["retention_days"],
+            "cutoff": _cutoff(log["cutoff"]),
+            "count": log["to_purge"],
+            "kept": "—",
+            "effect": _("purgées (l'ancre de la chaîne est conservée)"),
+        },
+    ]
+    per_org = (
+        PartnerRecord.objects.filter(beneficiary_id__in=active["ids"])
+        .values("organization__name")
+        .annotate(persons=Count("beneficiary_id", distinct=True))
+        .order_by("organization__name")
+    )
+    return {
+        "at": _cutoff(report["at"]),
+        "categories": categories,
+        "per_organization": [(row["organization__name"], row["persons"]) for row in per_org],
+        "truncated": active["to_anonymise"] > len(active["ids"]),
+    }
 
 
 def urls(model_admin):

@@ -35,6 +35,7 @@ from consent.admin.common import (
     status_label,
 )
 from consent.admin.grant_form import GrantForm
+from consent.admin.grant_withdraw import withdraw_view
 from consent.admin.people import (
     gated_changelist,
     page_views,
@@ -89,6 +90,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 DETAIL_FIELDS = [
     "receipt_link",
+    "withdraw_link",
     "status_display",
     "person_display",
     "basis",
@@ -249,6 +251,17 @@ class GrantAdmin(OrganizationScopedAdmin):
         url = reverse("admin:consent_grant_receipt", args=[grant.pk])
         return format_html('<a href="{}">{}</a>', url, _("Reçu de consentement (imprimable)"))
 
+    @admin.display(description=_("retrait"))
+    def withdraw_link(self, grant):
+        if grant.withdrawn_at is not None:
+            return _("Autorisation retirée")
+        url = reverse("admin:consent_grant_withdraw", args=[grant.pk])
+        return format_html(
+            '<a class="button" href="{}" data-action="withdraw-grant">{}</a>',
+            url,
+            _("Retirer l'autorisation"),
+        )
+
     @admin.action(
         description=_("Retirer les autorisations sélectionnées"), permissions=["withdraw"]
     )
@@ -283,6 +296,11 @@ class GrantAdmin(OrganizationScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("<uuid:grant_id>/recu/", view(self.receipt_view), name="consent_grant_receipt"),
+            path(
+                "<uuid:grant_id>/retirer/",
+                view(lambda request, grant_id: withdraw_view(self, request, grant_id)),
+                name="consent_grant_withdraw",
+            ),
             path("personnes/", view(self.persons_view), name="consent_grant_persons"),
             *super().get_urls(),
         ]

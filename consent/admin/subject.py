@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -104,16 +105,16 @@ def _french_dates(rows, *names):
             row[f"{name}_fr"] = french_datetime(parse_datetime(value)) if value else "—"
 
 
-REPORT_COLUMNS = [
-    "at",
-    "organization",
-    "user",
-    "action",
-    "resource",
-    "categories",
-    "purpose",
-    "basis",
-    "decision",
+# The CSV given to the person: French headers, labels and Europe/Paris dates.
+REPORT_CSV = [
+    (_("Date"), "at_fr"),
+    (_("Organisation"), "organization"),
+    (_("Utilisateur"), "user"),
+    (_("Action"), "action_label"),
+    (_("Catégories de données"), "categories_label"),
+    (_("Finalité"), "purpose_label"),
+    (_("Base"), "basis_label"),
+    (_("Décision"), "decision_label"),
 ]
 
 
@@ -138,17 +139,25 @@ def person_report(model_admin, request, beneficiary_id):
     if fmt == "json":
         return json_response(report, f"divulgations-{beneficiary_id}.json")
     if fmt == "csv":
+        _readable(report)
+        _french_dates(report["accesses"], "at")
 
         def rows():
-            yield REPORT_COLUMNS
+            yield [str(title) for title, _key in REPORT_CSV]
             for access in report["accesses"]:
-                access = {**access, "categories": " ".join(access["categories"])}
-                yield [access[column] for column in REPORT_COLUMNS]
+                yield [access.get(key) or "" for _title, key in REPORT_CSV]
 
         return csv_response(rows(), f"divulgations-{beneficiary_id}.csv")
     _readable(report)
     _french_dates(report["grants"], "valid_from", "valid_until")
     _french_dates(report["accesses"], "at")
+    person = label_for(request, beneficiary_id, resource="disclosure_report")
+    if fmt == "print":
+        return TemplateResponse(
+            request,
+            "consent/disclosure_report_print.html",
+            {"person": person, "report": report, "issued": french_datetime(timezone.now())},
+        )
     admin_of = admin_actor(request)
     return TemplateResponse(
         request,
@@ -158,7 +167,7 @@ def person_report(model_admin, request, beneficiary_id):
             request,
             _("Rapport de divulgation (RGPD art. 15)"),
             beneficiary_id=beneficiary_id,
-            person=label_for(request, beneficiary_id, resource="disclosure_report"),
+            person=person,
             report=report,
             can_erase=is_org_admin(request)
             and (admin_of.is_superuser or bool(admin_of.organization_ids)),

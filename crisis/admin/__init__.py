@@ -1,3 +1,3 @@
-from crisis.admin import campaign, register, resources
+from crisis.admin import campaign, person_sections, register, resources
 
-__all__ = ["campaign", "register", "resources"]
+__all__ = ["campaign", "person_sections", "register", "resources"]

@@ -1,6 +1,6 @@
 """The register in the admin, for the agents named by the mayor: list, new entry (the same
 service as the API and the citizen portal), acknowledge a request, end an entry, the printable
-information notice. Persons are read through ``crisis.register`` (purpose ``crisis_plan``)."""
+information notice, the requests received from the citizen portal (``crisis.admin.portal``). Persons are read through ``crisis.register`` (purpose ``crisis_plan``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from crisis import register
+from crisis.admin import portal
 from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import EndForm, RegistrationForm
 from crisis.errors import CrisisError, NotFound
@@ -36,6 +37,17 @@ class RegistrationAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmi
             ),
             path(
                 "<uuid:pk>/end/", view(require_POST(self.end_view)), name="crisis_registration_end"
+            ),
+            # Requests from the citizen portal (the queue is the exchanges admin's).
+            path(
+                "portail/<uuid:pk>/",
+                view(lambda request, pk: portal.detail_view(self, request, pk)),
+                name="crisis_registration_portal",
+            ),
+            path(
+                "portail/<uuid:pk>/inscrire/",
+                view(require_POST(lambda request, pk: portal.confirm_view(self, request, pk))),
+                name="crisis_registration_portal_confirm",
             ),
             *super().get_urls(),
         ]

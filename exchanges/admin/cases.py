@@ -7,15 +7,23 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from consent.admin.people import gated_changelist, row_label
+from consent.admin.people import gated_changelist, person_autocomplete, row_label
 from exchanges import cases
 from exchanges.admin.common import page_views
+from exchanges.admin.errors import add_service_error
+from exchanges.admin.forms import CaseOpenForm
 from exchanges.models import Case, CaseStatus
 from hub.registry.admin.scoping import OrganizationScopedAdmin, actor_for_request
 
-EDITABLE = ("status", "start_date", "end_date", "referent")
+MASKED_OVERLAP = _(
+    "Chevauchement : la personne est déjà accompagnée pour ce besoin par un autre partenaire. "
+    "Demandez-lui son consentement à la coordination entre partenaires pour savoir lequel."
+)
+EDITABLE = ("status", "start_date", "end_date", "referent", "outcome")
 
 
 class CaseForm(forms.ModelForm):
@@ -35,8 +43,9 @@ class CaseForm(forms.ModelForm):
         if self.errors or self.instance._state.adding:
             return cleaned
         changes = {name: cleaned.get(name) for name in self.changed_data if name in EDITABLE}
-        if "referent" in changes:
-            changes["referent"] = changes["referent"] or ""
+        for name in ("referent", "outcome"):
+            if name in changes:
+                changes[name] = changes[name] or ""
         if not changes:
             return cleaned
         try:
@@ -47,7 +56,7 @@ class CaseForm(forms.ModelForm):
                 request_id=getattr(self.request, "request_id", ""),
             )
         except cases.CaseError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+            add_service_error(self, exc)
         except Case.DoesNotExist:
             self.add_error(None, _("Seule l'organisation qui accompagne peut modifier ce suivi."))
         return cleaned
@@ -78,6 +87,7 @@ class CaseAdmin(OrganizationScopedAdmin):
         "start_date",
         "end_date",
         "referent",
+        "outcome",
         "referral",
         "version",
         "created_at",
@@ -97,16 +107,61 @@ class CaseAdmin(OrganizationScopedAdmin):
         return case
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
         if obj is not None and not self.has_change_permission(request, obj):
             return self.fields
         return (*self.readonly_fields, "type")
 
+    def get_fields(self, request, obj=None):
+        return list(CaseOpenForm.Meta.fields) if obj is None else self.fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        chosen = initial.pop("beneficiary", None)
+        if chosen:
+            initial["beneficiary_id"] = chosen
+        return initial
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.persons_view)
+        return [
+            path("personnes/", view, name="exchanges_case_persons"),
+            *super().get_urls(),
+        ]
+
+    def persons_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return person_autocomplete(request)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        overlap = getattr(request, "_case_overlap", None)
+        self.message_user(request, _("L'accompagnement a été ouvert."), messages.SUCCESS)
+        if overlap is not None and overlap.exists:
+            if overlap.disclosed:
+                names = ", ".join(p["name"] for p in overlap.partners)
+                text = _(
+                    "Chevauchement : la personne est déjà accompagnée pour ce besoin par %(p)s."
+                )
+                self.message_user(request, text % {"p": names}, messages.WARNING)
+            else:
+                self.message_user(request, MASKED_OVERLAP, messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:exchanges_case_change", args=[obj.pk]))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CaseOpenForm
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class RequestForm(form):
             def __init__(self, *args, **kw):
                 super().__init__(*args, request=request, **kw)
+
+            def clean(self):
+                cleaned = super().clean()
+                request._case_overlap = getattr(self, "overlap", None)
+                return cleaned
 
         return RequestForm
 
@@ -121,9 +176,6 @@ class CaseAdmin(OrganizationScopedAdmin):
 
     def delete_queryset(self, request, queryset):
         raise PermissionDenied
-
-    def has_add_permission(self, request):
-        return False  # a case is opened through the API or by accepting a referral
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):

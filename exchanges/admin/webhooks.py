@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from exchanges import webhooks
+from exchanges import sending
 from exchanges.admin.common import ReadOnlyMixin
 from exchanges.models import WebhookDelivery, WebhookEndpoint
 from hub.registry.admin.scoping import OrganizationScopedAdmin
@@ -47,7 +47,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, OrganizationScopedAdmin):
 
     @admin.action(description=_("Renvoyer maintenant (même identifiant de message)"))
     def replay(self, request, queryset):
-        count = webhooks.replay(delivery_ids=queryset.values_list("pk", flat=True))
+        count = sending.replay(delivery_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d livraison(s) remise(s) en file.") % {"n": count})
 
     def has_change_permission(self, request, obj=None):

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from exchanges.api import views
+from exchanges.api import import_views, stream_views, views
 
 urlpatterns = [
     path("cases", views.CaseList.as_view(), name="case-list"),
@@ -12,15 +12,17 @@ urlpatterns = [
         views.ReferralAction.as_view(),
         name="referral-action",
     ),
-    path("events", views.EventFeed.as_view(), name="event-feed"),
-    path("webhooks", views.WebhookList.as_view(), name="webhook-list"),
-    path("webhooks/<uuid:endpoint_id>", views.WebhookDetail.as_view(), name="webhook-detail"),
+    path("events", stream_views.EventFeed.as_view(), name="event-feed"),
+    path("webhooks", stream_views.WebhookList.as_view(), name="webhook-list"),
+    path(
+        "webhooks/<uuid:endpoint_id>", stream_views.WebhookDetail.as_view(), name="webhook-detail"
+    ),
     path(
         "webhooks/<uuid:endpoint_id>/rotate-secret",
-        views.WebhookRotate.as_view(),
+        stream_views.WebhookRotate.as_view(),
         name="webhook-rotate",
     ),
-    path("imports", views.ImportList.as_view(), name="import-list"),
-    path("imports/<uuid:job_id>", views.ImportDetail.as_view(), name="import-detail"),
-    path("imports/<uuid:job_id>/rows", views.ImportRows.as_view(), name="import-rows"),
+    path("imports", import_views.ImportList.as_view(), name="import-list"),
+    path("imports/<uuid:job_id>", import_views.ImportDetail.as_view(), name="import-detail"),
+    path("imports/<uuid:job_id>/rows", import_views.ImportRows.as_view(), name="import-rows"),
 ]

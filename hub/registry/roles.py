@@ -50,6 +50,8 @@ _AGENT = [
     "exchanges.add_referral",
     "exchanges.change_referral",
     "exchanges.view_referralstep",
+    # the citizen portal's queue: help requests to the organization (exchanges.submission_queue)
+    "exchanges.view_portalsubmission",
 ]
 
 _READ_ALL = [
@@ -87,6 +89,8 @@ _CRISIS_AGENT = [
     "crisis.add_resource",
     "crisis.change_resource",
     "crisis.view_notification",
+    # registration requests from the citizen portal (the queue is the exchanges admin's)
+    "exchanges.view_portalsubmission",
 ]
 
 # "app_label.codename" per role. Codenames of models that do not exist (yet) are skipped, so the

@@ -26,6 +26,8 @@ COUNTED = [
     "auth.User",
     "auth.Group",
     "oauth2_provider.Application",
+    "exchanges.PortalSubmission",
+    "consent.PortalConsent",
 ]
 
 
@@ -49,6 +51,36 @@ def assert_every_screen_has_something():
     assert OverlapAlert.objects.exists() and Case.objects.filter(status="open").exists()
     assert set(Referral.objects.values_list("status", flat=True)) >= {"sent", "accepted"}
     assert ReviewItem.objects.exists()
+    from exchanges.models import PortalSubmission
+
+    queue = PortalSubmission.objects.filter(status="pending")
+    assert set(queue.values_list("organization__name", "kind")) == {
+        ("CCAS de Villeurbanne", "help"),
+        ("Épicerie solidaire de Villeurbanne", "help"),
+        ("Ville de Villeurbanne", "crisis_registration"),
+    }
+
+
+def assert_the_workplace_shows_the_demo():
+    """The town's coordinator sees the alerts and referrals of the partners serving the town;
+    the CCAS's agent opens a person's page with its sections."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from exchanges.models import Case
+
+    coordinator = Client()
+    coordinator.force_login(get_user_model().objects.get(username="coord.ville"))
+    for url in ("/admin/exchanges/overlapalert/", "/admin/exchanges/referral/"):
+        response = coordinator.get(url)
+        assert response.status_code == 200
+        assert response.context["cl"].result_count > 0, url
+    agent = Client()
+    agent.force_login(get_user_model().objects.get(username="agent.ccas"))
+    case = Case.objects.filter(organization__name="CCAS de Villeurbanne").first()
+    page = agent.get(f"/admin/registry/beneficiary/{case.beneficiary_id}/change/")
+    assert page.status_code == 200
+    assert "Accompagnements" in page.content.decode()
 
 
 def test_load_demo_twice_changes_nothing_and_demo_client_gets_a_token():
@@ -61,6 +93,7 @@ def test_load_demo_twice_changes_nothing_and_demo_client_gets_a_token():
     assert dict(PartnerRecord.objects.values_list("external_id", "version")) == records
 
     assert_every_screen_has_something()
+    assert_the_workplace_shows_the_demo()
     duplicates = 3  # the CCAS's "-BIS" records that fill its review queue (demo_exchanges)
     assert after_first["registry.PartnerRecord"] == len(plan_records()) + duplicates
     assert 300 <= after_first["registry.PartnerRecord"] <= 400

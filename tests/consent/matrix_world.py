@@ -23,10 +23,12 @@ from consent.models import Grant
 from crisis.call_list import build_call_list
 from crisis.models import Call
 from crisis.plans import activate
+from crisis.portal_intake import submit_registration
 from crisis.register import register_person
 from exchanges.cases import open_case
 from exchanges.records import submit_record
 from exchanges.referrals import send_referral
+from exchanges.submissions import submit_help_request
 from hub.registry.actors import Actor
 from hub.registry.models import Household, HouseholdMember, Membership, Role
 from hub.registry.roles import sync_user_role_groups
@@ -169,6 +171,31 @@ def build(state: str) -> World:
         )
         build_call_list(activation_id=activation.pk)
         world.ids["registration"] = registration.pk
+        # The citizen portal: a help request to the owner, a registration request to the commune
+        # (waiting in their queues; neither is a record of anyone yet).
+        world.ids["submission"] = submit_help_request(
+            organization_id=parties["owner"].partner.organization.pk,
+            person=dict(PERSON),
+            need="emergency_shelter",
+            situation="Sans solution pour ce soir",
+            contact={"email": PERSON["email"]},
+            availability="",
+            purposes=["coordination"],
+            client_ip="192.0.2.10",
+        ).submission_id
+        commune.partner.organization.insee_codes = ["59512"]
+        commune.partner.organization.save(update_fields=["insee_codes"])
+        world.ids["crisis_submission"] = submit_registration(
+            commune_insee="59512",
+            person={k: v for k, v in PERSON.items() if k != "email"},
+            category="age_65",
+            requested_by="self",
+            requester=None,
+            lives_alone=True,
+            emergency_contact=None,
+            purposes=["crisis_plan"],
+            client_ip="",
+        ).submission_id
         world.ids["activation"] = activation.pk
         world.ids["call"] = (
             Call.objects.filter(activation=activation).values_list("pk", flat=True).first()

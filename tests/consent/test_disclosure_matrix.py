@@ -199,6 +199,7 @@ def admin_object(world, label: str):
         "exchanges.case": lambda: world.ids["case"],
         "exchanges.referral": lambda: world.ids.get("referral"),
         "exchanges.overlapalert": lambda: OverlapAlert.objects.values_list("pk", flat=True).first(),
+        "exchanges.portalsubmission": lambda: world.ids["submission"],
         "consent.rightsrequest": lambda: rights_request(world).pk,
         "consent.rightstask": lambda: (
             rights_request(world).tasks.values_list("pk", flat=True).first()
@@ -276,6 +277,7 @@ CUSTOM = {
     "consent_dpo_erasure": lambda w: [
         f"/admin/consent/accesslog/dpo/personne/{w.person}/effacement/"
     ],
+    "consent_grant_withdraw": lambda w: [f"/admin/consent/grant/{w.ids['grant']}/retirer/"],
     "consent_grant_receipt": lambda w: [f"/admin/consent/grant/{w.ids['grant']}/recu/"],
     "registry_beneficiary_autocomplete": lambda w: [
         "/admin/registry/beneficiary/autocomplete/?term=Quen"
@@ -306,9 +308,33 @@ CUSTOM = {
     "crisis_registration_acknowledge": lambda w: [
         _admin("crisis_registration_acknowledge", w.ids["registration"])
     ],
+    "exchanges_referral_persons": lambda w: ["/admin/exchanges/referral/personnes/?term=Quen"],
+    "exchanges_overlapalert_handle": lambda w: [
+        reverse("admin:exchanges_overlapalert_handle", args=[pk])
+        for pk in OverlapAlert.objects.values_list("pk", flat=True)
+    ],
+    "exchanges_case_persons": lambda w: ["/admin/exchanges/case/personnes/?term=Quen"],
+    "exchanges_referral_transition": lambda w: [
+        reverse("admin:exchanges_referral_transition", args=[w.ids["referral"], action])
+        for action in ("accept", "decline", "complete", "cancel")
+    ],
     "crisis_registration_end": lambda w: [_admin("crisis_registration_end", w.ids["registration"])],
     "crisis_registration_notice": lambda w: [
         _admin("crisis_registration_notice", w.ids["registration"])
+    ],
+    # The citizen portal's queue (POST-only decisions are visited with GET: refused, no body).
+    "exchanges_portalsubmission_confirm": lambda w: [
+        _admin("exchanges_portalsubmission_confirm", w.ids["submission"])
+    ],
+    "exchanges_portalsubmission_reject": lambda w: [
+        _admin("exchanges_portalsubmission_reject", w.ids["submission"])
+    ],
+    "crisis_registration_portal": lambda w: [
+        _admin("crisis_registration_portal", w.ids["crisis_submission"]),
+        _admin("crisis_registration_portal", w.ids["submission"]),  # a help request: 404
+    ],
+    "crisis_registration_portal_confirm": lambda w: [
+        _admin("crisis_registration_portal_confirm", w.ids["crisis_submission"])
     ],
 }
 

@@ -73,7 +73,10 @@ def world(db):
         person = Beneficiary.objects.create(birth_name=f"Personne{index}", phone="0600000000")
         for owner in owners:
             PartnerRecord.objects.create(
-                organization=orgs[owner], external_id=f"P{index}", beneficiary=person, payload={}
+                organization=orgs[owner],
+                external_id=f"P{index}",
+                beneficiary=person,
+                payload={"birth_name": f"Personne{index}"},
             )
         persons[index] = person
     apis = {name: p.api() for name, p in partners.items()}

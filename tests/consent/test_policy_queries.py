@@ -16,7 +16,10 @@ def many(partner_a, partner_b):
     people = Beneficiary.objects.bulk_create(Beneficiary(birth_name=f"P{i}") for i in range(30))
     PartnerRecord.objects.bulk_create(
         PartnerRecord(
-            organization=partner_a.organization, external_id=f"E{i}", beneficiary=p, payload={}
+            organization=partner_a.organization,
+            external_id=f"E{i}",
+            beneficiary=p,
+            payload={"birth_name": f"P{i}"},
         )
         for i, p in enumerate(people[:10])
     )

@@ -95,7 +95,7 @@ def test_bad_import_files_are_refused_naming_the_problem(
 
 def test_import_body_over_the_limit_answers_413(partner_a, settings):
     settings.API_IMPORT_MAX_BYTES = 1024
-    from exchanges.api.views import ImportList
+    from exchanges.api.import_views import ImportList
 
     ImportList.max_body_bytes = 1024
     try:

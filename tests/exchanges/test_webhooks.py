@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from exchanges import webhooks
+from exchanges import sending, webhooks
 from exchanges.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.exchanges.conftest import also_known_by, person, settle
 from tests.exchanges.receiver import Receiver
@@ -139,10 +139,10 @@ def test_failure_is_retried_later_with_jitter_then_delivered_with_the_same_id(
 
 
 def test_retry_schedule_spans_about_three_days_then_gives_up():
-    total = sum(webhooks.RETRY_SCHEDULE, timedelta())
+    total = sum(sending.RETRY_SCHEDULE, timedelta())
     assert timedelta(days=2, hours=12) < total < timedelta(days=3, hours=12)
-    assert webhooks.retry_delay(webhooks.MAX_ATTEMPTS) is None
-    delays = {webhooks.retry_delay(1) for _ in range(20)}
+    assert sending.retry_delay(sending.MAX_ATTEMPTS) is None
+    delays = {sending.retry_delay(1) for _ in range(20)}
     assert len(delays) > 1  # jitter
 
 
@@ -187,7 +187,7 @@ def test_manual_replay_sends_again_with_the_same_webhook_id(partner_a, private_o
         settle()
         receiver.wait_for(1)
         delivery = WebhookDelivery.objects.get()
-        assert webhooks.replay(delivery_ids=[delivery.pk]) == 1
+        assert sending.replay(delivery_ids=[delivery.pk]) == 1
         settle()
         received = receiver.wait_for(2)
     assert received[0][0]["webhook-id"] == received[1][0]["webhook-id"]

@@ -28,6 +28,7 @@ from consent import gate
 from consent.policy import as_uuid
 from consent.vocab import Category
 from hub.registry.admin import gate as page_gate
+from hub.registry.admin import person_page
 from hub.registry.admin.autocomplete import PersonAutocompleteView
 from hub.registry.admin.formats import format_partial_date, sex_label
 from hub.registry.admin.scoping import (
@@ -211,6 +212,7 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
     sortable_by = ("status",)
     list_per_page = 100
     inlines = (PartnerRecordInline,)
+    change_form_template = "admin/registry/beneficiary/change_form.html"
 
     def get_changelist(self, request, **kwargs):
         return GateChangeList
@@ -276,6 +278,8 @@ class BeneficiaryAdmin(OrganizationScopedAdmin):
         if view is not None:
             # The page title and breadcrumbs name the person as the viewer may see them.
             context.update(original=Labelled(obj.pk, view.label), subtitle=view.label)
+            context["person_sections"] = person_page.sections(request, obj.pk, view)
+            context["title"] = _("Fiche de la personne")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- read-only: the golden record is computed, merges go through the review queue

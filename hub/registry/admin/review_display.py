@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.vocab import Category
 from hub import matching
+from hub.registry.admin import review_words
 from hub.registry.admin.formats import format_partial_date, sex_label
 from hub.registry.admin.gate import actor_of
 from hub.registry.intake import current_model
@@ -140,6 +141,7 @@ def field_rows(view_a, view_b, explanation, *, recomputed: bool) -> list[dict]:
                 "level": level,
                 "level_label": LEVEL_LABELS.get(level, level),
                 "weight": weight,
+                "in_words": review_words.explain(name, level, weight),
                 "agreement": agreement,
                 "agreement_label": agreement_label,
             }

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from hub.registry import territories
 from hub.registry.actors import Actor
+from hub.registry.admin import wording
 from hub.registry.models import Organization
 
 
@@ -64,6 +66,16 @@ class OrganizationScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        verb = wording.django_form_titles(self.opts).get(str(context.get("title", "")))
+        if verb:
+            context["title"] = wording.form_title(verb, self.opts)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": wording.list_title(self.opts), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.organization_fields:
             kwargs["queryset"] = user_organizations(request)
@@ -79,3 +91,14 @@ def user_organizations(request):
     if actor.is_superuser:
         return Organization.objects.all()
     return Organization.objects.filter(pk__in=actor.organization_ids)
+
+
+def territory_organization_ids(request) -> tuple:
+    """The organizations of a coordinator's territory (``hub.registry.territories``), once per
+    request; empty for other roles."""
+    cached = request.__dict__.get("_passerelle_territory")
+    if cached is None:
+        user = request.user
+        cached = territories.territory_organization_ids(user.pk if user.is_authenticated else None)
+        request.__dict__["_passerelle_territory"] = cached
+    return cached
