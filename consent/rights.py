@@ -253,8 +253,11 @@ def _erase_records(records) -> list:
     for record in records:
         record.payload = {}
         record.nir_hash = ""
+        record.match_features = None
         record.version += 1
-        record.save(update_fields=["payload", "nir_hash", "version", "updated_at"])
+        record.save(
+            update_fields=["payload", "nir_hash", "match_features", "version", "updated_at"]
+        )
     return sorted({record.organization_id for record in records}, key=str)
 
 

@@ -132,8 +132,13 @@ def seal_after_commit() -> None:
 
 def _write_seals(rows: list[AccessLog]) -> None:
     """Write the seals in one statement on PostgreSQL (the trigger lets only this through)."""
-    if connection.vendor != "postgresql":
-        AccessLog.objects.bulk_update(rows, ["seq", "prev_hash", "hash"], batch_size=500)
+    if connection.vendor != "postgresql":  # one prepared UPDATE per row, run as one batch
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE consent_accesslog SET seq = %s, prev_hash = %s, hash = %s "
+                "WHERE id = %s AND seq IS NULL",
+                [(row.seq, row.prev_hash, row.hash, row.id) for row in rows],
+            )
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,9 +1,19 @@
 """Building the call list of an activation: one call per active entry, in priority order,
-shared among the campaign's callers; set-wise (one ``INSERT … SELECT`` on PostgreSQL)."""
+shared among the campaign's callers; set-wise (one ``INSERT … SELECT`` on PostgreSQL).
+
+The list is written most urgent first, a slice per transaction (``complete_call_list``): the
+first slice (``CRISIS_CALL_LIST_FIRST`` calls) is committed within a second of the activation
+so that callers start at once, and the rest follows in slices of ``CRISIS_CALL_LIST_CHUNK``.
+Every slice takes the most urgent entries that have no call yet, so the ranks follow the
+priority order across slices, and a slice lost with its worker is taken up again by the next
+run (the sweep of ``crisis.tasks``): ``calls_built_at`` is set only once every entry has its call.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -32,9 +42,12 @@ def _callers(activation: Activation) -> list:
     )
 
 
-def build_call_list(*, activation_id) -> int:
+def build_call_list(*, activation_id, limit: int | None = None) -> int:
     """Create the calls of an activation, shared among its callers round robin in call order
-    (safe to run twice: an entry gets one call). Returns the number of calls created."""
+    (safe to run twice: an entry gets one call). ``limit``: at most that many calls, the most
+    urgent of the entries that have none yet (all of them when ``None``). Returns the number
+    of calls created; the list is complete (``calls_built_at``) when fewer than ``limit`` were
+    left."""
     with transaction.atomic():
         activation = Activation.objects.select_for_update().filter(pk=activation_id).first()
         if activation is None or not activation.is_open:
@@ -42,7 +55,7 @@ def build_call_list(*, activation_id) -> int:
         start = Call.objects.filter(activation=activation).count()
         callers = _callers(activation)
         if connection.vendor == "postgresql":
-            created = _insert_select(activation, start, callers)
+            created = _insert_select(activation, start, callers, limit)
         else:
             existing = set(
                 Call.objects.filter(activation=activation).values_list("registration_id", flat=True)
@@ -58,23 +71,38 @@ def build_call_list(*, activation_id) -> int:
                     assigned_to_id=callers[(start + index) % len(callers)] if callers else None,
                     updated_at=now,
                 )
-                for index, (registration_id, priority) in enumerate(fresh)
+                for index, (registration_id, priority) in enumerate(fresh[:limit])
             ]
             Call.objects.bulk_create(calls, batch_size=2000)
             created = len(calls)
-        activation.calls_built_at = timezone.now()
-        activation.save(update_fields=["calls_built_at"])
+        if limit is None or created < limit:
+            activation.calls_built_at = timezone.now()
+            activation.save(update_fields=["calls_built_at"])
     return created
 
 
-def _insert_select(activation: Activation, start: int, callers: list) -> int:
+def complete_call_list(*, activation_id) -> int:
+    """Write the whole list, a slice per transaction, the most urgent slice first (committed
+    before the rest is written: the callers of a large commune need not wait for the last
+    entry). Returns the number of calls created."""
+    limit = settings.CRISIS_CALL_LIST_FIRST
+    created = size = build_call_list(activation_id=activation_id, limit=limit)
+    while size == limit:  # a full slice: there may be more (a short one completed the list)
+        limit = settings.CRISIS_CALL_LIST_CHUNK
+        size = build_call_list(activation_id=activation_id, limit=limit)
+        created += size
+    return created
+
+
+def _insert_select(activation: Activation, start: int, callers: list, limit: int | None) -> int:
     """One INSERT … SELECT: priority, order and caller computed by the database."""
     rows = (
         call_list_rows(activation)
-        .exclude(pk__in=Call.objects.filter(activation=activation).values("registration_id"))
-        .order_by()
+        .exclude(Exists(Call.objects.filter(activation=activation, registration_id=OuterRef("pk"))))
         .values("id", "created_at", "priority")
     )
+    # A slice: the most urgent entries without a call (in the order of call_list_rows).
+    rows = rows.order_by() if limit is None else rows[:limit]
     sql, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(Call._meta.db_table)
     statement = f"""

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -181,6 +181,20 @@ def next_call(*, actor: Actor, activation_id) -> Call | None:
     ).first()
     if held is not None:
         return held
+    call = _pick(actor, activation, now)
+    # The rest of the list may still be being written (``complete_call_list``): write the next
+    # most urgent slice now rather than leave the caller idle.
+    if (
+        call is None
+        and activation.calls_built_at is None
+        and build_call_list(activation_id=activation.pk, limit=settings.CRISIS_CALL_LIST_FIRST)
+    ):
+        call = _pick(actor, activation, now)
+    return call
+
+
+def _pick(actor: Actor, activation: Activation, now) -> Call | None:
+    """Claim the most urgent due call for ``actor`` (theirs, else unassigned, else others')."""
     queue = (
         Call.objects.filter(activation=activation)
         .filter(_claimable(now) & _free(now))
@@ -322,6 +336,14 @@ def record_outcome(
 
 def campaign_stats(activation: Activation) -> dict:
     calls = Call.objects.filter(activation=activation)
+    unwritten = 0
+    if activation.calls_built_at is None and activation.is_open:  # the list is being written
+        unwritten = (
+            call_list_rows(activation)
+            .exclude(Exists(calls.filter(registration_id=OuterRef("pk"))))
+            .order_by()
+            .count()
+        )
     counts = calls.aggregate(
         total=Count("id"),
         reached=Count("id", filter=Q(status="reached")),
@@ -333,7 +355,11 @@ def campaign_stats(activation: Activation) -> dict:
         closed=Count("id", filter=Q(status="closed")),
         in_progress=Count("id", filter=Q(status="pending") & ~Q(claim_holder="")),
     )
+    counts["total"] += unwritten
+    counts["pending"] += unwritten
     counts["by_step"] = dict(
         calls.filter(status="pending").values_list("step").annotate(n=Count("id")).order_by()
     )
+    if unwritten:
+        counts["by_step"][Step.CALL] = counts["by_step"].get(Step.CALL, 0) + unwritten
     return counts

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "crisis",
     "territory",
     "portal",
+    "portal.franceconnect",
 ]
 
 MIDDLEWARE = [
@@ -442,6 +443,9 @@ CRISIS_MAX_ATTEMPTS = env_int("CRISIS_MAX_ATTEMPTS", 4, minimum=1)  # calls to t
 CRISIS_ATTEMPT_WINDOW_HOURS = env_int("CRISIS_ATTEMPT_WINDOW_HOURS", 48, minimum=1)  # ...within
 CRISIS_RETRY_MINUTES = env_int("CRISIS_RETRY_MINUTES", 60, minimum=0)  # between two attempts
 CRISIS_CLAIM_MINUTES = env_int("CRISIS_CLAIM_MINUTES", 15, minimum=1)  # a caller holds a call
+# The call list is written most urgent first: a first slice committed at once, then the rest.
+CRISIS_CALL_LIST_FIRST = env_int("CRISIS_CALL_LIST_FIRST", 2000, minimum=1)
+CRISIS_CALL_LIST_CHUNK = env_int("CRISIS_CALL_LIST_CHUNK", 20000, minimum=1)
 CRISIS_ALERT_THROTTLE_HOURS = env_int("CRISIS_ALERT_THROTTLE_HOURS", 12, minimum=0)
 # SMS: a dotted path to a class with send_messages(messages); the default writes to a file
 # (var/sms.log) so that the embedded default works with no provider.
@@ -451,6 +455,30 @@ CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
     "task": "crisis.tasks.sweep_activations",
     "schedule": 300.0,
 }
+
+# --- FranceConnect: optional identity prefill on the citizen portal (portal.franceconnect) ----
+# Off by default: the /citoyen/franceconnect/ pages answer 404 and nothing calls out. The issuer
+# is the discovery base (its /.well-known/openid-configuration is read and cached); the callback
+# to register with FranceConnect is https://<host>/citoyen/franceconnect/callback/.
+FRANCECONNECT_ENABLED = env_bool("FRANCECONNECT_ENABLED", False)
+FRANCECONNECT_ISSUER = env_str("FRANCECONNECT_ISSUER", "")
+FRANCECONNECT_CLIENT_ID = env_str("FRANCECONNECT_CLIENT_ID", "")
+FRANCECONNECT_CLIENT_SECRET = env_str("FRANCECONNECT_CLIENT_SECRET", "")
+FRANCECONNECT_SCOPES = env_str(
+    "FRANCECONNECT_SCOPES", "openid given_name family_name birthdate gender birthplace email"
+)
+FRANCECONNECT_ACR = env_str("FRANCECONNECT_ACR", "eidas1")
+FRANCECONNECT_TIMEOUT_SECONDS = env_int("FRANCECONNECT_TIMEOUT_SECONDS", 10, minimum=1)
+if FRANCECONNECT_ENABLED:
+    if not (FRANCECONNECT_ISSUER and FRANCECONNECT_CLIENT_ID and FRANCECONNECT_CLIENT_SECRET):
+        raise ConfigError(
+            "FRANCECONNECT_ENABLED needs FRANCECONNECT_ISSUER, FRANCECONNECT_CLIENT_ID and "
+            "FRANCECONNECT_CLIENT_SECRET (or FRANCECONNECT_CLIENT_SECRET_FILE)"
+        )
+    if not DEBUG and not FRANCECONNECT_ISSUER.startswith("https://"):
+        raise ConfigError("FRANCECONNECT_ISSUER must be an https:// address")
+    if "openid" not in FRANCECONNECT_SCOPES.split():
+        raise ConfigError("FRANCECONNECT_SCOPES must contain openid")
 
 # --- Citizen portal: submissions waiting for a social worker (exchanges, consent) ------------
 # A withdrawal link sent to the person works once, for this many days.

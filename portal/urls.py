@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from portal import errors, views
 
@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("franceconnect/", include("portal.franceconnect.urls")),
     path("registre/", views.registration, name="registration"),
     path("demande/", views.help_request, name="help-request"),
     path("recu/", views.receipt, name="receipt"),

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from hub.registry.models import OrganizationKind
-from portal import errors, protections, services
+from portal import errors, franceconnect, protections, services
 from portal.forms import HelpRequestForm, RegistrationForm
 
 RECEIPT_KEY = "portal_receipt"
@@ -68,11 +68,22 @@ def _robot_receipt(request, what: str):
     return redirect("portal:receipt")
 
 
+def _initial(request, form_class) -> dict:
+    """What a FranceConnect login of this session fills in (names, a full birth date as
+    JJ/MM/AAAA, e-mail): the person checks it before sending."""
+    values = franceconnect.prefill(request)
+    born = values.pop("birth_date", "")
+    if len(born) == 10:
+        year, month, day = born.split("-")
+        values["birth_date"] = f"{day}/{month}/{year}"
+    return {name: value for name, value in values.items() if name in form_class.base_fields}
+
+
 def _form_page(request, form_class, *, template: str, form_name: str, what: str, submit):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     if request.method != "POST":
-        form = form_class()
+        form = form_class(initial=_initial(request, form_class))
         form.describe()
         return render(request, template, _context(form=form, title=form_class.title))
     if protections.ip_exceeded(request, form_name):

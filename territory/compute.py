@@ -18,7 +18,7 @@ from django.utils import timezone
 from exchanges.models import Case, CaseStatus, CaseType, OverlapAlert, Referral, ReferralStatus
 from hub.outbox.models import Event
 from hub.registry.models import Beneficiary, LinkDecision, Merge
-from territory import zones
+from territory import published, zones
 from territory.catalogue import CRISIS_EVENTS
 from territory.definitions import (
     GROUP_OF_OUTCOME,
@@ -302,11 +302,20 @@ def _parents(commune: str) -> tuple[str, str]:
     return zones.parent(commune, zones.EPCI), zones.parent(commune, zones.DEPARTEMENT)
 
 
-def replace(communes: set[str], *, today: datetime.date | None = None) -> int:
-    """Recompute and replace every cell of these communes, in one transaction."""
+FIELDS = ("measure", "level", "zone", "period", "dimension", "category", "value")
+
+
+def replace(communes: set[str], *, today: datetime.date | None = None) -> set:
+    """Recompute and replace every cell of these communes, in one transaction; give the
+    (measure, period) pairs whose cells changed a new version. Returns those pairs."""
     communes = {c for c in communes if c}
     cells = compute(communes, today=today)
     with transaction.atomic():
-        Cell.objects.filter(commune__in=communes).delete()
+        old = Cell.objects.filter(commune__in=communes)
+        before = set(old.values_list(*FIELDS))
+        after = {tuple(getattr(cell, name) for name in FIELDS) for cell in cells}
+        changed = {(row[0], row[3]) for row in before ^ after}
+        old.delete()
         Cell.objects.bulk_create(cells, batch_size=5000)
-    return len(cells)
+        published.bump(changed)
+    return changed

@@ -30,8 +30,11 @@ class Cell(models.Model):
         verbose_name = _("agrégat")
         verbose_name_plural = _("agrégats")
         indexes = [
+            # Covering: a table is read from the index alone (PostgreSQL; SQLite ignores it).
             models.Index(
-                fields=["measure", "level", "dimension", "period"], name="territory_cell_query_idx"
+                fields=["measure", "level", "dimension", "period"],
+                include=["zone", "category", "value"],
+                name="territory_cell_read_idx",
             ),
             models.Index(fields=["commune"], name="territory_cell_commune_idx"),
         ]
@@ -87,3 +90,50 @@ class Observatory(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class MeasureVersion(models.Model):
+    """Changes whenever a cell of this measure and period changes (set in the transaction that
+    writes the cells): a published table built from other versions is out of date."""
+
+    measure = models.CharField(max_length=40)
+    period = models.CharField(max_length=7)
+    version = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("version d'une mesure")
+        verbose_name_plural = _("versions des mesures")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "period"], name="territory_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.period}"
+
+
+class PublishedTable(models.Model):
+    """One period of a suppressed table (the cells ``territory.selectors`` publishes, nothing
+    else), kept with the versions of the measures it was built from."""
+
+    code = models.CharField(max_length=40)
+    level = models.CharField(max_length=12)
+    breakdown = models.CharField(max_length=20, blank=True, default="")
+    period = models.CharField(max_length=7)
+    threshold = models.PositiveIntegerField()
+    rounding = models.PositiveIntegerField()
+    versions = models.CharField(max_length=80)
+    cells = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tableau publié")
+        verbose_name_plural = _("tableaux publiés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "level", "breakdown", "period", "threshold", "rounding"],
+                name="territory_published_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.level} {self.breakdown} {self.period}"

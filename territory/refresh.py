@@ -10,6 +10,7 @@ change feed's watermark (the oldest running transaction) is never held back by a
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 
 from django.core.cache import cache
 from django.db import transaction
@@ -18,7 +19,9 @@ from django.utils import timezone
 
 from exchanges import feed
 from exchanges.models import OutboxMark
-from territory import compute, placement
+from territory import compute, parents, placement, published, selectors
+from territory.catalogue import INDICATORS
+from territory.definitions import DELAY
 from territory.models import Cell, PersonZone, RefreshRun
 
 MARK = "territory"
@@ -83,8 +86,32 @@ def _advance(old: feed.Position, new: feed.Position, count: int, rebuilt: bool =
 
 def _recompute(communes: set[str]) -> None:
     ordered = sorted(c for c in communes if c)
+    changed: set = set()
     for start in range(0, len(ordered), COMMUNES_PER_TRANSACTION):
-        compute.replace(set(ordered[start : start + COMMUNES_PER_TRANSACTION]))
+        changed |= compute.replace(set(ordered[start : start + COMMUNES_PER_TRANSACTION]))
+    if ordered:  # their EPCIs and départements, summed once
+        parents.replace(communes=set(ordered), changed=changed)
+    warm(changed)
+
+
+def warm(changed: set) -> int:
+    """Suppress and store now the tables whose cells changed (every level and breakdown of
+    every indicator reading a changed measure, for the changed periods), so that the next
+    reader gets them ready. Returns the number of tables (× periods) computed."""
+    periods_of = defaultdict(set)
+    for measure, period in changed:
+        periods_of[measure].add(period)
+    done = 0
+    for indicator in INDICATORS:
+        periods = sorted(set().union(*(periods_of[m] for m in published.measures_of(indicator))))
+        if not periods:
+            continue
+        breakdowns = ["statistic"] if indicator.kind == DELAY else ["", *indicator.breakdowns]
+        for level in indicator.zone_levels:
+            for breakdown in breakdowns:
+                selectors.table(indicator, level=level, periods=periods, breakdown=breakdown)
+                done += len(periods)
+    return done
 
 
 def rebuild() -> None:
@@ -103,7 +130,10 @@ def _rebuild() -> None:
     newest = feed.after(feed.Position()).order_by("-xid", "-id").only("id", "xid").first()
     placement.place_everyone()
     communes = set(PersonZone.objects.exclude(commune="").values_list("commune", flat=True))
-    Cell.objects.filter(~Q(commune__in=communes)).delete()
+    gone = Cell.objects.filter(~Q(commune__in=communes))  # parent cells too (commune '')
+    with transaction.atomic():
+        published.bump(set(gone.exclude(commune="").values_list("measure", "period").distinct()))
+        gone.delete()
     _recompute(communes)
     new = feed.Position.of(newest) if newest is not None else old
     _advance(old, max(old, new), 0, rebuilt=True)

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
-from territory import suppression, zones
+from territory import published, suppression, zones
 from territory.definitions import BREAKDOWNS, COUNT, RATE, Indicator
 from territory.models import Cell, RefreshRun
 
@@ -58,18 +58,25 @@ class Table:
 
 
 def _sums(measure: str, level: str, periods, dimension: str, zone_filter) -> dict:
-    """{(period, zone, dimension, category): value} summed to ``level``."""
-    group = GROUP_COLUMN[level]
+    """{(period, zone, dimension, category): value} summed to ``level``.
+
+    Every level has its own cells (EPCI and département ones are summed at refresh time:
+    ``territory.parents``); restricted to some communes, the table sums theirs."""
     query = Cell.objects.filter(
-        measure=measure,
-        level=zones.IRIS if level == zones.IRIS else zones.COMMUNE,
-        dimension__in=sorted({"", dimension}),
-        period__in=list(periods),
+        measure=measure, dimension__in=sorted({"", dimension}), period__in=list(periods)
     )
     if zone_filter:
-        query = query.filter(commune__in=sorted(zone_filter))
-    rows = query.values_list(group, "period", "dimension", "category").annotate(v=Sum("value"))
-    return {(period, zone, dim, cat): v for zone, period, dim, cat, v in rows.order_by() if zone}
+        query = query.filter(
+            level=zones.IRIS if level == zones.IRIS else zones.COMMUNE,
+            commune__in=sorted(zone_filter),
+        )
+        rows = query.values_list(GROUP_COLUMN[level], "period", "dimension", "category")
+        rows = rows.annotate(v=Sum("value")).order_by()
+    else:  # one cell per zone, period and category already: an index-only read
+        rows = query.filter(level=level).values_list(
+            "zone", "period", "dimension", "category", "value"
+        )
+    return {(period, zone, dim, cat): v for zone, period, dim, cat, v in rows if zone}
 
 
 def table(
@@ -89,9 +96,12 @@ def table(
     cached = cache.get(key) if key else None
     if cached is not None:
         return Table(indicator, level, list(periods), breakdown, cached[0], cached[1])
-    result = _table(
-        indicator, level=level, periods=periods, breakdown=breakdown, zone_filter=zone_filter
-    )
+    if zone_filter:
+        result = _table(
+            indicator, level=level, periods=periods, breakdown=breakdown, zone_filter=zone_filter
+        )
+    else:
+        result = _published(indicator, level=level, periods=periods, breakdown=breakdown)
     if key:
         cache.set(key, (result.threshold, result.cells), CACHE_SECONDS)
     return result
@@ -125,6 +135,28 @@ def _cache_key(code, level, periods, breakdown, zone_filter) -> str:
     return f"territory:table:{generation()}:{digest}"
 
 
+def _published(indicator, *, level, periods, breakdown) -> Table:
+    """The stored periods still current (``territory.published``), the others computed now
+    and stored for the next reader."""
+    key = {"level": level, "breakdown": breakdown, "threshold": threshold(), "rounding": rounding()}
+    stamps = published.versions(indicator, periods)  # before the cells: see published
+    found = published.read(indicator, key, stamps)
+    cells = [cell for period in periods for cell in found.get(period, ())]
+    missing = [period for period in periods if period not in found]
+    if missing:
+        fresh = _table(
+            indicator, level=level, periods=missing, breakdown=breakdown, zone_filter=None
+        )
+        published.store(indicator, key, {p: stamps[p] for p in missing}, fresh.cells)
+        cells += fresh.cells
+    cells.sort(key=_order)
+    return Table(indicator, level, list(periods), breakdown, key["threshold"], cells)
+
+
+def _order(cell: dict) -> tuple:
+    return (cell["period"], cell["zone"] == TOTAL, cell["zone"], cell["breakdown"])
+
+
 def _table(indicator, *, level, periods, breakdown, zone_filter) -> Table:
     limit = threshold()
     if indicator.kind == COUNT:
@@ -133,7 +165,7 @@ def _table(indicator, *, level, periods, breakdown, zone_filter) -> Table:
         cells = _rate_cells(indicator, level, periods, zone_filter, limit)
     else:
         cells = _delay_cells(indicator, level, periods, zone_filter, limit)
-    cells.sort(key=lambda c: (c["period"], c["zone"] == TOTAL, c["zone"], c["breakdown"]))
+    cells.sort(key=_order)
     return Table(indicator, level, list(periods), breakdown, limit, cells)
 
 

@@ -11,7 +11,11 @@ from rest_framework.test import APIClient
 from hub.registry.partners import onboard_partner
 from tests.factories import OrganizationFactory
 
-pytest_plugins = ["tests.browser.harness", "tests.browser.demo"]
+pytest_plugins = [
+    "tests.browser.harness",
+    "tests.browser.demo",
+    "tests.portal.oidc_provider.plugin",
+]
 
 ALL_SCOPES = (
     "records:read records:write consents:read consents:write cases:read cases:write "

@@ -85,18 +85,19 @@ def load(size: int) -> list[dict]:
         records, keys = [], []
         for row, person in zip(chunk, people, strict=True):
             payload, digest = as_payload(row)
+            prepared = intake.prepared_for("new", payload, digest)
             record = PartnerRecord(
                 organization=org,
                 external_id=row["id"],
                 beneficiary=person,
                 payload=payload,
                 nir_hash=digest,
+                # What intake compares, stored at write time as ``record_upsert`` does.
+                match_features=intake.stored_features(prepared, 1),
             )
             records.append(record)
-        PartnerRecord.objects.bulk_create(records, batch_size=BATCH)
-        for record in records:
-            prepared = intake.prepared_for(record.pk, record.payload, record.nir_hash)
             keys.extend(RecordKey(record=record, key=k) for k in matching.blocking_keys(prepared))
+        PartnerRecord.objects.bulk_create(records, batch_size=BATCH)
         RecordKey.objects.bulk_create(keys, batch_size=BATCH * 4)
         done = start + len(chunk)
         if done % 100_000 < BATCH:

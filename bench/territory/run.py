@@ -47,9 +47,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from exchanges.models import CaseOutcome, CaseType  # noqa: E402
-from territory import refresh, zones  # noqa: E402
+from territory import parents, refresh, zones  # noqa: E402
 from territory.catalogue import INDICATORS  # noqa: E402
-from territory.models import Cell  # noqa: E402
+from territory.models import Cell, PublishedTable  # noqa: E402
 
 KINDS = ("ccas", "association", "siao", "departement", "commune", "cias")
 
@@ -214,6 +214,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2_000_000)
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument("--skip-fill", action="store_true")
+    parser.add_argument(
+        "--changed", type=int, default=50, help="probes of the 'after a change' passes"
+    )
     args = parser.parse_args()
     if not settings.USES_POSTGRES:
         sys.exit("this bench needs PostgreSQL (DATABASE_URL)")
@@ -235,6 +238,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
+    settings.OTP_REQUIRED_FOR_SUPERUSERS = False  # the page, not the second factor, is measured
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
         "bench-admin", "b@example.org", "bench-password-0123"
     )
@@ -271,13 +275,49 @@ def main() -> None:
             )
             cursor.fetchall()
 
-    settings.TERRITORY_CACHE = False  # cold: every table computed and suppressed again
-    for fn in (api_call, dashboard, bare):  # warm connections and the COG
+    def bare_stored(p):  # the same cells read at their own level (EPCI, département stored)
+        ind = p["indicator"]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT zone, period, dimension, category, value FROM territory_cell "
+                "WHERE measure = %s AND level = %s AND dimension IN ('', %s) "
+                "AND period >= %s AND period <= %s AND length(period) = 7",
+                [ind.measure, p["zone_level"], p.get("breakdown", ""), p["from"], p["to"]],
+            )
+            cursor.fetchall()
+
+    changed = args.changed
+
+    def unstored(fn, items):  # the first read after the cells changed: nothing stored
+        samples = []
+        for item in items:
+            PublishedTable.objects.all().delete()
+            samples += time_it(fn, [item])
+        return samples
+
+    if not Cell.objects.filter(level="epci").exists():  # data filled before the parent cells
+        started = time.perf_counter()
+        parents.replace()
+        print(f"parent cells: {time.perf_counter() - started:.0f} s", flush=True)
+    sql("VACUUM ANALYZE territory_cell")  # the visibility map, for index-only reads
+    started = time.perf_counter()
+    everything = set(Cell.objects.values_list("measure", "period").distinct())
+    settings.TERRITORY_CACHE = False  # cold cache: no table held in memory
+    refresh.warm(everything)  # what the refresh does after the cells (here: those not stored)
+    print(
+        f"stored tables: {PublishedTable.objects.count():,} periods of tables, "
+        f"checked or completed in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    for fn in (api_call, dashboard, bare, bare_stored):  # warm connections and the COG
         time_it(fn, items[:10])
     results = {
         "API GET /api/v1/indicators/{code}": time_it(api_call, items),
         "dashboard page": time_it(dashboard, items),
         "baseline: bare SQL over the aggregates": time_it(bare, items),
+        "bare SQL, the zone level's own cells": time_it(bare_stored, items),
+        "API, nothing stored (after a change)": unstored(api_call, items[:changed]),
+        "dashboard, nothing stored (after a change)": unstored(dashboard, items[:changed]),
         "unmaterialised (cases, one month)": time_it(
             unmaterialised, items[: max(5, args.probes // 30)]
         ),
@@ -295,13 +335,21 @@ def main() -> None:
     api95 = percentiles(results["API GET /api/v1/indicators/{code}"])[1]
     dash95 = percentiles(results["dashboard page"])[1]
     raw95 = percentiles(results["unmaterialised (cases, one month)"])[1]
-    print(f"\nratio API p95 / bare SQL p95: {api95 / base:.1f}")
-    print(f"ratio dashboard p95 / bare SQL p95: {dash95 / base:.1f}")
+    api_new = percentiles(results["API, nothing stored (after a change)"])[1]
+    dash_new = percentiles(results["dashboard, nothing stored (after a change)"])[1]
+    print(f"\nload average {os.getloadavg()}")
+    print(f"ratio API p95 / bare SQL p95: {api95 / base:.2f}")
+    print(f"ratio dashboard p95 / bare SQL p95: {dash95 / base:.2f}")
+    print(f"ratio API after a change p95 / bare SQL p95: {api_new / base:.2f}")
+    print(f"ratio dashboard after a change p95 / bare SQL p95: {dash_new / base:.2f}")
     print(f"ratio unmaterialised p95 / API p95: {raw95 / api95:.1f}")
-    print(
-        f"target p95 <= 300 ms: API {'met' if api95 <= 300 else 'NOT met'}, "
-        f"dashboard {'met' if dash95 <= 300 else 'NOT met'}"
-    )
+    for label, value in (
+        ("API", api95),
+        ("dashboard", dash95),
+        ("API after a change", api_new),
+        ("dashboard after a change", dash_new),
+    ):
+        print(f"target p95 <= 300 ms, {label}: {'met' if value <= 300 else 'NOT met'}")
 
 
 if __name__ == "__main__":

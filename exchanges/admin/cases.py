@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.admin.people import gated_changelist, person_autocomplete, row_label
 from exchanges import cases
+from exchanges.admin.case_close import close_view
 from exchanges.admin.common import page_views
 from exchanges.admin.errors import add_service_error
 from exchanges.admin.forms import CaseOpenForm
@@ -92,6 +93,7 @@ class CaseAdmin(OrganizationScopedAdmin):
         "version",
         "created_at",
     )
+    change_form_template = "admin/exchanges/case/change_form.html"
     date_hierarchy = "start_date"
     actions = ["close_selected"]
 
@@ -123,10 +125,23 @@ class CaseAdmin(OrganizationScopedAdmin):
             initial["beneficiary_id"] = chosen
         return initial
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if (
+            case is not None
+            and case.status != CaseStatus.CLOSED
+            and self.has_change_permission(request, case)
+        ):
+            extra["close_url"] = reverse("admin:exchanges_case_close", args=[case.pk])
+        return super().change_view(request, object_id, form_url, extra)
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.persons_view)
+        close = self.admin_site.admin_view(lambda request, pk: close_view(self, request, pk))
         return [
             path("personnes/", view, name="exchanges_case_persons"),
+            path("<uuid:pk>/clore/", close, name="exchanges_case_close"),
             *super().get_urls(),
         ]
 

@@ -55,10 +55,11 @@ def cases_section(request, person_id, view):
     rows = []
     for case in queryset.select_related("organization").order_by("-start_date", "id")[:ROW_LIMIT]:
         own = actor.is_superuser or case.organization_id in actor.organization_ids
-        if own:
-            url = reverse("admin:exchanges_case_change", args=[case.pk])
-            label = _("Clore ou modifier") if case.status != CaseStatus.CLOSED else _("Voir")
-            action = link(url, label, name="close-case" if case.status != CaseStatus.CLOSED else "")
+        if own and case.status != CaseStatus.CLOSED:
+            url = reverse("admin:exchanges_case_close", args=[case.pk])
+            action = link(url, _("Clore l'accompagnement"), name="close-case")
+        elif own:
+            action = link(reverse("admin:exchanges_case_change", args=[case.pk]), _("Voir"))
         else:
             action = _("accompagnement d'un partenaire")
         rows.append(

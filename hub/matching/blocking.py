@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
+
 from .record import Prepared
 
-__all__ = ["KEY_FAMILIES", "MAX_BLOCK_SIZE", "block_cap", "blocking_keys", "candidate_pairs"]
+__all__ = [
+    "KEY_FAMILIES",
+    "MAX_BLOCK_SIZE",
+    "block_cap",
+    "blocking_keys",
+    "candidate_codes",
+    "candidate_pairs",
+    "stream_candidates",
+]
 
 #: Keys shared by more records than this are skipped (a placeholder phone, JEAN MARTIN...).
 MAX_BLOCK_SIZE = 300
@@ -141,6 +151,112 @@ def blocking_keys(prepared: Prepared) -> list[str]:
     return sorted({k for family in KEY_FAMILIES for k in family(prepared)})
 
 
+def _usable_blocks(
+    records: Sequence[Prepared], family: Callable[[Prepared], Iterator[str]], cap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(record, block) rows of one family's usable blocks (2 to ``cap`` records), sorted by
+    block then record; blocks are numbered in order of first appearance."""
+    block_of: dict[str, int] = {}
+    rows: list[int] = []
+    blocks: list[int] = []
+    for i, p in enumerate(records):
+        for k in set(family(p)):
+            rows.append(i)
+            blocks.append(block_of.setdefault(k, len(block_of)))
+    del block_of
+    row = np.asarray(rows, dtype=np.int64)
+    blk = np.asarray(blocks, dtype=np.int64)
+    del rows, blocks
+    if not len(row):
+        return row, blk
+    size = np.bincount(blk)
+    keep = (size[blk] >= 2) & (size[blk] <= cap)
+    row, blk = row[keep], blk[keep]
+    order = np.lexsort((row, blk))
+    return row[order], blk[order]
+
+
+def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
+    """Each record's usable blocks of one family, one row per record padded with -1."""
+    counts = np.bincount(row, minlength=n)
+    width = max(int(counts.max()) if len(counts) else 0, 1)
+    out = np.full((n, width), -1, dtype=np.int32)
+    order = np.argsort(row, kind="stable")
+    r = row[order]
+    starts = np.cumsum(counts) - counts
+    out[r, np.arange(len(r)) - starts[r]] = blk[order]
+    return out
+
+
+_NONE = np.iinfo(np.int32).max
+
+
+def _shared(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Smallest block id records ``i`` and ``j`` share in one family (-1: none)."""
+    a, b = blocks[i], blocks[j]
+    same = (a[:, :, None] == b[:, None, :]).any(axis=2) & (a >= 0)
+    return np.where(same, a, _NONE).min(axis=1, initial=_NONE)
+
+
+def stream_candidates(
+    records: Sequence[Prepared],
+    max_block_size: int = MAX_BLOCK_SIZE,
+    families: Sequence[Callable[[Prepared], Iterator[str]]] = KEY_FAMILIES,
+    chunk: int = 1 << 17,
+) -> Iterator[np.ndarray]:
+    """Pair codes ``i * n + j`` (``i < j``) of the records sharing a blocking key, each pair
+    exactly once, in arrays of about ``chunk`` codes; no set of all pairs is ever held.
+
+    Families are read in order; a pair is emitted by the first family in which the two records
+    share a usable block, and there by the smallest such block: the check reads the records'
+    block numbers of the earlier families (a few integers per record and family), not the
+    pairs already emitted. Blocks larger than ``max_block_size`` (less for ``WIDE_FAMILIES``,
+    those without a full birth date) are skipped: they would add many pairs and few duplicates.
+    """
+    n = len(records)
+    earlier: list[np.ndarray] = []
+    for family in families:
+        cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
+        row, blk = _usable_blocks(records, family, cap)
+        if not len(row):
+            continue
+        mine = _padded(n, row, blk)
+        # position t of a block [start, end) pairs with t + 1 .. end - 1
+        partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+        cum = np.cumsum(partners)
+        cuts = np.searchsorted(cum, np.arange(chunk, int(cum[-1]) + chunk, chunk), side="left")
+        lo = 0
+        for hi in np.unique(np.minimum(cuts + 1, len(blk))):
+            pos = np.arange(lo, hi)
+            part = partners[lo:hi]
+            lo = hi
+            total = int(part.sum())
+            if not total:
+                continue
+            left = np.repeat(pos, part)
+            offsets = np.arange(total) - np.repeat(np.cumsum(part) - part, part)
+            i, j = row[left], row[left + 1 + offsets]
+            keep = _shared(mine, i, j) == blk[left]
+            for blocks in earlier:
+                keep &= _shared(blocks, i, j) == _NONE
+            if keep.any():
+                yield i[keep] * n + j[keep]
+        earlier.append(mine)
+
+
+def candidate_codes(
+    records: Sequence[Prepared],
+    max_block_size: int = MAX_BLOCK_SIZE,
+    families: Sequence[Callable[[Prepared], Iterator[str]]] = KEY_FAMILIES,
+) -> np.ndarray:
+    """Sorted pair codes ``i * n + j`` (``i < j``) of records sharing a blocking key, each
+    once (``stream_candidates`` gathered): 8 bytes a pair."""
+    parts = list(stream_candidates(records, max_block_size, families))
+    codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    codes.sort(kind="stable")
+    return codes
+
+
 def candidate_pairs(
     records: Sequence[Prepared],
     max_block_size: int = MAX_BLOCK_SIZE,
@@ -148,27 +264,9 @@ def candidate_pairs(
 ) -> list[tuple[int, int]]:
     """Sorted index pairs ``(i, j)``, ``i < j``, of records sharing a blocking key.
 
-    Families are processed one at a time to bound memory. Blocks larger than
-    ``max_block_size`` (less for ``WIDE_FAMILIES``, those without a full birth date) are
-    skipped: they would add many pairs and few duplicates.
+    Blocks larger than ``max_block_size`` (less for ``WIDE_FAMILIES``, those without a full
+    birth date) are skipped: they would add many pairs and few duplicates.
     """
-    seen: set[int] = set()
-    n = len(records)
-    for family in families:
-        cap = max(2, max_block_size // WIDE_FAMILIES.get(family, 1))
-        blocks: dict[str, list[int]] = {}
-        for i, p in enumerate(records):
-            for k in set(family(p)):
-                blocks.setdefault(k, []).append(i)
-        for members in blocks.values():
-            size = len(members)
-            if size < 2 or size > cap:
-                continue
-            if size == 2:
-                seen.add(members[0] * n + members[1])
-                continue
-            for x in range(size - 1):
-                base = members[x] * n
-                seen.update([base + y for y in members[x + 1 :]])
-        del blocks
-    return [divmod(code, n) for code in sorted(seen)]
+    n = max(len(records), 1)
+    codes = candidate_codes(records, max_block_size, families)
+    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))

@@ -28,6 +28,7 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "phonetic",
             "typo",
             "fuzzy",
+            "crossed",
             "different",
             "different_sex",
             "missing",
@@ -58,9 +59,19 @@ LEVELS: dict[str, tuple[str, ...]] = dict(COMPARISONS)
 
 # level indices, named for readability in the hot path
 N_EXACT, N_SWAPPED, N_PARTIAL, N_PHON, N_TYPO, N_FUZZY, N_DIFF, N_MISS = range(8)
-F_EXACT, F_SWAPPED, F_PARTIAL, F_USUAL, F_PHON, F_TYPO, F_FUZZY, F_DIFF, F_DIFF_SEX, F_MISS = range(
-    10
-)
+(
+    F_EXACT,
+    F_SWAPPED,
+    F_PARTIAL,
+    F_USUAL,
+    F_PHON,
+    F_TYPO,
+    F_FUZZY,
+    F_CROSSED,
+    F_DIFF,
+    F_DIFF_SEX,
+    F_MISS,
+) = range(11)
 D_EXACT, D_PLACEHOLDER, D_PARTIAL, D_SWAP, D_TYPO, D_YEAR, D_DIFF, D_MISS = range(8)
 
 NAME_FUZZY = 0.88  # Jaro-Winkler similarity for the ``fuzzy`` name level
@@ -183,6 +194,24 @@ def _swapped(a: Prepared, b: Prepared) -> bool:
     )
 
 
+def _crossed(a: Prepared, b: Prepared) -> bool:
+    """One record's first name is the other's surname (exactly or within a typo) while the
+    other two names disagree: a first name and surname exchanged, then one of them replaced
+    or badly misspelt. Relatives share a surname, not a first name with the other's surname,
+    so this is no household pattern."""
+    if not (a.first and b.first and a.surnames and b.surnames):
+        return False
+    return any(_near(s, b.first) for s in a.surnames) or any(_near(s, a.first) for s in b.surnames)
+
+
+def _near(x: str, y: str) -> bool:
+    """Equal, or one edit apart on names of four letters or more."""
+    if x == y:
+        return True
+    lx, ly = len(x), len(y)
+    return -1 <= lx - ly <= 1 and min(lx, ly) >= 4 and _osa(x, y, score_cutoff=1) <= 1
+
+
 def _date(a: Prepared, b: Prepared) -> int:
     if not a.year or not b.year:
         return D_MISS
@@ -286,6 +315,8 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     if s_level >= N_PHON and F_PHON <= f_level < F_MISS and s_level != N_MISS and _swapped(a, b):
         s_level, f_level = N_SWAPPED, F_SWAPPED
         s_value = f_value = ""
+    elif s_level >= N_FUZZY and F_FUZZY <= f_level <= F_DIFF_SEX and _crossed(a, b):
+        f_level = F_CROSSED
     # fast paths (missing / equal) inline, the helpers only for two different values
     x, y = a.birth_place, b.birth_place
     place = 3 if not x or not y else 0 if x == y else _place(x, y)
@@ -299,7 +330,7 @@ def compare_levels(a: Prepared, b: Prepared) -> tuple[tuple[int, ...], str, str]
     nir = 3 if not x or not y else 0 if x == y else _exactish(x, y)
     # a missing sex is read from the first name (when it implies one and the names agree)
     x, y = a.sex, b.sex
-    if (not x or not y) and f_level != F_DIFF_SEX:
+    if (not x or not y) and f_level != F_DIFF_SEX and f_level != F_CROSSED:
         x, y = x or a.first_sex, y or b.first_sex
     sex = 2 if not x or not y else 0 if x == y else 1
     if a.date and a.date == b.date and a.day:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import math
+import gc
 import multiprocessing
 import random
-import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_pairs, names_key
+from .batch import encode, score_chunk
+from .blocking import (
+    MAX_BLOCK_SIZE,
+    birth_date_key,
+    candidate_codes,
+    names_key,
+    stream_candidates,
+)
 from .compare import COMPARISONS, compare_levels
 from .household import estimate_household_share, household_levels
 from .model import Model
@@ -146,6 +152,14 @@ def _em(
     return m, lam
 
 
+def _sampled(records: Sequence[Prepared], codes) -> list[tuple[int, int]]:
+    """The evenly spaced subset of sorted pair ``codes`` that ``_patterns`` would take of the
+    same pairs as tuples, without building the tuples of all (18M same-date pairs at 1M)."""
+    n = max(len(records), 1)
+    sub = codes[:: max(1, -(-len(codes) // EM_MAX_PAIRS))]
+    return list(zip((sub // n).tolist(), (sub % n).tolist(), strict=True))
+
+
 def _patterns(records: Sequence[Prepared], pairs: Sequence[tuple[int, int]]) -> Counter:
     """Level-pattern counts over ``pairs`` (an evenly spaced subset of at most
     ``EM_MAX_PAIRS``: EM needs pattern frequencies, not every pair)."""
@@ -158,6 +172,20 @@ _NAME_FIELDS = frozenset({"surname", "first_names"})
 # cold-start one.
 _SESSION1_FIXED = _NAME_FIELDS | {"sex"}
 _OTHER_FIELDS = frozenset(name for name, _ in COMPARISONS) - _NAME_FIELDS
+#: A crossed first name (one's first name is the other's surname) cannot be learnt by the
+#: same-birth-date session: it reads matches from the names alone, and a crossed pair's names
+#: disagree on the other side, so EM files every such pair with the non-matches (m -> 0). Its
+#: m keeps the cold-start value; its u is measured like any other.
+_F_CROSSED = dict(COMPARISONS)["first_names"].index("crossed")
+
+
+def _keep_level(m: list[float], base: Sequence[float], index: int) -> list[float]:
+    """``m`` with level ``index`` set back to ``base``'s value, the others rescaled."""
+    rest = 1.0 - m[index]
+    scale = (1.0 - base[index]) / rest if rest > 0 else 0.0
+    return [base[index] if i == index else v * scale for i, v in enumerate(m)]
+
+
 #: EM starts from few matches: starting high lets a large homonym cluster capture the match
 #: class (with many homonyms, a 50 % start converges to "match = anything"); a true match
 #: pattern has such a Bayes factor that a low start does not hide it.
@@ -166,8 +194,7 @@ EM_START_SHARE = 0.01
 
 def _fit(
     records: Sequence[Prepared],
-    patterns: Counter,
-    n_pairs: int,
+    candidates: Callable[[], tuple[Counter, int]],
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
@@ -194,25 +221,28 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    names_pairs = candidate_pairs(records, max_block_size, (names_key,))
-    by_names = _patterns(records, names_pairs)
-    n_names = len(names_pairs)
-    del names_pairs
+    names_codes = candidate_codes(records, max_block_size, (names_key,))
+    by_names = _patterns(records, _sampled(records, names_codes))
+    n_names = len(names_codes)
+    del names_codes
     lam_names = None
     if sum(by_names.values()) >= MIN_EM_PAIRS:
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
-    date_pairs = candidate_pairs(records, max_block_size, (birth_date_key,))
-    by_date = _patterns(records, date_pairs)
+    by_date = _patterns(
+        records, _sampled(records, candidate_codes(records, max_block_size, (birth_date_key,)))
+    )
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
+        m["first_names"] = _keep_level(m["first_names"], base.m["first_names"], _F_CROSSED)
     n = len(records)
     total_pairs = max(n * (n - 1) // 2, 1)
     if lam_names is not None:
         recall = m["first_names"][0] * m["surname"][0]
         matches = lam_names * n_names / max(recall, 0.05)
     else:
+        patterns, n_pairs = candidates()
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
@@ -244,7 +274,7 @@ def estimate(
     """
     recs = list(prepared_records)
     pairs = list(pairs)
-    return _fit(recs, _patterns(recs, pairs), len(pairs), base, seed)
+    return _fit(recs, lambda: (_patterns(recs, pairs), len(pairs)), base, seed)
 
 
 def train(
@@ -254,43 +284,62 @@ def train(
 ) -> Model:
     """Unsupervised training (EM on blocked pairs) of a model for these records."""
     recs = _as_prepared(records)
-    return estimate(recs, candidate_pairs(recs, max_block_size), base)
+    codes = candidate_codes(recs, max_block_size)
+    return _fit(recs, lambda: (_patterns(recs, _sampled(recs, codes)), len(codes)), base)
 
 
-#: Below this many candidate pairs, worker processes cost more than they save.
-PARALLEL_MIN_PAIRS = 200_000
+#: Below this many records, worker processes cost more than they save.
+PARALLEL_MIN_RECORDS = 20_000
+#: Candidate pairs bounded and compared together (numpy arrays of this length).
+CHUNK_PAIRS = 1 << 17
 _SHARED: tuple = ()
 
 
-def _compare_slice(bounds: tuple[int, int]) -> list[tuple[tuple[int, ...], str, str]]:
-    recs, pairs = _SHARED
-    return [compare_levels(recs[i], recs[j]) for i, j in pairs[bounds[0] : bounds[1]]]
+def _score_codes(codes) -> list[tuple[int, int, float]]:
+    recs, encoded, model, cut = _SHARED
+    return score_chunk(recs, encoded, model, codes, cut)
 
 
-def _compare_all(
-    recs: Sequence[Prepared], pairs: Sequence[tuple[int, int]], workers: int
-) -> Iterable[tuple[tuple[int, ...], str, str]]:
-    """compare_levels over ``pairs``, in order; forked worker processes when asked and
-    possible (POSIX fork, not inside a daemonic process such as a Celery prefork worker)."""
+def _can_fork(workers: int, n_records: int) -> bool:
+    return (
+        workers > 1
+        and n_records >= PARALLEL_MIN_RECORDS
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _scored(
+    recs: Sequence[Prepared], model: Model, cut: float, max_block_size: int, workers: int
+) -> Iterable[tuple[int, int, float]]:
+    """``score_chunk`` over the streamed candidate pairs, chunk by chunk; forked worker
+    processes when asked and possible (POSIX fork, not inside a daemonic process such as a
+    Celery prefork worker): they inherit the records and the model, and receive each chunk's
+    codes (8 bytes a pair) while this process generates the next ones."""
     global _SHARED
-    if (
-        workers <= 1
-        or len(pairs) < PARALLEL_MIN_PAIRS
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or multiprocessing.current_process().daemon
-    ):
-        for i, j in pairs:
-            yield compare_levels(recs[i], recs[j])
+    encoded = encode(recs, model)
+    chunks = stream_candidates(recs, max_block_size, chunk=CHUNK_PAIRS)
+    if not _can_fork(workers, len(recs)):
+        for codes in chunks:
+            yield from score_chunk(recs, encoded, model, codes, cut)
         return
-    _SHARED = (recs, pairs)  # inherited by the forked workers, never pickled
+    _SHARED = (recs, encoded, model, cut)
     try:
-        step = -(-len(pairs) // (workers * 8))
-        bounds = [(lo, min(lo + step, len(pairs))) for lo in range(0, len(pairs), step)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_compare_slice, bounds):
-                yield from chunk
+            for part in pool.imap(_score_codes, chunks):
+                yield from part
     finally:
         _SHARED = ()
+
+
+def _candidate_patterns(
+    recs: Sequence[Prepared], max_block_size: int
+) -> Callable[[], tuple[Counter, int]]:
+    def patterns() -> tuple[Counter, int]:
+        codes = candidate_codes(recs, max_block_size)
+        return _patterns(recs, _sampled(recs, codes)), len(codes)
+
+    return patterns
 
 
 def deduplicate(
@@ -304,45 +353,45 @@ def deduplicate(
 
     Without ``model``, a model is trained on the records themselves by EM (from
     ``MIN_TRAIN_RECORDS`` records up), else the cold-start ``Model.default()`` is used.
-    ``threshold`` defaults to the model's ``possible`` threshold. ``workers`` > 1 compares
+    ``threshold`` defaults to the model's ``possible`` threshold. ``workers`` > 1 scores
     candidate pairs in that many forked processes (same result; ignored where forking is
     not possible). Raises ``ValueError`` on a duplicated id or a malformed field.
+
+    Candidate pairs are streamed (``blocking.stream_candidates``: each pair once, no set of
+    all pairs) and scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before
+    the pairs that may reach the cut are compared.
     """
+    enabled = gc.isenabled()
+    gc.disable()  # the batch makes no reference cycles; scans of its records cost ~10 %
+    try:
+        return _deduplicate(records, model, threshold, max_block_size, workers)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _deduplicate(
+    records: Iterable[Mapping | Prepared],
+    model: Model | None,
+    threshold: float | None,
+    max_block_size: int,
+    workers: int,
+) -> list[Pair]:
     recs = _as_prepared(records)
-    pairs = candidate_pairs(recs, max_block_size)
-    # Levels of every candidate pair, computed once. Patterns are interned (a few thousand
-    # distinct tuples for millions of pairs) and the agreed names are references to strings
-    # the records already hold, so this costs three pointers per pair.
-    interned: dict[tuple[int, ...], tuple[int, ...]] = {}
-    levels_of: list[tuple[int, ...]] = []
-    s_vals: list[str] = []
-    f_vals: list[str] = []
-    intern = sys.intern
-    for levels, s_val, f_val in _compare_all(recs, pairs, workers):
-        levels_of.append(interned.setdefault(levels, levels))
-        s_vals.append(intern(s_val))
-        f_vals.append(intern(f_val))
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            model = _fit(recs, Counter(levels_of), len(pairs), max_block_size=max_block_size)
+            model = _fit(
+                recs, _candidate_patterns(recs, max_block_size), None, SEED, max_block_size
+            )
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
-    # a pattern whose best weight (most favourable term frequencies) stays under the cut is
-    # skipped without scoring: most candidate pairs are plainly different people
-    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
     out: list[Pair] = []
-    weight_of, probability, grade = model.weight_of, model.probability, model.grade
-    bound = model.weight_bound
-    for k, (i, j) in enumerate(pairs):
-        levels = levels_of[k]
-        if bound(levels) < cut_weight:
-            continue
-        score = probability(weight_of(levels, s_vals[k], f_vals[k]))
-        if score >= cut:
-            a, b = recs[i].id, recs[j].id
-            if b < a:
-                a, b = b, a
-            out.append(Pair(a, b, score, grade(score) or "possible"))
+    grade = model.grade
+    for i, j, score in _scored(recs, model, cut, max_block_size, workers):
+        a, b = recs[i].id, recs[j].id
+        if b < a:
+            a, b = b, a
+        out.append(Pair(a, b, score, grade(score) or "possible"))
     out.sort()
     return out

@@ -50,8 +50,9 @@ DEFAULT_PRIOR = 1e-5
 # order-of-magnitude judgements about French administrative data, normalised to sum to 1.
 _DEFAULT_M: dict[str, tuple[float, ...]] = {
     "surname": (0.82, 0.01, 0.05, 0.04, 0.03, 0.02, 0.03),
-    # exact, swapped, partial, usual_form, phonetic, typo, fuzzy, different, different_sex
-    "first_names": (0.85, 0.01, 0.05, 0.005, 0.03, 0.03, 0.01, 0.02, 0.002),
+    # exact, swapped, partial, usual_form, phonetic, typo, fuzzy, crossed, different,
+    # different_sex
+    "first_names": (0.85, 0.01, 0.05, 0.005, 0.03, 0.03, 0.01, 0.005, 0.02, 0.002),
     "sex": (0.98, 0.02),
     "birth_date": (0.88, 0.01, 0.02, 0.01, 0.04, 0.01, 0.03),
     "birth_place": (0.90, 0.03, 0.07),
@@ -63,7 +64,7 @@ _DEFAULT_M: dict[str, tuple[float, ...]] = {
 }
 _DEFAULT_U: dict[str, tuple[float, ...]] = {
     "surname": (0.002, 0.00005, 0.001, 0.004, 0.0005, 0.01, 0.98245),
-    "first_names": (0.01, 0.00005, 0.005, 0.0002, 0.005, 0.002, 0.02, 0.48, 0.47775),
+    "first_names": (0.01, 0.00005, 0.005, 0.0002, 0.005, 0.002, 0.02, 0.0003, 0.4797, 0.47775),
     "sex": (0.5, 0.5),
     "birth_date": (3e-5, 1e-3, 0.015, 3e-5, 1e-3, 7e-5, 0.98287),
     "birth_place": (0.02, 0.005, 0.975),

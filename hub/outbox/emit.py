@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.dispatch import Signal
 
+from hub import bulkwrite
 from hub.outbox.models import Event
 
 # The 64-bit transaction id (epoch-extended, never wraps) of the writing transaction.
@@ -55,6 +56,36 @@ def emit(
     return event
 
 
+def emit_many(events: list[dict]) -> list[int]:
+    """``emit`` of each event (the keyword arguments of ``emit``), in order, in one INSERT per
+    thousand events. Returns their ids."""
+    if not events:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events must be emitted inside the transaction of the change")
+    rows = [
+        Event(
+            type=event["type"],
+            organization_id=event.get("organization_id"),
+            recipient_id=event.get("recipient_organization_id"),
+            shared=event.get("shared", False),
+            beneficiary_id=event.get("beneficiary_id"),
+            subject_id=str(event.get("subject_id", "")),
+            data=event.get("data") or {},
+        )
+        for event in events
+    ]
+    extra = None
+    if settings.USES_POSTGRES:
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(f"SELECT {CURRENT_XID_SQL}")
+            extra = {"xid": cursor.fetchone()[0]}
+    bulkwrite.insert(Event, rows, extra=extra)
+    ids = [row.pk for row in rows]
+    _notify_on_commit(*ids)
+    return ids
+
+
 class _Committed:
     """The after-commit callback of one transaction: the ids it emitted, sent once."""
 
@@ -65,7 +96,7 @@ class _Committed:
         events_committed.send_robust(sender=Event, event_ids=tuple(self.event_ids))
 
 
-def _notify_on_commit(event_id: int) -> None:
+def _notify_on_commit(*event_ids: int) -> None:
     """Once per transaction, tell the listeners after commit.
 
     Looking for the pending callback (rather than keeping a flag) stays right when a savepoint
@@ -74,6 +105,8 @@ def _notify_on_commit(event_id: int) -> None:
     connection = transaction.get_connection()
     for _sids, func, _robust in connection.run_on_commit:
         if isinstance(func, _Committed):
-            func.event_ids.append(event_id)
+            func.event_ids.extend(event_ids)
             return
-    transaction.on_commit(_Committed(event_id), robust=True)
+    callback = _Committed(event_ids[0])
+    callback.event_ids.extend(event_ids[1:])
+    transaction.on_commit(callback, robust=True)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from hub import matching
+from hub.matching import stored
 from hub.registry.golden import IDENTITY, flat_identity, mask_payload
 from hub.registry.models import (
     Beneficiary,
@@ -110,6 +111,28 @@ def prepared_for(identifier, payload: dict, nir_digest: str) -> matching.Prepare
     return matching.prepare(engine_record(identifier, payload, nir_digest))
 
 
+def stored_features(prepared: matching.Prepared, version: int) -> dict:
+    """What ``PartnerRecord.match_features`` holds for a record at ``version``."""
+    return {"v": version, "e": stored.VERSION, "f": stored.dump(prepared)}
+
+
+def features_current(features, version) -> bool:
+    return bool(features) and features.get("v") == version and features.get("e") == stored.VERSION
+
+
+def candidate_features(
+    record_id, payload: dict, nir_digest: str, features, version
+) -> matching.Prepared:
+    """A stored record as the engine compares it: its stored features when they were written
+    for its current version by the current normalisation, else prepared from its payload."""
+    if features_current(features, version):
+        try:
+            return stored.load(record_id, features["f"])
+        except (KeyError, TypeError, ValueError):
+            pass
+    return prepared_for(record_id, payload, nir_digest)
+
+
 def lock_keys(keys: list[str]) -> None:
     if not settings.USES_POSTGRES or not keys:
         return
@@ -189,6 +212,8 @@ def score_candidates(
             "beneficiary_id",
             "beneficiary__merged_into_id",
             "organization_id",
+            "match_features",
+            "version",
         )[:MAX_CANDIDATE_RECORDS]
     )
     if not rows:
@@ -203,7 +228,8 @@ def score_candidates(
     wanted = set(keys)
     model = current_model()
     best: dict = {}
-    for record_id, payload, nir_digest, _beneficiary, _parent, organization_id in rows:
+    for row in rows:
+        record_id, payload, nir_digest, _beneficiary, _parent, organization_id = row[:6]
         root = roots[record_id]
         if allowed is not None and root not in allowed:
             continue
@@ -216,7 +242,7 @@ def score_candidates(
             if not wanted.intersection(matching.blocking_keys(candidate)):
                 continue
         else:
-            candidate = prepared_for(record_id, payload, nir_digest)
+            candidate = candidate_features(record_id, payload, nir_digest, row[6], row[7])
         comparison = model.compare(prepared, candidate)
         current = best.get(root)
         if current is None or comparison.score > current.score:
@@ -279,9 +305,10 @@ def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeD
     )
 
 
-def index_record(record) -> None:
-    """(Re)write the blocking keys of ``record``."""
-    keys = matching.blocking_keys(prepared_for(record.pk, record.payload, record.nir_hash))
+def index_record(record, prepared: matching.Prepared | None = None) -> None:
+    """(Re)write the blocking keys of ``record`` (``prepared``: its features, if at hand)."""
+    prepared = prepared or prepared_for(record.pk, record.payload, record.nir_hash)
+    keys = matching.blocking_keys(prepared)
     RecordKey.objects.filter(record=record).exclude(key__in=keys).delete()
     existing = set(RecordKey.objects.filter(record=record).values_list("key", flat=True))
     RecordKey.objects.bulk_create(

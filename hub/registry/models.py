@@ -228,6 +228,10 @@ class PartnerRecord(models.Model):
     payload = models.JSONField(_("données transmises (sans NIR)"))
     nir_hash = models.CharField(_("empreinte du NIR"), max_length=64, blank=True, default="")
     version = models.PositiveIntegerField(_("version"), default=1)
+    # What intake compares, prepared once when the record is written (``intake.features``):
+    # {"v": record version, "e": engine's ``stored.VERSION``, "f": ``stored.dump(...)``}.
+    # Ignored unless written for the current version; cleared with the payload on erasure.
+    match_features = models.JSONField(_("caractéristiques d'appariement"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -134,8 +134,12 @@ def _upsert_once(organization, external_id, clean, nir_digest, precondition) -> 
         record.payload = clean
         record.nir_hash = nir_digest
         record.version += 1
-        record.save(update_fields=["payload", "nir_hash", "version", "updated_at"])
-        intake.index_record(record)
+        prepared = intake.prepared_for(record.pk, clean, nir_digest)
+        record.match_features = intake.stored_features(prepared, record.version)
+        record.save(
+            update_fields=["payload", "nir_hash", "version", "match_features", "updated_at"]
+        )
+        intake.index_record(record, prepared)
         refresh_golden(root_beneficiary(record.beneficiary))
         return UpsertResult(
             record=record, created=False, changed=True, outcome=MatchOutcome.UPDATED
@@ -144,6 +148,7 @@ def _upsert_once(organization, external_id, clean, nir_digest, precondition) -> 
     decision = intake.match_new_record(
         organization=organization, payload=clean, nir_digest=nir_digest
     )
+    prepared = intake.prepared_for("new", clean, nir_digest)
     beneficiary = decision.beneficiary or Beneficiary.objects.create(
         status=BeneficiaryStatus.ACTIVE
     )
@@ -153,8 +158,9 @@ def _upsert_once(organization, external_id, clean, nir_digest, precondition) -> 
         beneficiary=beneficiary,
         payload=clean,
         nir_hash=nir_digest,
+        match_features=intake.stored_features(prepared, 1),
     )
-    intake.index_record(record)
+    intake.index_record(record, prepared)
     refresh_golden(root_beneficiary(beneficiary))
     intake.file_review_items(record=record, decision=decision)
     return UpsertResult(

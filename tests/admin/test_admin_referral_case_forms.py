@@ -297,3 +297,27 @@ def test_another_organizations_case_is_a_french_page(world):
         assert response["Location"] == "/admin/"
     else:
         assert "text/html" in response["Content-Type"]
+
+
+def test_closing_a_case_from_its_close_page(world):
+    login(world.users["a"]).post(CASE_ADD, case_body(world))
+    case = Case.objects.get()
+    client = login(world.users["a"])
+    page = html.unescape(client.get(f"/admin/exchanges/case/{case.pk}/change/").content.decode())
+    assert 'data-action="close-case"' in page
+    url = f"/admin/exchanges/case/{case.pk}/clore/"
+    response = client.post(url, {"outcome": "", "end_date": "01/11/2026"})
+    assert response.status_code == 200
+    assert "La date de fin ne peut pas précéder la date de début." in html.unescape(
+        response.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN
+    response = client.post(url, {"outcome": "rights_opened", "end_date": "20/11/2026"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    assert case.outcome == "rights_opened"
+    assert case.end_date == dt.date(2026, 11, 20)
+    assert Event.objects.filter(type="case.closed", subject_id=case.pk).exists()
+    assert login(world.users["b"]).post(url, {"outcome": ""}).status_code in (403, 404)

@@ -31,6 +31,19 @@ def test_match_weights_in_words():
     )
 
 
+def test_every_level_of_the_engine_has_its_words_and_label():
+    from hub.matching.compare import COMPARISONS
+    from hub.registry.admin.review_display import LEVEL_LABELS
+
+    for field, levels in COMPARISONS:
+        for level in levels:
+            assert level in LEVEL_LABELS, (field, level)
+            assert review_words.field_phrase(field, level) != review_words.NOUNS[field][0], (
+                field,
+                level,
+            )
+
+
 @pytest.mark.django_db
 def test_pages_speak_plain_french():
     world = ww.build()

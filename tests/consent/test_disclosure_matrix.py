@@ -314,6 +314,7 @@ CUSTOM = {
         reverse("admin:exchanges_overlapalert_handle", args=[pk])
         for pk in OverlapAlert.objects.values_list("pk", flat=True)
     ],
+    "exchanges_case_close": lambda w: [_admin("exchanges_case_close", w.ids["case"])],
     "exchanges_case_persons": lambda w: ["/admin/exchanges/case/personnes/?term=Quen"],
     "exchanges_referral_transition": lambda w: [
         reverse("admin:exchanges_referral_transition", args=[w.ids["referral"], action])

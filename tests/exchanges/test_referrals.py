@@ -169,11 +169,10 @@ def test_receiver_accepts_in_the_admin(client, partner_a, partner_b, shared_pers
     listing = client.get("/admin/exchanges/referral/", secure=True)
     assert listing.status_code == 200
     assert listing.context["cl"].result_count == 1
-    response = client.post(
-        "/admin/exchanges/referral/",
-        {"action": "accept", "_selected_action": [referral["id"]], "reason": "", "comment": "ok"},
-        secure=True,
-    )
+    page = client.get(f"/admin/exchanges/referral/{referral['id']}/change/", secure=True)
+    accept = f"/admin/exchanges/referral/{referral['id']}/action/accept/"
+    assert accept in page.content.decode()  # the receiver's button on the referral's page
+    response = client.post(accept, {"comment": "ok", "referent": "Mme Roux"}, secure=True)
     assert response.status_code == 302
     assert Referral.objects.get(pk=referral["id"]).status == "accepted"
     assert Case.objects.filter(organization=partner_b.organization).count() == 1

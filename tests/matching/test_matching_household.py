@@ -106,6 +106,25 @@ def test_swapped_first_name_and_surname_are_recognised(model):
     assert c.grade is not None
 
 
+def test_a_first_name_crossed_with_the_other_surname_is_its_own_level(model):
+    # FEBRL's pattern: names exchanged, then one of them replaced (RAQUEL / BEADLE)
+    a = person("a", "Wztkin", "", birth_name="Raquel")
+    b = person("b", "Raquel", "", birth_name="Beadle")
+    c = compare(model, a, b)
+    assert (level(c, "surname"), level(c, "first_names")) == ("different", "crossed")
+    assert c.score > compare(model, a, person("b", "Tommy", "", birth_name="Beadle")).score
+    # siblings share a surname, not a first name with the other's surname
+    c = compare(model, person("a", "Lucas", "M"), person("b", "Hugo", "M"))
+    assert level(c, "first_names") == "different"
+
+
+def test_a_crossed_first_name_keeps_the_cold_start_m_through_training():
+    records = [prepare(r) for k in range(40) for r in _family(k)]
+    m = estimate(records, [(i, i + 1) for i in range(len(records) - 1)])
+    i = [*Model.default().to_dict()["comparisons"]["first_names"]].index("crossed")
+    assert m.m["first_names"][i] == pytest.approx(Model.default().m["first_names"][i])
+
+
 # --- households: twins, siblings, spouses --------------------------------------------------------
 
 

@@ -313,5 +313,6 @@ def test_emails_one_character_apart_are_different_people(model):
 def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypatch):
     import hub.matching.engine as engine
 
-    monkeypatch.setattr(engine, "PARALLEL_MIN_PAIRS", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_RECORDS", 1)
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 64)
     assert deduplicate(synthetic[0], workers=2) == deduplicated

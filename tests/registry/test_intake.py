@@ -6,6 +6,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from exchanges.records import submit_record
+from hub.registry import intake as registry_intake
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, LinkDecision, PartnerRecord, ReviewItem
 from tests.factories import record_payload
@@ -171,3 +172,24 @@ def test_keys_shared_by_too_many_records_are_not_used_for_candidates(partner_a):
     RecordKey.objects.bulk_create([RecordKey(record=r, key=wide) for r in others])
     assert wide not in usable_keys(keys)
     assert set(usable_keys(keys)) == set(keys) - {wide}
+
+
+def test_written_record_keeps_its_match_features_for_its_version(partner_a):
+    _put(partner_a, "A-1")
+    record = PartnerRecord.objects.get(external_id="A-1")
+    assert record.match_features["v"] == record.version == 1
+    expected = registry_intake.prepared_for(record.pk, record.payload, record.nir_hash)
+    assert (
+        registry_intake.candidate_features(
+            record.pk, record.payload, record.nir_hash, record.match_features, record.version
+        )
+        == expected
+    )
+    _put(partner_a, "A-1", phone="0612345678")
+    record.refresh_from_db()
+    assert record.match_features["v"] == record.version == 2
+    stale = {**record.match_features, "v": 1}
+    again = registry_intake.candidate_features(
+        record.pk, record.payload, record.nir_hash, stale, record.version
+    )
+    assert again == registry_intake.prepared_for(record.pk, record.payload, record.nir_hash)

@@ -110,3 +110,18 @@ def test_yearly_report_prints_every_indicator_with_its_definition(client, data):
     )
     assert download["Content-Disposition"].startswith("attachment")
     assert download.content.decode().startswith("<!DOCTYPE html>")
+
+
+def test_the_printable_report_has_no_navigation_and_breaks_pages_cleanly(client, data):
+    client = _client(client, superuser=True)
+    download = client.get(
+        BASE + "rapport/", {"commune": VILLEURBANNE, "annee": "2026", "format": "html"}
+    ).content.decode()
+    body = download[download.index("</style>") :]
+    assert "<nav" not in body and "obs-filters" not in body and "<form" not in body
+    assert 'class="obs-theme"' in body
+    print_rules = download[download.index("@media print") :]
+    assert "@page" in download and "size: A4" in download
+    assert ".obs-report .obs-theme { break-before: page; }" in print_rules
+    assert ".obs-report thead { display: table-header-group; }" in print_rules
+    assert ".obs-report tr, .obs-report th, .obs-report td { break-inside: avoid; }" in print_rules

@@ -33,6 +33,9 @@ LEVEL_LABELS = {
     "year_off_by_one": _("année à un an près"),
     "same_postcode": _("même code postal"),
     "same_city": _("même commune"),
+    "usual_form": _("forme d'usage (diminutif)"),
+    "crossed": _("égal au nom de l'autre fiche"),
+    "different_sex": _("différent, d'un autre sexe"),
 }
 
 SOURCE_LABELS = {

@@ -41,6 +41,9 @@ def field_phrase(field: str, level: str) -> str:
         "year_off_by_one": f"{noun} à un an près",
         "same_postcode": "même code postal",
         "same_city": "même commune",
+        "usual_form": f"{noun} d'usage (diminutif ou forme courante)",
+        "crossed": f"{noun} de l'une égal au nom de l'autre",
+        "different_sex": f"{noun} {_adj('différent', 'différente', fem)}, d'un autre sexe",
     }
     return phrases.get(level, noun)
 

@@ -1,0 +1,178 @@
+"""Import throughput: records/s of ``exchanges.imports.run_job`` into a registry of N persons.
+
+PostgreSQL (the database is TRUNCATED: use a dedicated one)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelle_intake_bench \\
+    SECRET_KEY=bench NIR_HASH_KEY=bench \\
+    python bench/exchanges/imports.py --existing 100000 --rows 10000
+
+The embedded default (SQLite in a fresh ``PASSERELLE_VAR_DIR``)::
+
+    PASSERELLE_VAR_DIR=$(mktemp -d) python bench/exchanges/imports.py --existing 100000 --rows 10000
+
+N persons are loaded first (timed, printed), by one partner: written directly with their
+stored features and blocking keys (``--seed bare``, the default), or through the import
+itself (``--seed import``, hours at 100k on a loaded machine); then
+another partner imports the measured file, where one row in three is a person already known
+(the same identity) and the others are new (similar made-up names: many review candidates).
+Every row goes through validation, matching, golden records, review items, access rows,
+events and the per-row report. Baseline in the same run: a plain ``bulk_create`` of the same
+rows as beneficiaries and partner records (no matching, no keys, no audit). ``--rowwise``
+runs the measured file through the row-by-row path instead (one savepoint and one full
+intake per row). Prints the peak resident memory of the process too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+import run  # noqa: E402  (django.setup(), synthetic persons, reset of the PostgreSQL tables)
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+say = run.say
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def seed_bare(organization, count: int) -> None:
+    """The registry of N persons written directly: one beneficiary, one record with its stored
+    features and its blocking keys per person, by COPY (no matching, no audit, no events)."""
+    from hub import bulkwrite, matching
+    from hub.registry import intake
+    from hub.registry.golden import survive
+    from hub.registry.models import Beneficiary, PartnerRecord, RecordKey
+    from hub.registry.services import split_nir
+
+    for start in range(0, count, 5000):
+        with transaction.atomic():
+            records, people, keys = [], [], []
+            for i in range(start, min(count, start + 5000)):
+                row = run.person_row(i, f"E-{i}")
+                clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
+                prepared = intake.prepared_for("new", clean, digest)
+                person = Beneficiary()
+                record = PartnerRecord(
+                    organization=organization,
+                    external_id=row["external_id"],
+                    beneficiary_id=person.pk,
+                    payload=clean,
+                    nir_hash=digest,
+                    match_features=intake.stored_features(prepared, 1),
+                )
+                records.append(record)
+                people.append(person)
+                keys.extend((record.pk, key) for key in matching.blocking_keys(prepared))
+            bulkwrite.insert(PartnerRecord, records)
+            for person, record in zip(people, records, strict=True):
+                for name, value in survive([record]).items():
+                    setattr(person, name, value)
+            bulkwrite.insert(Beneficiary, people)
+            bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--existing", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rowwise", action="store_true")
+    parser.add_argument(
+        "--seed",
+        choices=("bare", "import"),
+        default="bare",
+        help="load the N persons by COPY (default) or through the import itself",
+    )
+    args = parser.parse_args()
+
+    from exchanges import imports
+    from hub.registry.actors import Actor
+    from hub.registry.models import Beneficiary, PartnerRecord
+
+    call_command("migrate", verbosity=0)
+    if connection.vendor == "postgresql":
+        run.reset()
+    first, second, baseline_org = run.organizations(3)
+    actor1 = Actor(organization_id=first.pk, organization_ids=(first.pk,))
+    actor2 = Actor(organization_id=second.pk, organization_ids=(second.pk,))
+    say(f"{connection.vendor}; load average {load_average()}")
+
+    start = time.perf_counter()
+    if args.seed == "import":
+        job = imports.create_job(
+            actor=actor1,
+            content=run.ndjson(run.person_row(i, f"E-{i}") for i in range(args.existing)),
+            format="ndjson",
+        )
+        imports.run_job(job_id=job.pk)
+    else:
+        seed_bare(first, args.existing)
+    elapsed = time.perf_counter() - start
+    say(
+        f"loaded {args.existing} persons ({args.seed}) in {elapsed:.0f} s "
+        f"({args.existing / elapsed:,.0f} records/s; load average {load_average()})"
+    )
+
+    content = [
+        run.person_row(i if i % 3 == 0 else args.existing + i, f"N-{i}") for i in range(args.rows)
+    ]
+    job = imports.create_job(actor=actor2, content=run.ndjson(content), format="ndjson")
+    imports.SETWISE = not args.rowwise
+    start = time.perf_counter()
+    imports.run_job(job_id=job.pk)
+    elapsed = time.perf_counter() - start
+    job.refresh_from_db()
+    rate = args.rows / elapsed
+    say(
+        f"measured file: {args.rows} rows in {elapsed:.1f} s: created={job.created} "
+        f"linked={job.linked} review={job.review} rejected={job.rejected}"
+    )
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        people = Beneficiary.objects.bulk_create(
+            (
+                Beneficiary(birth_name=r["birth_name"], first_names=r["first_names"])
+                for r in content
+            ),
+            batch_size=1000,
+        )
+        PartnerRecord.objects.bulk_create(
+            (
+                PartnerRecord(
+                    organization=baseline_org,
+                    external_id=r["external_id"],
+                    beneficiary=b,
+                    payload=r,
+                )
+                for r, b in zip(content, people, strict=True)
+            ),
+            batch_size=1000,
+        )
+    bare = args.rows / (time.perf_counter() - start)
+    path = "row by row" if args.rowwise else "set-wise"
+    say(
+        f"IMPORT ({connection.vendor}, {path}) {rate:,.0f} records/s with {args.existing} "
+        f"persons present | plain bulk_create {bare:,.0f} rows/s | ratio {rate / bare:.3f} | "
+        f"peak RSS {peak_mib():,.0f} MiB | load average {load_average()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

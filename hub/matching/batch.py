@@ -1,0 +1,204 @@
+"""Batch scoring of candidate pairs: a vectorised upper bound first, full comparison after.
+
+Most candidate pairs of a large file are plainly two people (a common surname and birth year,
+nothing else). Each record is encoded once as integer codes (one per field: the value's
+number, ``-1`` when missing); for a chunk of candidate pairs, numpy then gives each field its
+agreement level where codes alone decide it (missing, equal, birth-date levels, ...) and, where
+they do not (two different surnames may still be a typo), the best weight any level could
+give. The sum is an upper bound of the pair's match weight (every level weight, term
+frequencies at their largest, the household hypothesis combined as ``Model._combine`` does:
+an increasing function of both weights). Pairs whose bound is under the cut are dropped without
+a Python-level comparison; the others go through ``compare_levels`` and ``Model.weight_of``,
+so the result is exactly that of comparing every pair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .compare import COMPARISONS, compare_levels
+from .model import TF_BOUND, Model
+from .record import Prepared
+
+__all__ = ["Encoded", "encode", "score_chunk"]
+
+_NAMES = [name for name, _ in COMPARISONS]
+_F = {name: i for i, name in enumerate(_NAMES)}
+_TF_ONE = math.log2(TF_BOUND)
+_MULTI = -2  # several surnames: the surname level is not decided by codes
+
+
+class Encoded:
+    """Integer codes of records (``-1``: missing), built by ``encode``."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.__dict__.update(columns)
+
+
+def _codes(values: list[str]) -> np.ndarray:
+    ids: dict[str, int] = {"": -1}
+    return np.fromiter((ids.setdefault(v, len(ids) - 1) for v in values), np.int64, len(values))
+
+
+def encode(records: Sequence[Prepared], model: Model) -> Encoded:
+    """One integer code per record and field, and the term-frequency correction an exact
+    agreement on the record's name would get (``Model._tf_adjust``)."""
+    surname = _codes([p.surnames[0] if len(p.surnames) == 1 else "" for p in records])
+    several = np.fromiter((len(p.surnames) > 1 for p in records), bool, len(records))
+    surname[several] = _MULTI
+    tf_s = [model._tf_adjust("surname", 0, p.surnames[0]) if p.surnames else 0.0 for p in records]
+    tf_f = [model._tf_adjust("first_names", 1, p.first) for p in records]
+    date = [p.year * 10_000 + p.month * 100 + p.day for p in records]
+    return Encoded(
+        {
+            "surname": surname,
+            "first": _codes([p.first for p in records]),
+            "sex": _codes([p.sex for p in records]),
+            "year": np.fromiter((p.year for p in records), np.int64, len(records)),
+            "month": np.fromiter((p.month for p in records), np.int64, len(records)),
+            "day": np.fromiter((p.day for p in records), np.int64, len(records)),
+            "date": np.asarray(date, dtype=np.int64),
+            "digits": ((np.asarray(date)[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(
+                np.int8
+            ),
+            "birth_place": _codes([p.birth_place for p in records]),
+            "postcode": _codes([p.postcode for p in records]),
+            "commune": _codes([p.commune for p in records]),
+            "address": _codes([p.address for p in records]),
+            "phone": _codes([p.phone for p in records]),
+            "email": _codes([p.email for p in records]),
+            "nir": _codes([p.nir for p in records]),
+            "tf_s": np.asarray(tf_s, dtype=np.float64),
+            "tf_f": np.asarray(tf_f, dtype=np.float64),
+        }
+    )
+
+
+def _date_levels(e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``compare._date`` (and the exact fast path of ``compare_levels``), vectorised."""
+    ya, yb, ma, mb, da, db = e.year[i], e.year[j], e.month[i], e.month[j], e.day[i], e.day[j]
+    va, vb = e.date[i], e.date[j]
+    level = np.full(len(i), 6, dtype=np.int64)  # different
+    full_a, full_b = (ma > 0) & (da > 0), (mb > 0) & (db > 0)
+    both = full_a & full_b
+    same_year = ya == yb
+    # both full: swap, 01/01, one-character typo, year off by one (first rule that holds)
+    rule = np.full(len(i), 6, dtype=np.int64)
+    digits_a, digits_b = e.digits[i], e.digits[j]
+    diff = digits_a != digits_b
+    ham = diff.sum(axis=1)
+    swap_adj = (
+        diff[:, :-1]
+        & diff[:, 1:]
+        & (digits_a[:, :-1] == digits_b[:, 1:])
+        & (digits_a[:, 1:] == digits_b[:, :-1])
+    ).any(axis=1)
+    typo = (ham == 1) | ((ham == 2) & swap_adj)
+    rule = np.where((np.abs(ya - yb) == 1) & (ma == mb) & (da == db), 5, rule)
+    rule = np.where(typo, 4, rule)
+    placeholder = ((ma == 1) & (da == 1)) | ((mb == 1) & (db == 1))
+    rule = np.where(same_year & placeholder, 2, rule)
+    rule = np.where(same_year & (ma == db) & (da == mb), 3, rule)
+    level = np.where(both, rule, level)
+    # at least one partial date
+    part = ~both
+    year_off = (np.abs(ya - yb) == 1) & (ma == mb)
+    months_differ = (ma > 0) & (mb > 0) & (ma != mb)
+    partial_rule = np.where(~same_year, np.where(year_off, 5, 6), np.where(months_differ, 6, 2))
+    level = np.where(part, partial_rule, level)
+    level = np.where(va == vb, np.where(da > 0, np.where((ma == 1) & (da == 1), 1, 0), 2), level)
+    return np.where((ya == 0) | (yb == 0), 7, level)
+
+
+def _best(table: list[float], levels: Sequence[int]) -> float:
+    return max(table[lv] for lv in levels)
+
+
+def _field(w: list[float], a: np.ndarray, b: np.ndarray, others: Sequence[int]) -> np.ndarray:
+    """Weight of an exact/other/missing field: 0 when missing, exact's weight when equal,
+    the best of ``others`` when different."""
+    miss = (a < 0) | (b < 0)
+    return np.where(miss, 0.0, np.where(a == b, w[0], _best(w, others)))
+
+
+def upper_bound(model: Model, e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """An upper bound of ``model.weight_of(*compare_levels(records[i], records[j]))``."""
+    out = []
+    for weights, tf in ((model._weights, True), (model._h_weights, False)):
+        total = np.zeros(len(i))
+        # surname: decided when each record has one surname, else any level
+        w = weights[_F["surname"]]
+        sa, sb = e.surname[i], e.surname[j]
+        unknown = (sa == _MULTI) | (sb == _MULTI)
+        exact = w[0] + (e.tf_s[i] if tf else 0.0)
+        any_level = max(w[:-1]) + (_TF_ONE if tf else 0.0)
+        total += np.where(
+            unknown,
+            np.maximum(any_level, 0.0),
+            _field(w, sa, sb, range(1, len(w) - 1)) + np.where(sa == sb, exact - w[0], 0.0),
+        )
+        w = weights[_F["first_names"]]
+        fa, fb = e.first[i], e.first[j]
+        total += _field(w, fa, fb, range(1, len(w) - 1)) + np.where(
+            (fa == fb) & (fa >= 0) & tf, e.tf_f[i], 0.0
+        )
+        # sex: read from the first name when one is missing, so any level then
+        w = weights[_F["sex"]]
+        xa, xb = e.sex[i], e.sex[j]
+        total += np.where((xa < 0) | (xb < 0), max(w), np.where(xa == xb, w[0], w[1]))
+        total += np.asarray(weights[_F["birth_date"]])[_date_levels(e, i, j)]
+        w = weights[_F["birth_place"]]
+        total += _field(w, e.birth_place[i], e.birth_place[j], (1, 2))
+        total += _city(weights[_F["city"]], e, i, j)
+        for name, codes in (("address", e.address), ("phone", e.phone), ("email", e.email)):
+            total += _field(weights[_F[name]], codes[i], codes[j], (1, 2))
+        total += _field(weights[_F["nir"]], e.nir[i], e.nir[j], (1, 2))
+        out.append(total)
+    w_rand = model._prior_weight + out[0]
+    if model._h_prior_weight is None:
+        return w_rand
+    w_home = model._h_prior_weight + out[1]
+    return -np.logaddexp2(-w_rand, -w_home)
+
+
+def _city(w: list[float], e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``compare._city``: a postcode decides by codes; communes of two codes may still be
+    alike (Jaro-Winkler), so ``same_city`` stays possible for them."""
+    pa, pb, ca, cb = e.postcode[i], e.postcode[j], e.commune[i], e.commune[j]
+    pc, ci = (pa >= 0) & (pb >= 0), (ca >= 0) & (cb >= 0)
+    same_pc, same_ci = pc & (pa == pb), ci & (ca == cb)
+    maybe_ci = ci & (ca != cb)  # may still be the same city
+    out = np.full(len(i), w[3])
+    out = np.where(maybe_ci, max(w[2], w[3]), out)
+    out = np.where(same_ci, w[2], out)
+    out = np.where(same_pc, np.where(maybe_ci, max(w[0], w[1]), w[0]), out)
+    out = np.where(same_pc & same_ci, w[0], out)
+    return np.where(~pc & ~ci, 0.0, out)
+
+
+def score_chunk(
+    records: Sequence[Prepared],
+    encoded: Encoded,
+    model: Model,
+    codes: np.ndarray,
+    cut: float,
+) -> list[tuple[int, int, float]]:
+    """``(i, j, score)`` of the candidate pairs in ``codes`` (``i * n + j``) scoring at
+    least ``cut``, in the order of ``codes``."""
+    n = len(records)
+    i, j = codes // n, codes % n
+    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
+    keep = upper_bound(model, encoded, i, j) >= cut_weight - 1e-9
+    out = []
+    weight_of, probability, bound = model.weight_of, model.probability, model.weight_bound
+    for x, y in zip(i[keep].tolist(), j[keep].tolist(), strict=True):
+        levels, s_val, f_val = compare_levels(records[x], records[y])
+        if bound(levels) < cut_weight:
+            continue
+        score = probability(weight_of(levels, s_val, f_val))
+        if score >= cut:
+            out.append((x, y, score))
+    return out

@@ -1,0 +1,346 @@
+"""Set-wise intake: a chunk of new partner records matched and written in a few statements.
+
+The same decisions as ``services.record_upsert`` applied row after row, in the same order, but:
+one sorted advisory-lock set for the chunk's blocking keys; one query for the block sizes and
+one for the candidates' keys and records; scoring in memory, where each row also meets the
+rows before it in the chunk (duplicates inside a file); then ``bulk_create`` of beneficiaries,
+records, keys, decisions and review items, and each touched golden record refreshed once.
+
+``upsert_many`` keeps the row order exactly: a row about a record that already exists (in the
+database, or earlier in the chunk) and changes it is written through ``record_upsert`` after
+the new records before it have been written, so every row sees what the rows before it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from hub import bulkwrite, matching
+from hub.registry import intake
+from hub.registry.golden import GOLDEN_FIELDS, survive
+from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
+from hub.registry.lookups import batches, candidate_rows, key_rows, large_blocks
+from hub.registry.models import (
+    Beneficiary,
+    BeneficiaryStatus,
+    LinkDecision,
+    Organization,
+    PartnerRecord,
+    RecordKey,
+    ReviewItem,
+)
+from hub.registry.services import UpsertResult, record_upsert, split_nir
+
+
+@dataclass
+class _New:
+    """A new record of the segment being matched."""
+
+    position: int
+    external_id: str
+    clean: dict
+    nir_digest: str
+    prepared: matching.Prepared
+    keys: list
+    record_id: object = None
+    beneficiary_id: object = None
+    decision: IntakeDecision | None = None
+
+
+class _Pool:
+    """Candidate records (from the database and from the segment) and their prepared form."""
+
+    def __init__(self, model):
+        self.model = model
+        self.by_key: dict[str, list] = defaultdict(list)  # key -> record ids, in order
+        self.count: dict[str, int] = defaultdict(int)  # key -> records holding it
+        self.prepared: dict = {}  # record id -> Prepared
+        self.root: dict = {}  # record id -> root beneficiary id
+        self.raw: dict = {}  # record id -> (payload, nir_digest), prepared when first met
+
+    def load(self, keys: list[str]) -> None:
+        """Block sizes and the records of every block small enough to be used."""
+        caps = {key: matching.block_cap(key) for key in keys}
+        large = dict(large_blocks(keys, min(caps.values())))
+        wanted = [key for key in keys if large.get(key, 0) <= caps[key]]
+        self.count.update(large)
+        record_ids = set()
+        for key, record_id in key_rows(wanted):
+            self.by_key[key].append(record_id)
+            record_ids.add(record_id)
+        for key in wanted:
+            self.count[key] = len(self.by_key.get(key, ()))
+        rows = candidate_rows(sorted(record_ids, key=str))
+        merged = {row[3] for row in rows if row[4]}
+        parents = intake._parents(merged) if merged else {}
+        stale = []
+        for record_id, features, version, beneficiary_id, _parent in rows:
+            self.root[record_id] = intake.root_of(beneficiary_id, parents)
+            if isinstance(features, str):
+                features = json.loads(features)
+            self.raw[record_id] = (None, "", features, version)
+            if not intake.features_current(features, version):
+                stale.append(record_id)
+        for batch in batches(stale):  # records written before features were stored
+            for record_id, payload, nir_digest, version in PartnerRecord.objects.filter(
+                pk__in=batch
+            ).values_list("id", "payload", "nir_hash", "version"):
+                self.raw[record_id] = (payload, nir_digest, None, version)
+
+    def usable(self, keys: list[str]) -> list[str]:
+        return [key for key in keys if self.count[key] <= matching.block_cap(key)]
+
+    def features(self, record_id) -> matching.Prepared:
+        prepared = self.prepared.get(record_id)
+        if prepared is None:
+            prepared = self.prepared[record_id] = intake.candidate_features(
+                record_id, *self.raw.pop(record_id)
+            )
+        return prepared
+
+    def add(self, new: _New) -> None:
+        """The row is now a record of the registry: later rows meet it."""
+        self.prepared[new.record_id] = new.prepared._replace(id=str(new.record_id))
+        self.root[new.record_id] = new.beneficiary_id
+        for key in new.keys:
+            self.by_key[key].append(new.record_id)
+            self.count[key] += 1
+
+    def candidates(self, prepared: matching.Prepared, keys: list[str]) -> list[Candidate]:
+        """``intake.score_candidates`` against the pool."""
+        usable = self.usable(keys)
+        seen: dict = {}
+        for key in usable:
+            for record_id in self.by_key.get(key, ()):
+                seen.setdefault(record_id, None)
+        best: dict = {}
+        for record_id in list(seen)[: intake.MAX_CANDIDATE_RECORDS]:
+            root = self.root[record_id]
+            comparison = self.model.compare(prepared, self.features(record_id))
+            current = best.get(root)
+            if current is None or comparison.score > current.score:
+                best[root] = Candidate(
+                    root, comparison.score, comparison.grade, list(comparison.explanation)
+                )
+        return sorted(best.values(), key=lambda c: (-c.score, str(c.beneficiary_id)))
+
+
+def _decide(candidates: list[Candidate]) -> IntakeDecision:
+    """``intake.match_new_record``'s decision, the linked beneficiary left as an id."""
+    graded = [c for c in candidates if c.grade]
+    if not graded:
+        return IntakeDecision(outcome=MatchOutcome.CREATED)
+    best = graded[0]
+    if intake.safe_to_link(best):
+        return IntakeDecision(
+            outcome=MatchOutcome.LINKED,
+            beneficiary=best.beneficiary_id,
+            score=best.score,
+            grade=best.grade,
+            explanation=best.explanation,
+        )
+    return IntakeDecision(
+        outcome=MatchOutcome.REVIEW,
+        score=best.score,
+        grade=best.grade,
+        explanation=best.explanation,
+        review_candidates=graded,
+    )
+
+
+def _match(segment: list[_New]) -> None:
+    keys = sorted({key for new in segment for key in new.keys})
+    intake.lock_keys(keys)  # one sorted lock set for the whole segment
+    pool = _Pool(intake.current_model())
+    if keys:
+        pool.load(keys)
+    for new in segment:
+        new.decision = _decide(pool.candidates(new.prepared, new.keys))
+        new.record_id = uuid.uuid4()
+        new.beneficiary_id = new.decision.beneficiary or uuid.uuid4()
+        pool.add(new)
+
+
+def _refresh_existing(roots: set, now) -> None:
+    """``services.refresh_golden`` once per touched existing cluster, in a few statements."""
+    if not roots:
+        return
+    root_of = {pk: pk for pk in roots}
+    frontier = list(roots)
+    while frontier:  # every beneficiary merged into a root, directly or not
+        found = []
+        for batch in batches(frontier):
+            for pk, parent in Beneficiary.objects.filter(merged_into__in=batch).values_list(
+                "id", "merged_into_id"
+            ):
+                if pk not in root_of:
+                    root_of[pk] = root_of[parent]
+                    found.append(pk)
+        frontier = found
+    members = defaultdict(list)
+    for batch in batches(list(root_of)):
+        for record in PartnerRecord.objects.filter(beneficiary_id__in=batch).select_related(
+            "organization"
+        ):
+            members[root_of[record.beneficiary_id]].append(record)
+    beneficiaries = []
+    for batch in batches(list(roots)):
+        beneficiaries.extend(Beneficiary.objects.filter(pk__in=batch))
+    for beneficiary in beneficiaries:
+        for name, value in survive(members[beneficiary.pk]).items():
+            setattr(beneficiary, name, value)
+        beneficiary.last_contact_at = now
+        beneficiary.updated_at = now
+    bulkwrite.update(Beneficiary, beneficiaries, [*GOLDEN_FIELDS, "last_contact_at", "updated_at"])
+
+
+def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecord]:
+    records = [
+        PartnerRecord(
+            id=new.record_id,
+            organization=organization,
+            external_id=new.external_id,
+            beneficiary_id=new.beneficiary_id,
+            payload=new.clean,
+            nir_hash=new.nir_digest,
+            match_features=intake.stored_features(new.prepared, 1),
+        )
+        for new in segment
+    ]
+    bulkwrite.insert(PartnerRecord, records)
+    now = timezone.now()
+    fresh = {new.beneficiary_id for new in segment if new.decision.outcome != MatchOutcome.LINKED}
+    members: dict = defaultdict(list)  # beneficiary id -> the segment's records, in order
+    for new, record in zip(segment, records, strict=True):
+        members[new.beneficiary_id].append(record)
+    # A beneficiary created here has no record but the segment's: its golden record is
+    # computed before its row is written (foreign keys are checked at commit).
+    bulkwrite.insert(
+        Beneficiary,
+        [
+            Beneficiary(
+                id=pk, status=BeneficiaryStatus.ACTIVE, last_contact_at=now, **survive(rows)
+            )
+            for pk, rows in members.items()
+            if pk in fresh
+        ],
+    )
+    bulkwrite.insert_values(
+        RecordKey,
+        ["record_id", "key"],
+        [(new.record_id, key) for new in segment for key in new.keys],
+    )
+    bulkwrite.insert(
+        LinkDecision,
+        [
+            LinkDecision(
+                record_id=new.record_id,
+                beneficiary_id=new.beneficiary_id,
+                outcome=new.decision.outcome,
+                score=new.decision.score,
+                grade=new.decision.grade or "",
+                explanation=new.decision.explanation,
+            )
+            for new in segment
+        ],
+    )
+    reviews: dict = {}
+    for new in segment:
+        for candidate in new.decision.review_candidates:
+            if candidate.beneficiary_id == new.beneficiary_id:
+                continue
+            pair = tuple(sorted([new.beneficiary_id, candidate.beneficiary_id], key=str))
+            reviews.setdefault(pair, candidate)
+    _file_reviews(reviews)
+    _refresh_existing(set(members) - fresh, now)
+    return records
+
+
+def _file_reviews(reviews: dict) -> None:
+    """The review items of the segment. One side of each pair is a beneficiary the segment
+    has just created, so no pair can be on file already (``get_or_create`` would create)."""
+    bulkwrite.insert(
+        ReviewItem,
+        [
+            ReviewItem(
+                beneficiary_a_id=a,
+                beneficiary_b_id=b,
+                score=candidate.score,
+                grade=candidate.grade,
+                explanation=candidate.explanation,
+                source="intake",
+            )
+            for (a, b), candidate in reviews.items()
+        ],
+    )
+
+
+def _flush(organization, segment: list[_New], results: list, current: dict) -> None:
+    if not segment:
+        return
+    _match(segment)
+    records = _write(organization, segment)
+    for new, record in zip(segment, records, strict=True):
+        current[record.external_id] = record
+        decision = new.decision
+        results[new.position] = UpsertResult(
+            record=record,
+            created=True,
+            changed=True,
+            outcome=decision.outcome,
+            score=decision.score,
+            grade=decision.grade,
+            review_candidates=decision.review_candidates,
+        )
+    segment.clear()
+
+
+def upsert_many(*, organization: Organization, items: list[tuple[str, dict]]) -> list:
+    """``record_upsert`` of every (external_id, validated payload), in order, set-wise.
+
+    Runs in the caller's transaction; returns one ``UpsertResult`` per item.
+    """
+    results: list = [None] * len(items)
+    split = [split_nir(payload) for _external_id, payload in items]
+    current = {}
+    external_ids = sorted({external_id for external_id, _payload in items})
+    for batch in batches(external_ids):
+        for record in PartnerRecord.objects.select_for_update().filter(
+            organization=organization, external_id__in=batch
+        ):
+            current[record.external_id] = record
+    segment: list[_New] = []
+    in_segment: set = set()
+    for position, ((external_id, _payload), (clean, nir_digest)) in enumerate(
+        zip(items, split, strict=True)
+    ):
+        record = current.get(external_id)
+        if record is not None and record.payload == clean and record.nir_hash == nir_digest:
+            results[position] = UpsertResult(
+                record=record, created=False, changed=False, outcome=MatchOutcome.UNCHANGED
+            )
+            continue
+        if record is not None or external_id in in_segment:
+            # An update: written in its turn, once what the rows before it wrote is written.
+            _flush(organization, segment, results, current)
+            in_segment.clear()
+            result = record_upsert(
+                organization=organization, external_id=external_id, payload=items[position][1]
+            )
+            current[external_id] = result.record
+            results[position] = result
+            continue
+        prepared = intake.prepared_for("new", clean, nir_digest)
+        segment.append(
+            _New(
+                position, external_id, clean, nir_digest, prepared, matching.blocking_keys(prepared)
+            )
+        )
+        in_segment.add(external_id)
+    _flush(organization, segment, results, current)
+    return results
