@@ -144,6 +144,24 @@ def describe(violations: list[dict]) -> str:
     )
 
 
+def follow(driver, element, timeout: float = 20) -> None:
+    """Click ``element`` (a link or a submit button) and wait for the next page.
+
+    A click returns as soon as the browser has the event: reading the page then may still see
+    the old one, or an element of it going stale. This waits until the old document is gone and
+    the new one is loaded. Not for links to an anchor of the same page.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(driver, timeout)
+    wait.until(EC.staleness_of(old), f"{driver.current_url}: the click led to no new page")
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def login(driver, username: str, password: str, *, totp_code=None) -> None:
     """Log into the admin through its login form.
 
@@ -156,7 +174,7 @@ def login(driver, username: str, password: str, *, totp_code=None) -> None:
     driver.get(f"{driver.base}/admin/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "[type=submit]"))
     if totp_code is not None:
         enter_second_factor(driver, totp_code)
 

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from fixtures.demo import STAFF_PASSWORD
-from tests.browser.harness import axe_violations, describe, login
+from tests.browser.harness import axe_violations, describe, follow, login
 
 WAIT = 15  # seconds: the CI machine is shared
 
@@ -81,7 +81,7 @@ def run_action(driver, row_text: str, action_label: str) -> None:
     assert row is not None, f"no row shows {row_text!r}"
     row.find_element(By.CSS_SELECTOR, "input.action-select").click()
     Select(driver.find_element(By.NAME, "action")).select_by_visible_text(action_label)
-    driver.find_element(By.CSS_SELECTOR, "button[name=index]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "button[name=index]"))
 
 
 def _literal(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.personas import accessible, log_in, wait_text
+from tests.browser.personas import accessible, follow, log_in, wait_text
 
 pytestmark = pytest.mark.browser
 ALERTS = "/admin/exchanges/overlapalert/"
@@ -30,17 +30,17 @@ def test_coordinator_sees_the_towns_overlap_alerts_and_handles_one(demo_browser)
     accessible(driver)
     person = pending[0].find_element(By.CSS_SELECTOR, "th a, td a")
     label = person.text
-    person.click()
+    follow(driver, person)
 
-    driver.find_element(By.CSS_SELECTOR, "a[data-action=handle-alert]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "a[data-action=handle-alert]"))
     wait_text(driver, "Traiter l'alerte de chevauchement", "h1")
     accessible(driver)
-    driver.find_element(By.NAME, "confirmer").click()
+    follow(driver, driver.find_element(By.NAME, "confirmer"))
     assert "Décrivez la suite donnée" in wait_text(driver, "suite donnée", ".errorlist")
     driver.find_element(By.NAME, "outcome").send_keys(
         "Appel aux deux partenaires : l'aide alimentaire reste à l'épicerie."
     )
-    driver.find_element(By.NAME, "confirmer").click()
+    follow(driver, driver.find_element(By.NAME, "confirmer"))
     assert "L'alerte est marquée traitée." in wait_text(driver, "traitée", ".messagelist")
     page = driver.find_element(By.ID, "content").text
     assert "Traitée le" in page and "l'aide alimentaire reste à l'épicerie" in page

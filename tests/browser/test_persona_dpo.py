@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 
 from consent.models import Grant
 from hub.registry.models import PartnerRecord
-from tests.browser.personas import accessible, log_in, pick, wait_text
+from tests.browser.personas import accessible, follow, log_in, pick, wait_text
 
 pytestmark = pytest.mark.browser
 DPO = "/admin/consent/accesslog/dpo/"
@@ -40,7 +40,7 @@ def test_dpo_finds_a_person_by_name_and_reads_the_art15_report(demo_browser):
     accessible(driver)
 
     pick(driver, "person", name[:5], surname)
-    driver.find_element(By.CSS_SELECTOR, "#content-main input[type=submit]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "#content-main input[type=submit]"))
     report = wait_text(driver, "Qui a reçu quoi, sur quelle base", "#content")
     assert surname in report and first_names.split()[0] in report
     assert "Consentement de la personne" in report
@@ -49,6 +49,6 @@ def test_dpo_finds_a_person_by_name_and_reads_the_art15_report(demo_browser):
     assert "Qui a accédé aux données (journal des accès)" in report
     accessible(driver)
 
-    driver.find_element(By.LINK_TEXT, "Export du droit d'accès").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "Export du droit d'accès"))
     wait_text(driver, surname, "#content")
     accessible(driver)

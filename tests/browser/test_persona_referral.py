@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.personas import accessible, log_in, log_out, wait_text
+from tests.browser.personas import accessible, follow, log_in, log_out, wait_text
 from tests.browser.test_persona_dpo import consenting_person
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,14 @@ def status(driver) -> str:
 
 def answer(driver, action: str, **fields) -> str:
     """Click the referral page's button ``action``, fill its form, confirm; the message."""
-    driver.find_element(By.CSS_SELECTOR, f"#referral-actions a[data-action={action}]").click()
+    follow(
+        driver, driver.find_element(By.CSS_SELECTOR, f"#referral-actions a[data-action={action}]")
+    )
     wait_text(driver, "Orientation de CCAS de Villeurbanne", "#content-main")
     accessible(driver)
     for name, value in fields.items():
         driver.find_element(By.NAME, name).send_keys(value)
-    driver.find_element(By.NAME, "confirmer").click()
+    follow(driver, driver.find_element(By.NAME, "confirmer"))
     return wait_text(driver, "Orientation", ".messagelist")
 
 
@@ -37,9 +39,9 @@ def test_referral_is_sent_accepted_then_completed_by_the_receiver(demo_browser):
     name, first_names = consenting_person()
     log_in(driver, "agent.ccas")
     driver.get(f"{driver.base}{PERSONS}?q={name}")
-    driver.find_element(By.PARTIAL_LINK_TEXT, name.upper()).click()
+    follow(driver, driver.find_element(By.PARTIAL_LINK_TEXT, name.upper()))
     wait_text(driver, "Orientations", "#content")
-    driver.find_element(By.CSS_SELECTOR, "a[data-action=send-referral]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "a[data-action=send-referral]"))
 
     chosen = driver.find_element(By.CSS_SELECTOR, ".select2-selection__rendered").text
     assert name.upper() in chosen and first_names.split()[0] in chosen
@@ -47,7 +49,7 @@ def test_referral_is_sent_accepted_then_completed_by_the_receiver(demo_browser):
     Select(driver.find_element(By.NAME, "case_type")).select_by_visible_text("Aide alimentaire")
     driver.find_element(By.NAME, "message").send_keys("Colis pour deux semaines, sans porc.")
     accessible(driver)
-    driver.find_element(By.NAME, "_save").click()
+    follow(driver, driver.find_element(By.NAME, "_save"))
     assert "L'orientation a été envoyée." in wait_text(driver, "envoyée", ".messagelist")
     referral_page = driver.current_url
     assert status(driver) == "Envoyée"

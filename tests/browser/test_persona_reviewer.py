@@ -9,7 +9,7 @@ import re
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.personas import accessible, log_in, run_action, wait_text
+from tests.browser.personas import accessible, follow, log_in, run_action, wait_text
 
 pytestmark = pytest.mark.browser
 QUEUE = "/admin/registry/reviewitem/"
@@ -23,13 +23,13 @@ def test_reviewer_merges_two_duplicates_then_undoes_the_merge(demo_browser):
     rows = driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert rows, "the CCAS's review queue is empty"
     accessible(driver)
-    rows[0].find_element(By.CSS_SELECTOR, "a").click()
+    follow(driver, rows[0].find_element(By.CSS_SELECTOR, "a"))
 
     title = wait_text(driver, "Doublon possible", "h1, h2")
     names = re.match(r"Doublon possible : (.+) ou (.+) \?", title)
     assert names, title
     accessible(driver)
-    driver.find_element(By.CSS_SELECTOR, "button[name=decision][value=same]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "button[name=decision][value=same]"))
     merged = wait_text(driver, "Même personne", ".messagelist")
     assert "fusionnée dans" in merged and "(réversible)" in merged
     assert names.group(1) in merged or names.group(2) in merged

@@ -12,6 +12,7 @@ from hub.registry.models import PartnerRecord
 from tests.browser.personas import (
     accessible,
     check_label,
+    follow,
     log_in,
     search,
     wait_text,
@@ -57,13 +58,13 @@ def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_
         for r in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
         if surname in r.text
     )
-    row.find_element(By.CSS_SELECTOR, "a").click()
+    follow(driver, row.find_element(By.CSS_SELECTOR, "a"))
     wait_text(driver, surname, "#content")
     person_page = driver.current_url
     assert "Consentements et bases légales" in driver.find_element(By.ID, "content").text
     accessible(driver)
 
-    driver.find_element(By.CSS_SELECTOR, "a[data-action=record-grant]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "a[data-action=record-grant]"))
     chosen = driver.find_element(By.CSS_SELECTOR, ".select2-selection__rendered").text
     assert surname in chosen and "Hélène" in chosen  # the person is preselected
     Select(driver.find_element(By.NAME, "basis")).select_by_visible_text(
@@ -79,20 +80,20 @@ def test_social_worker_finds_a_person_and_records_then_withdraws_a_consent(demo_
     Select(driver.find_element(By.NAME, "evidence_method")).select_by_visible_text("Écrit signé")
     driver.find_element(By.NAME, "collected_by_name").send_keys("Camille Roux")
     accessible(driver)
-    driver.find_element(By.NAME, "_save").click()
+    follow(driver, driver.find_element(By.NAME, "_save"))
     wait_text(driver, "ajouté", ".messagelist")
 
     driver.get(person_page)
     grant = tremplin_row(driver)
     assert "Consentement de la personne" in grant.text and "Active" in grant.text
     assert "Insertion sociale et professionnelle" in grant.text
-    grant.find_element(By.CSS_SELECTOR, "a[data-action=withdraw-grant]").click()
+    follow(driver, grant.find_element(By.CSS_SELECTOR, "a[data-action=withdraw-grant]"))
     wait_text(driver, "Retrait d'une autorisation", "h1")
     accessible(driver)
-    driver.find_element(By.NAME, "retirer").click()
+    follow(driver, driver.find_element(By.NAME, "retirer"))
     assert "Indiquez le motif du retrait" in wait_text(driver, "motif", ".errorlist")
     driver.find_element(By.NAME, "reason").send_keys("La personne retire son accord par téléphone.")
-    driver.find_element(By.NAME, "retirer").click()
+    follow(driver, driver.find_element(By.NAME, "retirer"))
     assert "L'autorisation est retirée." in wait_text(driver, "retirée", ".messagelist")
 
     driver.get(person_page)

@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from crisis import calls, plans, register
 from hub.registry.actors import Actor
 from hub.registry.roles import ensure_role_groups, sync_user_role_groups
-from tests.browser.harness import axe_violations, describe, login
+from tests.browser.harness import axe_violations, describe, follow, login
 from tests.crisis.conftest import make_caller, person_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,7 @@ def _message(browser, text: str) -> str:
 def _choose(browser, label_text: str) -> None:
     label = browser.find_element(By.XPATH, f"//label[normalize-space()='{label_text}']")
     browser.find_element(By.ID, label.get_attribute("for")).click()
-    browser.find_element(By.ID, "record-outcome").click()
+    follow(browser, browser.find_element(By.ID, "record-outcome"))
 
 
 def test_volunteer_records_no_answer_then_reached_and_sees_the_campaign(
@@ -62,7 +62,7 @@ def test_volunteer_records_no_answer_then_reached_and_sees_the_campaign(
     violations = axe_violations(browser)
     assert not violations, describe(violations)
 
-    browser.find_element(By.ID, "take-next").click()
+    follow(browser, browser.find_element(By.ID, "take-next"))
     card = browser.find_element(By.ID, "current-call")
     assert "LEFÈVRE Odette" in card.text and "0478123456" in card.text
     violations = axe_violations(browser)
@@ -70,12 +70,12 @@ def test_volunteer_records_no_answer_then_reached_and_sees_the_campaign(
     _choose(browser, "Pas de réponse")
     assert _message(browser, "Pas de réponse").startswith("Résultat enregistré : Pas de réponse")
 
-    browser.find_element(By.ID, "take-next").click()
+    follow(browser, browser.find_element(By.ID, "take-next"))
     assert "tentative 2" in browser.find_element(By.ID, "call-step").text
     _choose(browser, "Joint·e, va bien")
     assert _message(browser, "Joint·e").startswith("Résultat enregistré : Joint·e, va bien")
 
-    browser.find_element(By.LINK_TEXT, "Voir la campagne").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Voir la campagne"))
     assert browser.find_element(By.ID, "stat-reached").text == "1"
     assert browser.find_element(By.ID, "stat-pending").text == "0"
     violations = axe_violations(browser)

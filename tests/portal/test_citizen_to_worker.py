@@ -15,6 +15,7 @@ from crisis.models import Registration
 from exchanges.models import PortalSubmission
 from hub.registry.models import PartnerRecord
 from hub.registry.roles import ensure_role_groups, sync_user_role_groups
+from tests.browser.harness import follow
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.portal.conftest import COMMUNE
 from tests.portal.test_portal_browser import choose, fill_person, pick, reference, type_in
@@ -35,7 +36,7 @@ def staff(organization, role: str) -> Client:
 
 def register_a_neighbour(driver) -> str:
     driver.get(f"{driver.base}/citoyen/")
-    driver.find_element(By.LINK_TEXT, "S'inscrire sur le registre").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "S'inscrire sur le registre"))
     choose(driver, "id_requested_by_1")  # for someone else
     pick(driver, "commune", COMMUNE)
     choose(driver, "id_category_0")
@@ -45,7 +46,7 @@ def register_a_neighbour(driver) -> str:
     type_in(driver, "requester_relationship", "voisine")
     type_in(driver, "requester_email", "jeanne.martin@example.org")
     choose(driver, "id_purposes_0")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre inscription est envoyée"
     return reference(driver)
 
@@ -60,7 +61,7 @@ def ask_the_ccas_for_help(driver, ccas) -> tuple[str, str]:
     type_in(driver, "email", "odette.lefevre@example.org")
     type_in(driver, "availability", "Le matin")
     choose(driver, "id_purposes_0")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre demande est envoyée"
     link = driver.find_element(By.CSS_SELECTOR, "#liens-retrait a").get_attribute("href")
     return reference(driver), link
@@ -98,7 +99,7 @@ def test_a_neighbour_registered_and_a_help_request_confirmed_then_a_consent_with
     # The person withdraws the help request's consent through the link of the acknowledgment.
     driver.get(withdrawal_link)
     assert Grant.objects.get(pk=grant.pk).withdrawn_at is None  # the GET changed nothing
-    driver.find_element(By.ID, "confirmer-retrait").click()
+    follow(driver, driver.find_element(By.ID, "confirmer-retrait"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre accord est retiré"
     assert Grant.objects.get(pk=grant.pk).withdrawn_at is not None
     assert PortalConsent.objects.filter(withdrawn_at__isnull=False).count() == 1

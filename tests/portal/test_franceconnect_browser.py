@@ -6,7 +6,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
 from portal import franceconnect
-from tests.browser.harness import axe_violations, describe
+from tests.browser.harness import axe_violations, describe, follow
 from tests.portal.oidc_provider.plugin import running_provider, turn_on
 from tests.portal.oidc_provider.serve import PASSWORD, USERNAME
 
@@ -26,9 +26,9 @@ def _at_provider(driver, *, allow: bool) -> None:
 
     driver.find_element(By.NAME, "username").send_keys(USERNAME)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "[type=submit]"))
     choice = "input[name=allow]" if allow else "input[type=submit]:not([name])"
-    driver.find_element(By.CSS_SELECTOR, choice).click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, choice))
 
 
 def test_a_citizen_logs_in_with_franceconnect_in_a_browser_without_javascript(
@@ -61,7 +61,7 @@ def test_a_franceconnect_login_fills_the_help_request_form(live_provider, phone_
 
     driver = phone_browser
     driver.get(f"{driver.base}/citoyen/demande/")
-    driver.find_element(By.LINK_TEXT, "S'identifier avec FranceConnect").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "S'identifier avec FranceConnect"))
     _at_provider(driver, allow=True)
     assert driver.current_url == f"{driver.base}/citoyen/demande/"
     value = {

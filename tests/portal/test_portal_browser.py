@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from consent.models import PortalConsent
 from exchanges.models import PortalSubmission
-from tests.browser.harness import ARTIFACTS, axe_violations, describe
+from tests.browser.harness import ARTIFACTS, axe_violations, describe, follow
 from tests.portal.conftest import COMMUNE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,9 +62,9 @@ def test_a_neighbour_is_registered_for_the_crisis_plan_without_javascript(phone_
     assert driver.switch_to.active_element.text == "Aller au contenu"
     driver.switch_to.active_element.send_keys(Keys.ENTER)  # follows the skip link
     assert driver.current_url.endswith("#contenu")
-    driver.find_element(By.LINK_TEXT, "S'inscrire sur le registre").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "S'inscrire sur le registre"))
     assert "registre canicule" in driver.title
-    driver.find_element(By.ID, "envoyer").click()  # sent empty: errors, summary at the top
+    follow(driver, driver.find_element(By.ID, "envoyer"))  # sent empty: errors, summary at the top
     summary = driver.find_element(By.ID, "resume-erreurs")
     assert "à corriger" in summary.text
     summary.find_element(By.CSS_SELECTOR, "a[href='#id_first_names']").click()
@@ -78,7 +78,7 @@ def test_a_neighbour_is_registered_for_the_crisis_plan_without_javascript(phone_
     type_in(driver, "requester_relationship", "voisine")
     type_in(driver, "requester_email", "jeanne.martin@example.org")
     choose(driver, "id_purposes_0")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre inscription est envoyée"
     assert reference(driver).startswith("PAS-")
     assert "Lefèvre" not in driver.current_url and driver.current_url.endswith("/citoyen/recu/")
@@ -92,7 +92,7 @@ def test_the_ccas_is_asked_for_help_and_a_consent_withdrawn_without_javascript(
 ):
     driver = phone_browser
     driver.get(f"{driver.base}/citoyen/")
-    driver.find_element(By.LINK_TEXT, "Faire une demande d'aide").click()
+    follow(driver, driver.find_element(By.LINK_TEXT, "Faire une demande d'aide"))
     pick(driver, "organization", str(territory.pk))
     choose(driver, "id_need_1")  # factures d'énergie
     type_in(driver, "situation", "Ma facture de chauffage a doublé cet hiver.")
@@ -101,13 +101,13 @@ def test_the_ccas_is_asked_for_help_and_a_consent_withdrawn_without_javascript(
     type_in(driver, "email", "odette.lefevre@example.org")
     type_in(driver, "availability", "Le matin")
     choose(driver, "id_purposes_0")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre demande est envoyée"
     assert reference(driver) == PortalSubmission.objects.get().reference
-    driver.find_element(By.CSS_SELECTOR, "#liens-retrait a").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "#liens-retrait a"))
     assert "/citoyen/retrait/" in driver.current_url
     assert PortalConsent.objects.get().withdrawn_at is None  # the GET changed nothing
-    driver.find_element(By.ID, "confirmer-retrait").click()
+    follow(driver, driver.find_element(By.ID, "confirmer-retrait"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Votre accord est retiré"
     assert PortalConsent.objects.get().withdrawn_at is not None
 
@@ -134,10 +134,10 @@ def test_no_wcag_a_or_aa_violation_on_any_portal_page(phone_browser_js, territor
         ("retrait", "/citoyen/retrait/" + "D" * 43 + "/"),
     ):
         audit(driver, path, failures, name)
-    driver.find_element(By.ID, "confirmer-retrait").click()
+    follow(driver, driver.find_element(By.ID, "confirmer-retrait"))
     audit(driver, "", failures, "retrait-neutre")
     driver.get(f"{driver.base}/citoyen/registre/")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     driver.find_element(By.ID, "resume-erreurs")
     audit(driver, "", failures, "registre-erreurs")
     driver.get(f"{driver.base}/citoyen/demande/")
@@ -148,10 +148,10 @@ def test_no_wcag_a_or_aa_violation_on_any_portal_page(phone_browser_js, territor
     choose(driver, "id_preferred_contact_0")
     type_in(driver, "availability", "Le soir")
     choose(driver, "id_purposes_0")
-    driver.find_element(By.ID, "envoyer").click()
+    follow(driver, driver.find_element(By.ID, "envoyer"))
     driver.find_element(By.ID, "reference")
     audit(driver, "", failures, "recu")
-    driver.find_element(By.CSS_SELECTOR, "#liens-retrait a").click()
-    driver.find_element(By.ID, "confirmer-retrait").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "#liens-retrait a"))
+    follow(driver, driver.find_element(By.ID, "confirmer-retrait"))
     audit(driver, "", failures, "retrait-fait")
     assert not failures, "\n".join(failures)

@@ -11,7 +11,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from territory import refresh
-from tests.browser.harness import ARTIFACTS, axe_violations, describe, login
+from tests.browser.harness import ARTIFACTS, axe_violations, describe, follow, login
 from tests.territory.territory_fixtures import crowd
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def test_dashboard_shows_figures_and_follows_a_filter(coordinator_view):
     assert not violations, describe(violations)
 
     Select(driver.find_element(By.ID, "f-type")).select_by_value("food_aid")
-    driver.find_element(By.CSS_SELECTOR, ".obs-filters button[type=submit]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, ".obs-filters button[type=submit]"))
     WebDriverWait(driver, 10).until(EC.url_contains("type=food_aid"))
     assert (
         "type : food_aid"
