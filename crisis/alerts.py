@@ -18,10 +18,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crisis import register, sms
+from crisis import register
 from crisis.models import Activation, CampaignCaller, Notification, Registration
 from crisis.models.alerts import Channel, NotificationStatus
 from crisis.vocab import RegistrationStatus
+from hub import sms
 from hub.registry.actors import Actor
 
 logger = logging.getLogger(__name__)

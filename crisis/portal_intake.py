@@ -20,7 +20,7 @@ from django.dispatch import receiver
 
 from consent import portal
 from consent.vocab import Purpose
-from crisis import register, sms
+from crisis import register
 from crisis.errors import CrisisError
 from crisis.models import Registration
 from crisis.vocab import Eligibility, EndReason, RequestedBy
@@ -197,9 +197,7 @@ def submit_registration(
             purposes=list(purposes),
             client_ip=client_ip,
         )
-    notified = portal_messages.send_receipt(
-        submission=submission, links=links, sms_backend=sms.get_backend()
-    )
+    notified = portal_messages.send_receipt(submission=submission, links=links)
     return Receipt(submission.reference, links, submission.pk, notified)
 
 

@@ -2,10 +2,10 @@
 
 It carries the reference, what happens next, the consent receipt (each purpose, what the person
 was told, when, through which channel, under which notice version) and the withdrawal links.
-It leaves after the commit of the submission, by e-mail (Django's mail, ``EMAIL_BACKEND``) when the person gave an address; when they
-gave only a phone, a short SMS goes through the SMS sender the caller passes (the crisis register
-passes its own backend, ``crisis.sms``: exchanges never imports crisis); otherwise the page of
-the portal is the only receipt. Logs name the reference, never the person.
+It leaves after the commit of the submission: by e-mail (Django's mail, ``EMAIL_BACKEND``) when
+the person gave an address; when they gave only a phone, a short SMS through the SMS backend
+(``hub.sms``, ``CRISIS_SMS_BACKEND``), for a help request as for the register. With neither, the
+page of the portal is the only receipt. Logs name the reference, never the person.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from consent import portal
 from consent.models import PortalConsent
+from hub import sms
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +107,10 @@ def addresses(submission) -> tuple[str, str]:
     return "", ""
 
 
-def send_receipt(*, submission, links, sms_backend=None) -> str:
+def send_receipt(*, submission, links) -> str:
     """Send the receipt once the submission is committed (the portal's request is one
     transaction: a rollback sends nothing). Answers the channel, ``"email"``, ``"sms"`` or
-    ``""`` when the person left neither an address nor (for the register) a phone."""
+    ``""`` when the person left neither an address nor a phone."""
     email, phone = addresses(submission)
     reference = submission.reference
     if email:
@@ -119,11 +120,11 @@ def send_receipt(*, submission, links, sms_backend=None) -> str:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
         channel = "email"
-    elif phone and sms_backend is not None:
+    elif phone:
         text = sms_text(submission=submission, links=links)
 
         def deliver():
-            sms_backend.send_messages([(phone, text)])
+            sms.get_backend().send_messages([(phone, text)])
 
         channel = "sms"
     else:

@@ -449,7 +449,7 @@ CRISIS_CALL_LIST_CHUNK = env_int("CRISIS_CALL_LIST_CHUNK", 20000, minimum=1)
 CRISIS_ALERT_THROTTLE_HOURS = env_int("CRISIS_ALERT_THROTTLE_HOURS", 12, minimum=0)
 # SMS: a dotted path to a class with send_messages(messages); the default writes to a file
 # (var/sms.log) so that the embedded default works with no provider.
-CRISIS_SMS_BACKEND = env_str("CRISIS_SMS_BACKEND", "crisis.sms.FileBackend")
+CRISIS_SMS_BACKEND = env_str("CRISIS_SMS_BACKEND", "hub.sms.FileBackend")
 CRISIS_SMS_FILE = Path(env_str("CRISIS_SMS_FILE", str(VAR_DIR / "sms.log")))
 CELERY_BEAT_SCHEDULE["crisis-sweep-activations"] = {
     "task": "crisis.tasks.sweep_activations",

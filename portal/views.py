@@ -58,6 +58,7 @@ def _acknowledge(request, receipt, what: str):
         "what": what,
         "reference": receipt.reference,
         "links": [[str(label), str(path)] for label, path in receipt.withdrawal_links],
+        "notified": receipt.notified_by or "none",
     }
     return redirect("portal:receipt")
 

@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 
 from consent.models import AccessLog, Grant, PortalConsent
-from crisis import portal_intake, sms
+from crisis import portal_intake
 from crisis.errors import CrisisError
 from crisis.models import Registration
 from exchanges import submission_queue
 from exchanges.models import PortalSubmission
 from exchanges.submissions import SubmissionError, withdraw
+from hub import sms
 from hub.outbox.models import Event
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, PartnerRecord, ReviewItem
@@ -34,7 +35,7 @@ def holder(commune):
 
 @pytest.fixture(autouse=True)
 def _sms_in_memory(settings):
-    settings.CRISIS_SMS_BACKEND = "crisis.sms.LocmemBackend"
+    settings.CRISIS_SMS_BACKEND = "hub.sms.LocmemBackend"
     sms.outbox.clear()
 
 

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from crisis import alerts, calls, resources, sms
+from crisis import alerts, calls, resources
 from crisis.errors import CrisisError
 from crisis.models import Notification, Resource
+from hub import sms
 from tests.crisis.conftest import make_caller, person_body
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_a_caller_books_a_place_within_capacity(register_one, activate, agent_ac
 def test_activation_alerts_persons_and_callers_once_with_opt_out(
     register_one, activate, agent_actor, commune, settings
 ):
-    settings.CRISIS_SMS_BACKEND = "crisis.sms.LocmemBackend"
+    settings.CRISIS_SMS_BACKEND = "hub.sms.LocmemBackend"
     sms.outbox.clear()
     register_one(person=person_body(email="odette@example.org"))
     quiet = register_one(

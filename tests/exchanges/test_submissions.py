@@ -129,6 +129,25 @@ def test_receipt_mail_in_french_with_reference_and_links(
     assert "Dautremer" not in message.body  # no identity in the message itself
 
 
+def test_a_person_who_left_only_a_phone_gets_the_receipt_by_sms(
+    partner_a, settings, django_capture_on_commit_callbacks
+):
+    from hub import sms
+
+    settings.CRISIS_SMS_BACKEND = "hub.sms.LocmemBackend"
+    settings.PORTAL_BASE_URL = "https://passerelle.example.fr"
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = request(partner_a.organization, contact={"phone": "0655443322"})
+    assert receipt.notified_by == "sms" and mail.outbox == []
+    [(to, text)] = sms.outbox
+    assert to == "0655443322"
+    assert receipt.reference in text and partner_a.organization.name in text
+    for _label, path in receipt.withdrawal_links:
+        assert f"https://passerelle.example.fr{path}" in text
+    assert "Dautremer" not in text and "Solange" not in text
+
+
 def test_a_submission_rolled_back_sends_no_mail(partner_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         request(partner_a.organization)

@@ -187,3 +187,22 @@ def test_the_acknowledgment_shows_what_the_message_sends(
     assert len(mailoutbox) == 1
     assert reference in mailoutbox[0].body and f"/citoyen/retrait/{link}" in mailoutbox[0].body
     assert mailoutbox[0].to == ["odette.lefevre@example.org"]
+    assert "Nous vous avons aussi envoyé ces informations par e-mail." in page
+
+
+def test_a_help_request_with_only_a_phone_gets_its_receipt_by_sms(
+    client, ccas, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from hub import sms
+
+    settings.CRISIS_SMS_BACKEND = "hub.sms.LocmemBackend"
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/citoyen/demande/", help_data(ccas, email=""))
+    assert response.status_code == 302
+    page = client.get("/citoyen/recu/").content.decode()
+    reference = page.split('id="reference">')[1].split("<")[0]
+    assert "envoyé votre numéro de demande et vos liens par SMS" in page
+    assert mailoutbox == []
+    [(to, text)] = sms.outbox
+    assert to.replace(" ", "") == "0478123456" and reference in text

@@ -1,4 +1,5 @@
-"""SMS backends: pluggable like Django's mail backends (``CRISIS_SMS_BACKEND``).
+"""SMS backends, pluggable like Django's mail backends (``CRISIS_SMS_BACKEND``): the crisis
+alerts and the portal's receipts (help requests and the register) send through them.
 
 A backend has ``send_messages(messages) -> int`` where each message is ``(to, text)``. The default
 writes to a file (``CRISIS_SMS_FILE``) so that the embedded default needs no provider; a real
