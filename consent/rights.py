@@ -27,7 +27,7 @@ from django.utils import timezone
 from consent import gate, policy
 from consent.audit import log_access
 from consent.ledger import append_grant_event
-from consent.models import AccessLog, Grant, GrantEvent, LegalHold
+from consent.models import AccessLog, Grant, GrantEvent, LegalHold, PortalConsent
 from consent.vocab import Basis, Category, GrantEventKind
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
@@ -178,11 +178,33 @@ def _person_values(beneficiary_id, viewer: Actor | None) -> dict:
     return {"person": person, **values}
 
 
+def portal_consents_in_scope(person_ids, viewer: Actor | None) -> list[dict]:
+    """The consents the person gave on the citizen portal (to the viewer's organizations), with
+    the notice they were shown."""
+    consents = PortalConsent.objects.filter(beneficiary_id__in=person_ids)
+    if _scoped(viewer):
+        consents = consents.filter(organization_id__in=viewer.organization_ids)
+    return [
+        {
+            "organization": consent.organization.name,
+            "purpose": consent.purpose,
+            "given_at": _iso(consent.given_at),
+            "channel": consent.channel,
+            "notice_version": consent.notice_version,
+            "notice_text": consent.notice_text,
+            "withdrawn_at": _iso(consent.withdrawn_at),
+            "grant": str(consent.grant_id or ""),
+        }
+        for consent in consents.select_related("organization").order_by("given_at")
+    ]
+
+
 def subject_access_export(beneficiary_id, *, viewer: Actor | None = None) -> dict:
     """What the viewer's organizations hold about the person, with the disclosure report."""
     values = _person_values(beneficiary_id, viewer)
     person = values["person"]
-    records = PartnerRecord.objects.filter(beneficiary_id__in=cluster_ids(person.pk))
+    cluster = cluster_ids(person.pk)
+    records = PartnerRecord.objects.filter(beneficiary_id__in=cluster)
     if _scoped(viewer):
         records = records.filter(organization_id__in=viewer.organization_ids)
     report = disclosure_report(beneficiary_id, viewer=viewer)
@@ -222,6 +244,7 @@ def subject_access_export(beneficiary_id, *, viewer: Actor | None = None) -> dic
             }
             for record in records.select_related("organization").order_by("created_at")
         ],
+        "portal_consents": portal_consents_in_scope(cluster, viewer),
         **{name: section(viewer, person.pk) for name, section in EXPORT_SECTIONS.items()},
         **{key: value for key, value in report.items() if key != "beneficiary"},
     }

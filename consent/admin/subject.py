@@ -95,6 +95,8 @@ def _readable(report: dict) -> dict:
         access["purpose_label"] = purpose_label(access["purpose"]) if access["purpose"] else "—"
         access["basis_label"] = basis_label(access["basis"])
         access["decision_label"] = decision_label(access["decision"])
+    for consent in report.get("portal_consents", ()):
+        consent["purpose_label"] = purpose_label(consent["purpose"])
     return report
 
 
@@ -191,6 +193,7 @@ def subject_access(model_admin, request, beneficiary_id):
     _readable(export)
     _french_dates(export["accesses"], "at")
     _french_dates(export["partner_records"], "updated_at")
+    _french_dates(export["portal_consents"], "given_at", "withdrawn_at")
     return TemplateResponse(
         request,
         "admin/consent/dpo/subject_access.html",
