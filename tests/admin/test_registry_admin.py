@@ -5,96 +5,21 @@ typing a change URL (the admin answers as for a missing object).
 """
 
 import pytest
-from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 
 from consent.models import AccessLog
-from exchanges.records import submit_record
 from hub.registry.actors import Actor
-from hub.registry.models import Household, Membership, PartnerClient, PartnerRecord, Role
-from hub.registry.roles import ROLE_GROUPS, sync_user_role_groups
-from tests.conftest import Partner
-from tests.factories import MembershipFactory, UserFactory, record_payload
+from hub.registry.models import Household, PartnerRecord
+from tests.admin.registry_helpers import (
+    AUTOCOMPLETE,
+    BENEFICIARIES,
+    RECORDS,
+    assert_absent,
+    listed,
+    login,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
-
-BENEFICIARIES = "/admin/registry/beneficiary/"
-RECORDS = "/admin/registry/partnerrecord/"
-AUTOCOMPLETE = "/admin/registry/beneficiary/autocomplete/"
-
-
-def submit(partner, external_id, **fields):
-    result = submit_record(
-        actor=Actor.for_client(partner.onboarded.client),
-        external_id=external_id,
-        payload=record_payload(**fields),
-    )
-    return result.record
-
-
-def staff_user(**fields):
-    # UserFactory sets the password after creation without saving it; save, so that the
-    # session hash of force_login matches the stored password.
-    user = UserFactory(**fields)
-    user.save()
-    return user
-
-
-def member(organization, role=Role.AGENT, **user_fields):
-    membership = MembershipFactory(
-        organization=organization, role=role, user=staff_user(**user_fields)
-    )
-    sync_user_role_groups(membership.user)
-    return membership.user
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def world():
-    a = Partner("CCAS A")
-    b = Partner("CCAS B")
-    return {
-        "a": a,
-        "b": b,
-        "record_a": submit(
-            a, "A-1", birth_name="Lefèvre", first_names="Hélène", birth_date="1984-03-12"
-        ),
-        "record_b": submit(
-            b, "B-1", birth_name="Dupont", first_names="Zoé", birth_date="1991-07-30", sex="F"
-        ),
-    }
-
-
-@pytest.fixture
-def member_a(world):
-    return member(world["a"].organization, username="agent.a")
-
-
-@pytest.fixture
-def member_b(world):
-    return member(world["b"].organization, username="agent.b")
-
-
-@pytest.fixture
-def superuser(db):
-    return staff_user(username="root", is_superuser=True)
-
-
-def listed(response):
-    assert response.status_code == 200, response.content[:500]
-    return {str(obj.pk) for obj in response.context["cl"].result_list}
-
-
-def assert_absent(response):
-    """The admin redirects to its index saying the object does not exist."""
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("n’existe pas" in text or "n'existe pas" in text for text in texts), texts
 
 
 def test_member_lists_only_persons_and_records_of_own_organization(client, world, member_a):
@@ -257,118 +182,6 @@ def test_agent_creates_household_for_own_organization_only(client, world, member
     household = Household.objects.get()
     assert household.created_by == world["a"].organization
     assert household.members.get().beneficiary_id == world["record_a"].beneficiary_id
-
-
-def test_dpo_reads_but_cannot_change(client, world):
-    dpo = member(world["a"].organization, role=Role.DPO, username="dpo.a")
-    household = Household.objects.create(label="Foyer", created_by=world["a"].organization)
-    login(client, dpo)
-    assert client.get(f"/admin/registry/household/{household.pk}/change/").status_code == 200
-    response = client.post(
-        f"/admin/registry/household/{household.pk}/change/",
-        {"label": "Changé", "created_by": str(world["a"].organization.pk)},
-    )
-    assert response.status_code == 403
-    household.refresh_from_db()
-    assert household.label == "Foyer"
-    assert client.get("/admin/registry/household/add/").status_code == 403
-    assert client.get("/admin/registry/membership/add/").status_code == 403
-
-
-def test_staff_without_membership_sees_nothing(client, world):
-    outsider = staff_user(username="outsider")
-    outsider.groups.add(Group.objects.get(name=ROLE_GROUPS[Role.AGENT]))
-    login(client, outsider)
-    index = client.get("/admin/")
-    assert index.status_code == 200
-    assert "registry" not in {app["app_label"] for app in index.context["app_list"]}
-    assert client.get(BENEFICIARIES).status_code == 403
-    assert client.get(f"{BENEFICIARIES}{world['record_a'].beneficiary_id}/change/").status_code in (
-        302,
-        403,
-    )
-
-
-def test_deactivated_membership_loses_access(client, world, member_a):
-    Membership.objects.filter(user=member_a).update(is_active=False)
-    login(client, member_a)
-    assert client.get(BENEFICIARIES).status_code == 403
-
-
-def test_membership_change_records_updated_by_and_role_group(client, world):
-    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
-    newcomer = staff_user(username="newcomer")
-    login(client, manager)
-    response = client.post(
-        "/admin/registry/membership/add/",
-        {
-            "user": newcomer.pk,
-            "organization": world["a"].organization.pk,
-            "role": Role.COORDINATOR,
-            "is_active": "on",
-        },
-    )
-    assert response.status_code == 302, response.content[:2000]
-    membership = Membership.objects.get(user=newcomer)
-    assert membership.updated_by == manager
-    assert set(newcomer.groups.values_list("name", flat=True)) == {ROLE_GROUPS[Role.COORDINATOR]}
-
-
-def test_membership_cannot_be_added_to_another_organization(client, world):
-    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
-    newcomer = staff_user(username="newcomer")
-    login(client, manager)
-    response = client.post(
-        "/admin/registry/membership/add/",
-        {"user": newcomer.pk, "organization": world["b"].organization.pk, "role": Role.ADMIN},
-    )
-    assert response.status_code == 200
-    assert not Membership.objects.filter(user=newcomer).exists()
-
-
-def test_partner_client_created_in_admin_shows_secret_once_and_gets_a_token(client, world):
-    manager = member(world["a"].organization, role=Role.ADMIN, username="resp.a")
-    login(client, manager)
-    before = set(PartnerClient.objects.values_list("pk", flat=True))
-    response = client.post(
-        "/admin/registry/partnerclient/add/",
-        {
-            "organization": world["a"].organization.pk,
-            "client_name": "Logiciel métier",
-            "scopes": ["records:read"],
-        },
-    )
-    # POST-redirect-GET: the secret is shown on the page the POST redirects to.
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/registry/partnerclient/add/created/"
-    shown = client.get(response["Location"])
-    assert shown.status_code == 200
-    assert "no-store" in shown["Cache-Control"]
-    created = PartnerClient.objects.exclude(pk__in=before).get()
-    assert created.organization == world["a"].organization
-    assert created.scope_list == ["records:read"]
-    secret = shown.context["client_secret"]
-    assert secret in shown.content.decode()
-    assert secret != created.application.client_secret  # only the hash is stored
-    partner = Partner.__new__(Partner)
-    partner.client_id, partner.client_secret = created.application.client_id, secret
-    assert partner.token()
-    # Refreshing the secret page neither creates a second client nor shows the secret again.
-    again = client.get(response["Location"], follow=True)
-    assert secret not in again.content.decode()
-    assert "affiché qu" in again.content.decode()
-    assert PartnerClient.objects.exclude(pk__in=before).count() == 1
-    assert secret not in client.get("/admin/registry/partnerclient/").content.decode()
-    assert "passerelle_new_client" not in client.session
-
-
-def test_agent_cannot_create_partner_client(client, world, member_a):
-    login(client, member_a)
-    response = client.post(
-        "/admin/registry/partnerclient/add/",
-        {"organization": world["a"].organization.pk, "scopes": ["records:read"]},
-    )
-    assert response.status_code == 403
 
 
 def test_admin_is_in_french(client, world, member_a):
