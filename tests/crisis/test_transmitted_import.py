@@ -56,3 +56,33 @@ def test_ndjson_list_through_the_command(commune, tmp_path, capsys):
     )
     assert "1 registered, 1 opposed" in capsys.readouterr().out
     assert Registration.objects.get().transmitted_by == "CARSAT"
+
+
+def test_the_command_names_the_line_of_a_rejected_row(commune, tmp_path, capsys):
+    good = {
+        "birth_name": "Perrin",
+        "first_names": "Marcel",
+        "birth_date": "1950-08-30",
+        "category": "age_60_unfit",
+    }
+    path = tmp_path / "departement.ndjson"
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "category": "apa"}) + "\n")
+    call_command(
+        "import_crisis_register", str(path), "--org", commune.organization.name, "--from", "CD69"
+    )
+    out = capsys.readouterr().out
+    assert "line 2: rejected (category:" in out and "line 3" not in out
+    csv_path = tmp_path / "departement.csv"
+    csv_path.write_text(
+        "birth_name,first_names,birth_date,category\nPerrin,Marcel,1950-08-30,age_60_unfit\n"
+        "Roux,Anne,1948-01-01,apa\n"
+    )
+    call_command(
+        "import_crisis_register",
+        str(csv_path),
+        "--org",
+        commune.organization.name,
+        "--from",
+        "CD69",
+    )
+    assert "line 3: rejected (category:" in capsys.readouterr().out

@@ -40,10 +40,11 @@ class Command(BaseCommand):
             )
         except ImportRejected as exc:
             raise CommandError(f"{exc.field}: {exc.message}") from None
+        first_line = 2 if fmt == "csv" else 1  # a CSV's first line is its header
         for index, outcome, errors in report.rows:
             if errors:
                 reasons = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-                self.stdout.write(f"line {index + 2}: {outcome} ({reasons})")
+                self.stdout.write(f"line {index + first_line}: {outcome} ({reasons})")
         self.stdout.write(
             f"{report.total} row(s): {report.registered} registered, {report.opposed} opposed "
             f"(not registered), {report.already} already registered, {report.rejected} rejected"

@@ -40,4 +40,4 @@ class Command(BaseCommand):
         except LinkFileError as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from None
         if options["verbosity"] >= 1:
-            self.stdout.write(f"{n} pairs written to {options['output']}")
+            self.stdout.write(f"{n} pair{'s' if n != 1 else ''} written to {options['output']}")
