@@ -111,17 +111,68 @@ def send_receipt(*, submission, links) -> str:
     """Send the receipt once the submission is committed (the portal's request is one
     transaction: a rollback sends nothing). Answers the channel, ``"email"``, ``"sms"`` or
     ``""`` when the person left neither an address nor a phone."""
+    return _send_after_commit(
+        submission,
+        what="receipt",
+        mail=lambda: receipt_text(submission=submission, links=links),
+        short=lambda: sms_text(submission=submission, links=links),
+    )
+
+
+def rejection_text(submission, *, stale: bool = False) -> tuple[str, str]:
+    """What the person is told when a worker does not take the request up (or nobody handled it
+    in time, ``stale``): neutral (the worker's reason is for the file, not for a message that
+    anyone near the phone may read)."""
+    organization = submission.organization.name
+    what = "inscription" if submission.kind == "crisis_registration" else "demande"
+    outcome = (
+        f"n'a pas été traitée par {organization} dans le délai de conservation"
+        if stale
+        else f"n'a pas pu être retenue par {organization}"
+    )
+    body = "\n".join(
+        [
+            "Bonjour,",
+            "",
+            f"Votre {what} {submission.reference} du {_when(submission.created_at)} {outcome}.",
+            "Les informations que vous aviez envoyées ont été effacées et vos accords n'ont plus "
+            "d'effet.",
+            f"Pour en savoir plus ou faire une nouvelle demande, adressez-vous à {organization}.",
+            "",
+            "Ce message est envoyé automatiquement : merci de ne pas y répondre.",
+        ]
+    )
+    subject = "est close" if stale else "n'a pas été retenue"
+    return f"Votre {what} {submission.reference} {subject}", body
+
+
+def send_rejection(submission, *, stale: bool = False) -> str:
+    """Tell the person (before what they typed is erased: call it first) that the request was
+    not taken up; sent after the commit. Answers the channel, as ``send_receipt``."""
+    subject, body = rejection_text(submission, stale=stale)
+    short = (
+        f"{submission.organization.name} n'a pas pu retenir votre demande "
+        f"{submission.reference}. Adressez-vous à cet organisme pour en savoir plus."
+    )
+    return _send_after_commit(
+        submission, what="rejection", mail=lambda: (subject, body), short=lambda: short
+    )
+
+
+def _send_after_commit(submission, *, what: str, mail, short) -> str:
+    """E-mail when there is an address, else SMS when there is a phone, after the commit (a
+    failure is logged with the reference only: the submission stands)."""
     email, phone = addresses(submission)
     reference = submission.reference
     if email:
-        subject, body = receipt_text(submission=submission, links=links)
+        subject, body = mail()
 
         def deliver():
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
         channel = "email"
     elif phone:
-        text = sms_text(submission=submission, links=links)
+        text = short()
 
         def deliver():
             sms.get_backend().send_messages([(phone, text)])
@@ -134,7 +185,7 @@ def send_receipt(*, submission, links) -> str:
         try:
             deliver()
         except Exception:  # noqa: BLE001 (the submission stands; the page shows the reference)
-            logger.warning("portal receipt of %s could not be sent", reference)
+            logger.warning("portal %s of %s could not be sent", what, reference)
 
     transaction.on_commit(send)
     return channel

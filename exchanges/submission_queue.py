@@ -28,7 +28,7 @@ from django.utils import timezone
 from consent import gate, portal
 from consent.audit import log_access
 from consent.vocab import Basis, Category
-from exchanges import cases, merges
+from exchanges import cases, merges, portal_messages
 from exchanges.models import PortalSubmission, SubmissionKind, SubmissionStatus
 from exchanges.records import submit_record
 from exchanges.submissions import RESOURCE, SubmissionError, erase, portal_actor
@@ -287,6 +287,7 @@ def reject(*, actor: Actor, submission_id, kind: str, reason: str, request_id: s
     with transaction.atomic():
         submission = claim(actor=actor, submission_id=submission_id, kind=kind)
         acting = acting_for(actor, submission)
+        portal_messages.send_rejection(submission)  # before the erasure: it needs the address
         erase(
             submission,
             status=SubmissionStatus.REJECTED,
@@ -324,6 +325,7 @@ def close_stale(*, now=None, limit: int = 500) -> int:
             .order_by("created_at")[:limit]
         )
         for submission in stale:
+            portal_messages.send_rejection(submission, stale=True)
             erase(
                 submission,
                 status=SubmissionStatus.REJECTED,

@@ -292,6 +292,37 @@ def test_reject_needs_a_reason_and_erases_what_was_typed(partner_a):
     assert withdraw(token_of(receipt)).ok is False  # voided with the rejection
 
 
+def test_a_rejected_person_is_told_without_the_reason(
+    partner_a, settings, django_capture_on_commit_callbacks
+):
+    from hub import sms
+
+    settings.CRISIS_SMS_BACKEND = "hub.sms.LocmemBackend"
+    sms.outbox.clear()
+    request(partner_a.organization)
+    submission = PortalSubmission.objects.get()
+    actor = Actor.for_user(worker(partner_a.organization))
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_queue.reject(
+            actor=actor, submission_id=submission.pk, kind="help", reason="Dossier connu, fraude"
+        )
+    message = mail.outbox[-1]
+    assert message.to == ["solange.d@example.org"]
+    assert submission.reference in message.subject and "n'a pas pu être retenue" in message.body
+    assert partner_a.organization.name in message.body
+    assert "fraude" not in message.body and "Dautremer" not in message.body
+    assert sms.outbox == []
+    # Only a phone: a short SMS, also without the reason.
+    request(partner_a.organization, contact={"phone": "0655443322"})
+    phone_only = PortalSubmission.objects.get(status="pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_queue.reject(
+            actor=actor, submission_id=phone_only.pk, kind="help", reason="Hors secteur"
+        )
+    [(to, text)] = sms.outbox
+    assert to == "0655443322" and phone_only.reference in text and "secteur" not in text
+
+
 def test_withdrawal_before_confirmation_means_no_grant(partner_a):
     receipt = request(partner_a.organization)
     outcome = withdraw(token_of(receipt, 1))
@@ -350,7 +381,9 @@ def test_a_silent_link_to_a_person_known_elsewhere_reads_as_a_new_person(partner
     assert done.status == "confirmed" and "connue" not in done.outcome
 
 
-def test_a_submission_nobody_handled_in_time_is_closed_and_erased(partner_a, settings):
+def test_a_submission_nobody_handled_in_time_is_closed_and_erased(
+    partner_a, settings, django_capture_on_commit_callbacks
+):
     settings.PORTAL_PENDING_DAYS = 90
     request(partner_a.organization)
     request(partner_a.organization, person={**PERSON, "first_names": "Berthe"})
@@ -358,7 +391,12 @@ def test_a_submission_nobody_handled_in_time_is_closed_and_erased(partner_a, set
     PortalSubmission.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - dt.timedelta(days=91)
     )
-    assert submission_queue.close_stale() == 1
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submission_queue.close_stale() == 1
+    [told] = mail.outbox  # the person is told, once
+    assert old.reference in told.subject and "est close" in told.subject
+    assert "n'a pas été traitée" in told.body and "délai de conservation" in told.body
     old.refresh_from_db()
     recent.refresh_from_db()
     assert old.status == "rejected" and old.person == {} and "90 jours" in old.outcome
