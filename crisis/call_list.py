@@ -129,12 +129,12 @@ def _insert_select(activation: Activation, key: int) -> int:
         SELECT %s, %s,
                coalesce(string_agg(uuid_send(s.id) || int2send(s.priority::smallint), ''::bytea
                                    ORDER BY s.priority DESC, s.created_at, s.id), ''::bytea),
-               count(*), count(*), 0, now()
+               count(*), count(*), 0, %s
         FROM ({sql}) s
         RETURNING size
     """  # noqa: S608 (table name from model metadata, the inner query compiled by the ORM)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [activation.pk, key, *params])
+        cursor.execute(statement, [activation.pk, key, timezone.now(), *params])
         return cursor.fetchone()[0]
 
 
