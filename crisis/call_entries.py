@@ -88,10 +88,10 @@ def write_next(activation: Activation, claim: dict) -> tuple[Call | None, bool]:
     """Hand out the next entry of the list, its row written with ``claim``. Returns (the call,
     whether it is the caller's) or (None, False) when every entry is handed out. The call is not
     the caller's when its row existed already (claimed by id, or a removed person)."""
-    entry = call_list.advance(activation.pk)
-    if entry is None:
+    handed = call_list.advance(activation.pk)
+    if handed is None:
         return None, False
-    key = call_list.info(activation.pk).key
+    entry, key = handed
     call = write(virtual(activation, key, entry), **claim)
     mine = call.status == CallStatus.PENDING and call.claim_holder == claim["claim_holder"]
     return call, mine

@@ -21,7 +21,7 @@ from django.db.models import BinaryField, F
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from crisis.models import Activation, CallList, Registration
+from crisis.models import Activation, Call, CallList, Registration
 from crisis.models.call_list import ENTRY
 from crisis.priority import priority_expression
 from crisis.vocab import RegistrationStatus
@@ -101,7 +101,9 @@ def build_call_list(*, activation_id) -> int:
         if CallList.objects.filter(activation=activation).exists():
             return 0
         key = secrets.randbits(60)
-        if connection.vendor == "postgresql":
+        if Call.objects.filter(activation=activation).exists():
+            size = _complete_written_list(activation, key)
+        elif connection.vendor == "postgresql":
             size = _insert_select(activation, key)
         else:
             rows = list(call_list_rows(activation))
@@ -117,6 +119,35 @@ def build_call_list(*, activation_id) -> int:
         activation.calls_built_at = timezone.now()
         activation.save(update_fields=["calls_built_at"])
     return size
+
+
+def _complete_written_list(activation: Activation, key: int) -> int:
+    """An activation whose list was being written call by call when this design came (its
+    calls ranked 0 to n - 1): its remaining calls are written the same way, after them, and its
+    list is an empty snapshot whose later entries are appended (``crisis.call_entries``)."""
+    written = Call.objects.filter(activation=activation)
+    start, now = written.count(), timezone.now()
+    missing = call_list_rows(activation).exclude(pk__in=written.values("registration_id"))
+    rows = [
+        Call(
+            activation=activation,
+            registration_id=registration_id,
+            priority=priority,
+            rank=start + index,
+            updated_at=now,
+        )
+        for index, (registration_id, priority) in enumerate(missing)
+    ]
+    Call.objects.bulk_create(rows, batch_size=2000)
+    CallList.objects.create(
+        activation=activation,
+        key=key,
+        entries=b"",
+        snapshot_size=0,
+        size=start + len(rows),
+        built_at=now,
+    )
+    return len(rows)
 
 
 def _insert_select(activation: Activation, key: int) -> int:
@@ -175,21 +206,21 @@ def head(activation_id) -> Entry | None:
     return unpack(bytes(row[1]), row[0])[0] if row else None
 
 
-def advance(activation_id) -> Entry | None:
+def advance(activation_id) -> tuple[Entry, int] | None:
     """Hand out the next entry of the snapshot (an atomic increment of the cursor: two callers
-    never get the same entry). Call it inside a transaction that writes the entry's call: the
-    cursor row stays locked until then, and a rollback gives the entry back."""
+    never get the same entry), with the list's key. Call it inside a transaction that writes the
+    entry's call: the cursor row stays locked until then, and a rollback gives the entry back."""
     rows = CallList.objects.filter(activation_id=activation_id, cursor__lt=F("snapshot_size"))
     if not rows.update(cursor=F("cursor") + 1):
         return None
     position = F("cursor") - 1
-    cursor, part = (
+    cursor, key, part = (
         CallList.objects.filter(activation_id=activation_id)
         .annotate(part=Substr("entries", position * ENTRY + 1, ENTRY, output_field=BINARY))
-        .values_list("cursor", "part")
+        .values_list("cursor", "key", "part")
         .get()
     )
-    return unpack(bytes(part), cursor - 1)[0]
+    return unpack(bytes(part), cursor - 1)[0], key
 
 
 def position_of(activation_id, registration_id) -> Entry | None:

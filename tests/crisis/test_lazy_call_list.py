@@ -249,3 +249,20 @@ def test_the_api_pages_the_list_by_rank_across_written_and_unwritten_calls(
 
 def entry_ids_are_stable(activation, ids) -> bool:
     return ids == [str(c.pk) for c in call_entries.page(activation, 0, 10)]
+
+
+def test_a_list_half_written_call_by_call_before_this_design_is_completed(
+    four, agent_actor, register_one
+):
+    activation = _triggered(agent_actor)
+    for rank, entry in enumerate(four[:2]):  # as the former slices wrote them
+        Call.objects.create(activation=activation, registration=entry, priority=0, rank=rank)
+    assert calls.build_call_list(activation_id=activation.pk) == 2
+    assert [(c.registration_id, c.rank) for c in Call.objects.order_by("rank")] == [
+        (entry.pk, rank) for rank, entry in enumerate(four)
+    ]
+    late = register_one(
+        person=person_body(birth_name="Blanc", first_names="Rose", birth_date="1930-02-02")
+    )
+    assert [(c.registration_id, c.rank) for c in listed(activation)][-1] == (late.pk, 4)
+    assert calls.campaign_stats(activation)["total"] == 5
