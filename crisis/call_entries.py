@@ -158,11 +158,9 @@ def append(registration: Registration) -> None:
 
 
 def close_for(registration: Registration, now) -> None:
-    """A person who leaves the register is not called: their calls not made are closed, and
-    the entries of the lists that hold them get a closed row."""
-    registration.calls.filter(status=CallStatus.PENDING).update(
-        **_closed(now), claim_holder="", claimed_by=None, claim_expires_at=None
-    )
+    """A person who leaves the register is not called: the entries of the lists that hold
+    them get a closed row, and their calls not made are closed (last: a call being written for
+    them by a caller at this moment is waited for by the insert, then closed too)."""
     _open_lists(registration.organization_id)  # wait for a list being written
     lists = CallList.objects.filter(
         activation__organization_id=registration.organization_id,
@@ -172,3 +170,6 @@ def close_for(registration: Registration, now) -> None:
         entry = call_list.position_of(activation_id, registration.pk)
         if entry is not None:
             write(virtual(Activation.objects.get(pk=activation_id), key, entry), **_closed(now))
+    registration.calls.filter(status=CallStatus.PENDING).update(
+        **_closed(now), claim_holder="", claimed_by=None, claim_expires_at=None
+    )
