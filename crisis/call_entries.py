@@ -104,6 +104,8 @@ def page(activation: Activation, start: int, count: int) -> list[Call]:
     rows = Call.objects.filter(activation=activation).select_related("registration")
     if listed is None:
         return list(rows.filter(rank__gte=start).order_by("rank")[:count])
+    if start >= listed.size:
+        return []
     stop = min(start + count, listed.size)
     written = {call.rank: call for call in rows.filter(rank__gte=start, rank__lt=stop)}
     missing = [

@@ -199,7 +199,7 @@ class CallCursor(Cursor):
             start = int(cursor.position) if cursor and cursor.position else 0
         except (NotFoundError, ValueError):
             start = -1
-        if start < 0:
+        if not 0 <= start < 2**31:  # a rank
             raise ValidationProblem([{"field": "cursor", "message": "not a cursor of this list"}])
         rows = fetch(start, size + 1)
         self.following = rows[size].rank if len(rows) > size else None

@@ -241,7 +241,7 @@ def test_the_api_pages_the_list_by_rank_across_written_and_unwritten_calls(
     assert [c["rank"] for c in seen] == [0, 1, 2, 3]
     assert [c["claimed"] for c in seen] == [True, False, False, False]
     assert all(c["person"]["name"] for c in seen)
-    for cursor in ("cD1hYmM=", "cD0tMQ=="):  # base64 of p=abc, p=-1
+    for cursor in ("cD1hYmM=", "cD0tMQ==", "cD05OTk5OTk5OTk5OTk5"):  # p=abc, p=-1, p=9999…
         bad = api.get(url, {"cursor": cursor})
         assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "cursor"
     assert entry_ids_are_stable(activation, [c["id"] for c in seen])
