@@ -1,11 +1,15 @@
-"""The call campaign: build the list, split it among callers, claim, record outcomes, watch.
+"""The call campaign: claim, record outcomes, watch (the list itself: ``crisis.call_list``).
 
-Claims are conditional UPDATEs (``… WHERE id = … AND (claim_holder = '' OR claim_expires_at <
-now)``): exactly one caller wins, and a claim expires after ``CRISIS_CLAIM_MINUTES`` so that a
-caller who leaves does not hold a person forever. On PostgreSQL "next call" first picks a row with
-``FOR UPDATE SKIP LOCKED``, so fifty callers asking at once each get a different person without
-waiting on each other. Recording an outcome locks the call row, checks the claim, applies the
-rules of ``crisis.steps`` and releases the claim, in one transaction with its audit row.
+Callers pull from one queue in priority order ("next call"): the caller's held call, else the
+more urgent of (a) the most urgent due call already written (a retry, a released call, a person
+registered during the plan) and (b) the next entry of the list's snapshot, handed out by an
+atomic increment of its cursor and written already claimed. Claims of written calls are
+conditional UPDATEs (``… WHERE id = … AND (claim_holder = '' OR claim_expires_at < now)``):
+exactly one caller wins, and a claim expires after ``CRISIS_CLAIM_MINUTES`` so that a caller who
+leaves does not hold a person forever. On PostgreSQL a written call is picked with ``FOR UPDATE
+SKIP LOCKED``, so fifty callers asking at once each get a different person without waiting on
+each other. Recording an outcome locks the call row, checks the claim, applies the rules of
+``crisis.steps`` and releases the claim, in one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
 from consent.audit import log_access
 from consent.vocab import Basis, Purpose
-from crisis import grants, steps
-from crisis.call_list import build_call_list, call_list_rows, split_among_callers
+from crisis import call_entries, call_list, grants, steps
+from crisis.call_list import build_call_list, call_list_rows
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Activation, Call, CallAttempt, CampaignCaller, Registration
 from crisis.vocab import NeedAction, Outcome, Step
@@ -29,7 +33,7 @@ from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, Role
 
-__all__ = ["build_call_list", "call_list_rows", "split_among_callers"]  # re-exported
+__all__ = ["build_call_list", "call_list_rows"]  # re-exported
 
 MANAGERS = frozenset({Role.CRISIS_AGENT, Role.COORDINATOR, Role.ADMIN})
 
@@ -46,7 +50,6 @@ def add_caller(*, actor: Actor, activation_id, user) -> CampaignCaller:
     with transaction.atomic():
         activation = _managed_activation(actor, activation_id)
         caller, _created = CampaignCaller.objects.get_or_create(activation=activation, user=user)
-        split_among_callers(activation=activation)
     return caller
 
 
@@ -107,17 +110,35 @@ def activations_for_caller(actor: Actor):
     return rows.filter(callers__user_id=actor.user_id)
 
 
+def _sees_all(actor: Actor, activation: Activation) -> bool:
+    if actor.is_superuser:
+        return True
+    if activation.organization_id not in actor.organization_ids:
+        return False
+    return bool(actor.client_id or MANAGERS.intersection(actor.roles))
+
+
 def calls_for(actor: Actor, activation: Activation):
-    """The calls of an activation ``actor`` may see: all of them for the commune's agents and
-    clients; for a volunteer, those assigned to them or held by them."""
+    """The written calls of an activation ``actor`` may see: all of them for the commune's
+    agents and clients; for a volunteer, those they took (``assigned_to``) or hold."""
     calls = Call.objects.filter(activation=activation)
     if _intervening(actor, activation):
         return calls.filter(status="pending", step__in=VISIT_STEPS)
     if not actor.is_superuser and activation.organization_id not in actor.organization_ids:
         return calls.none()
-    if actor.is_superuser or actor.client_id or MANAGERS.intersection(actor.roles):
+    if _sees_all(actor, activation):
         return calls
     return calls.filter(Q(assigned_to_id=actor.user_id) | Q(claim_holder=actor.label))
+
+
+def listed_calls(actor: Actor, activation: Activation, start: int, count: int) -> list[Call]:
+    """Up to ``count`` calls ``actor`` may see, in rank order from rank ``start``, with their
+    registration: the whole list for the commune's agents and clients (entries not written yet
+    as unsaved calls, see ``crisis.call_entries``), the rows of ``calls_for`` for others."""
+    if _sees_all(actor, activation) and not _intervening(actor, activation):
+        return call_entries.page(activation, start, count)
+    rows = calls_for(actor, activation).select_related("registration").filter(rank__gte=start)
+    return list(rows.order_by("rank")[:count])
 
 
 # --- Claims -----------------------------------------------------------------------------------
@@ -131,34 +152,49 @@ def _free(now):
     return Q(claim_holder="") | Q(claim_expires_at__lt=now)
 
 
+def _claim_fields(actor: Actor, now) -> dict:
+    """A claim by ``actor``; a user who takes a call is the one it is entrusted to."""
+    fields = {
+        "claim_holder": actor.label,
+        "claimed_by_id": actor.user_id,
+        "claim_expires_at": now + dt.timedelta(minutes=settings.CRISIS_CLAIM_MINUTES),
+    }
+    if actor.user_id:
+        fields["assigned_to_id"] = actor.user_id
+    return fields
+
+
 def _take(actor: Actor, call_id, now) -> bool:
-    return (
-        Call.objects.filter(pk=call_id)
-        .filter(_claimable(now) & _free(now))
-        .update(
-            claim_holder=actor.label,
-            claimed_by_id=actor.user_id,
-            claim_expires_at=now + dt.timedelta(minutes=settings.CRISIS_CLAIM_MINUTES),
-        )
-        == 1
+    claimed = Call.objects.filter(pk=call_id).filter(_claimable(now) & _free(now))
+    return claimed.update(**_claim_fields(actor, now)) == 1
+
+
+def _holds(actor: Actor, call: Call, now) -> bool:
+    return bool(
+        call.status == "pending"
+        and call.claim_holder == actor.label
+        and call.claim_expires_at
+        and call.claim_expires_at >= now
     )
 
 
 def claim(*, actor: Actor, call_id) -> Call:
-    """Take one call (409 if another caller holds it or it is not due)."""
-    call = Call.objects.select_related("activation").filter(pk=call_id).first()
+    """Take one call, written or not yet (409 if another caller holds it or it is not due)."""
+    call = call_entries.find_call(call_id)
     if call is None or not may_call(actor, call.activation):
         raise NotFound(call_id)
     if not call.activation.is_open:
         raise CrisisError("the plan is closed", status=409, field="activation")
     now = timezone.now()
-    if call.claim_holder == actor.label and call.claim_expires_at and call.claim_expires_at >= now:
+    if call._state.adding:  # the entry's row is written with the claim (or another's, first)
+        call = call_entries.write(call, **_claim_fields(actor, now))
+    if _holds(actor, call, now):
         return call
-    if not _take(actor, call_id, now):
+    if not _take(actor, call.pk, now):
         raise CrisisError(
             "another caller has this call, or it is not due yet", status=409, field="call"
         )
-    return Call.objects.get(pk=call_id)
+    return Call.objects.get(pk=call.pk)
 
 
 def release(*, actor: Actor, call_id) -> None:
@@ -168,8 +204,8 @@ def release(*, actor: Actor, call_id) -> None:
 
 
 def next_call(*, actor: Actor, activation_id) -> Call | None:
-    """The caller's next call, claimed for them: the one they already hold, else the most urgent
-    due call assigned to them, else an unassigned one, else one assigned to someone else."""
+    """The caller's next call, claimed for them: the one they already hold, else the most
+    urgent of the due written calls and the next entry of the list (see the module's doc)."""
     activation = Activation.objects.filter(pk=activation_id).first()
     if activation is None or not may_call(actor, activation):
         raise NotFound(activation_id)
@@ -181,35 +217,32 @@ def next_call(*, actor: Actor, activation_id) -> Call | None:
     ).first()
     if held is not None:
         return held
-    call = _pick(actor, activation, now)
-    # The rest of the list may still be being written (``complete_call_list``): write the next
-    # most urgent slice now rather than leave the caller idle.
-    if (
-        call is None
-        and activation.calls_built_at is None
-        and build_call_list(activation_id=activation.pk, limit=settings.CRISIS_CALL_LIST_FIRST)
-    ):
-        call = _pick(actor, activation, now)
-    return call
+    if activation.calls_built_at is None:  # the queued build has not run yet: do it now
+        build_call_list(activation_id=activation.pk)
+    visits_only = _intervening(actor, activation)  # home-visit services: visit steps only
+    while True:  # each turn returns or hands out one entry of the list
+        head = None if visits_only else call_list.head(activation.pk)
+        call = _pick(actor, activation, now, visits_only, head)
+        if call is not None or head is None:
+            return call
+        call, mine = call_entries.write_next(activation, _claim_fields(actor, now))
+        if call is not None and (mine or _take(actor, call.pk, now)):
+            return Call.objects.get(pk=call.pk)
 
 
-def _pick(actor: Actor, activation: Activation, now) -> Call | None:
-    """Claim the most urgent due call for ``actor`` (theirs, else unassigned, else others')."""
+def _pick(actor: Actor, activation: Activation, now, visits_only: bool, head) -> Call | None:
+    """Claim the most urgent due written call that comes before ``head`` (the next entry of the
+    list, if any) in call order (priority, then rank)."""
     queue = (
         Call.objects.filter(activation=activation)
         .filter(_claimable(now) & _free(now))
-        .filter(Q(step__in=VISIT_STEPS) if _intervening(actor, activation) else Q())
-        .annotate(
-            mine=Case(
-                When(assigned_to_id=actor.user_id, then=Value(0)),
-                When(assigned_to__isnull=True, then=Value(1)),
-                default=Value(2),
-            )
-            if actor.user_id
-            else Value(1)
-        )
-        .order_by("mine", "-priority", "rank")
+        .filter(Q(step__in=VISIT_STEPS) if visits_only else Q())
+        .order_by("-priority", "rank")
     )
+    if head is not None:
+        queue = queue.filter(
+            Q(priority__gt=head.priority) | Q(priority=head.priority, rank__lt=head.rank)
+        )
     if connection.vendor == "postgresql":
         with transaction.atomic():
             picked = queue.select_for_update(skip_locked=True, of=("self",)).values_list(
@@ -234,14 +267,16 @@ def record_outcome(
 ) -> Call:
     """Record what came of the call's current step (the caller must hold the call, or nobody
     must: a partner client records without claiming)."""
+    found = call_entries.find_call(call_id)
+    if found is None or not may_call(actor, found.activation):
+        raise NotFound(call_id)
+    if found._state.adding:  # an entry not written yet: its row now (undone on any error)
+        found = call_entries.write(found)
     call = (
         Call.objects.select_for_update(of=("self",))
         .select_related("activation", "registration")
-        .filter(pk=call_id)
-        .first()
+        .get(pk=found.pk)
     )
-    if call is None or not may_call(actor, call.activation):
-        raise NotFound(call_id)
     if _intervening(actor, call.activation) and call.step not in VISIT_STEPS:
         raise NotFound(call_id)
     if not call.activation.is_open:
@@ -335,15 +370,12 @@ def record_outcome(
 
 
 def campaign_stats(activation: Activation) -> dict:
+    """Counts of the campaign (no person); the entries not written yet are pending calls."""
     calls = Call.objects.filter(activation=activation)
-    unwritten = 0
-    if activation.calls_built_at is None and activation.is_open:  # the list is being written
-        unwritten = (
-            call_list_rows(activation)
-            .exclude(Exists(calls.filter(registration_id=OuterRef("pk"))))
-            .order_by()
-            .count()
-        )
+    unwritten = call_entries.unwritten(activation)
+    if unwritten is None:  # no list yet: everyone is to be called (once the build has run)
+        listing = activation.calls_built_at is None and activation.is_open
+        unwritten = call_list_rows(activation).order_by().count() if listing else 0
     counts = calls.aggregate(
         total=Count("id"),
         reached=Count("id", filter=Q(status="reached")),

@@ -21,7 +21,7 @@ import schemas
 from consent import policy
 from consent.audit import log_access
 from consent.vocab import Basis, Purpose
-from crisis import grants
+from crisis import call_entries, grants
 from crisis.errors import CrisisError, NotFound, PurposeRefused
 from crisis.models import Registration
 from crisis.vocab import Eligibility, EndReason, RegistrationStatus, RequestedBy
@@ -210,6 +210,7 @@ def register_person(
                 actor=actor, registration=registration, request_id=request_id
             )
             registration.save(update_fields=["grant", "intervention_grant"])
+            call_entries.append(registration)  # an open plan calls the person too
         _log_write(actor, registration, request_id)
         emit(
             type="crisis.registered",
@@ -258,6 +259,7 @@ def acknowledge_request(*, actor: Actor, registration_id, request_id: str = "") 
     registration.informed_at = registration.informed_at or registration.acknowledged_at
     grants.record_register_grants(actor=actor, registration=registration, request_id=request_id)
     registration.save()
+    call_entries.append(registration)  # an open plan calls the person too
     _log_write(actor, registration, request_id)
     emit(
         type="crisis.registered",
@@ -311,9 +313,7 @@ def end_registration(
         setattr(registration, name, value)
     registration.save()
     # Calls not yet made are closed: nobody calls a person who left the register.
-    registration.calls.filter(status="pending").update(
-        status="closed", closed_at=now, claim_holder="", claimed_by=None, claim_expires_at=None
-    )
+    call_entries.close_for(registration, now)
     _log_write(actor, registration, request_id)
     emit(
         type="crisis.removed",

@@ -10,9 +10,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from consent.audit import log_access
-from crisis import calls
+from crisis import call_entries, calls
 from crisis.errors import CrisisError, NotFound
-from crisis.models import Booking, Call, Resource
+from crisis.models import Booking, Resource
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 
@@ -31,7 +31,7 @@ def resources_for(actor: Actor, day: dt.date | None = None):
 @transaction.atomic
 def book(*, actor: Actor, resource_id, call_id, day: dt.date, request_id: str = "") -> Booking:
     """Book a place for the person of ``call_id`` (a call the actor may take, of an open plan)."""
-    call = Call.objects.select_related("activation", "registration").filter(pk=call_id).first()
+    call = call_entries.find_call(call_id) if call_id else None
     if call is None or not calls.may_call(actor, call.activation):
         raise NotFound(call_id)
     if not call.activation.is_open:
@@ -48,6 +48,7 @@ def book(*, actor: Actor, resource_id, call_id, day: dt.date, request_id: str = 
     occupied = Booking.objects.filter(resource=resource, day=day).count()
     if occupied >= resource.capacity:
         raise CrisisError("no place left that day", status=409, field="resource")
+    call = call_entries.write(call)  # an entry not written yet gets its row (undone on error)
     try:
         with transaction.atomic():
             booking = Booking.objects.create(

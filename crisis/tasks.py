@@ -10,15 +10,15 @@ from crisis.models import Activation
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def build_call_list(activation_id: str) -> int:
-    created = call_list.complete_call_list(activation_id=activation_id)
+    created = call_list.build_call_list(activation_id=activation_id)
     alerts.send_activation_alerts(activation_id=activation_id)
     return created
 
 
 @shared_task(ignore_result=True)
 def sweep_activations() -> int:
-    """Beat: an open activation whose call list was never completed (a lost message, a worker
-    gone between two slices) gets the rest now."""
+    """Beat: an open activation whose call list was never written (a lost message, a worker
+    gone) gets it now."""
     count = 0
     for activation_id in Activation.objects.filter(
         closed_at__isnull=True, calls_built_at__isnull=True

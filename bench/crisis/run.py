@@ -1,13 +1,16 @@
-"""Crisis bench: build the call list of an activation for N registered persons (PostgreSQL).
+"""Crisis bench: the call list of an activation for N registered persons (PostgreSQL).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelle_crisis_bench \
     SECRET_KEY=bench NIR_HASH_KEY=bench python bench/crisis/run.py [--persons 100000] [--repeat 3]
 
-Fills the register set-wise (``bulk_create`` in chunks of 5,000), then times
-``crisis.calls.build_call_list`` (priority formula, order, one INSERT … SELECT, split among 20
-callers) for a fresh activation, and, in the same run, the baseline: a bare
-``SELECT id FROM crisis_registration WHERE organization_id = … AND status = 'active' ORDER BY
-created_at, id`` fetching the same rows. Prints both and the ratio; the best of ``--repeat`` runs.
+Fills the register set-wise (``bulk_create`` in chunks of 5,000), then, ``--repeat`` times,
+times ``crisis.call_list.build_call_list`` for a fresh activation (the whole list: every active
+entry, priority, order and rank, in one committed snapshot, claimable at once), and in the same
+run the baseline: a bare ``SELECT id FROM crisis_registration WHERE organization_id = … AND
+status = 'active' ORDER BY created_at, id`` fetching the same rows to Python. Then what the
+lazy list costs afterwards: ``--cycles`` claim-and-outcome cycles of one caller at the head of
+the list and as many at its tail (cursor moved near the end), the campaign counts and a page of
+100 calls in the middle of the list. Best of the runs, and the ratios to the baseline.
 The script **truncates the crisis tables** of that database: use a dedicated one.
 """
 
@@ -28,14 +31,14 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from crisis import call_list  # noqa: E402
-from crisis.models import Activation, CampaignCaller, Registration  # noqa: E402
+from crisis import call_entries, call_list, calls  # noqa: E402
+from crisis.models import Activation, CallList, CampaignCaller, Registration  # noqa: E402
+from hub.registry.actors import Actor  # noqa: E402
 from hub.registry.models import Beneficiary, Organization  # noqa: E402
 
 CHUNK = 5000
@@ -118,30 +121,52 @@ def _close(activation) -> None:
     activation.save(update_fields=["closed_at"])
 
 
-def build(organization, users, index: int) -> tuple[float, float, int]:
-    """The product's path (``complete_call_list``): the most urgent slice committed first, then
-    the rest. Returns the time to the first slice, the time to the whole list, the calls."""
+def build(organization, users, index: int) -> tuple[float, Activation]:
+    """The product's path: the whole list written and committed (``build_call_list``)."""
     activation = _activation(organization, users, index)
     started = time.perf_counter()
-    created = call_list.build_call_list(
-        activation_id=activation.pk, limit=settings.CRISIS_CALL_LIST_FIRST
-    )
-    first = time.perf_counter() - started
-    created += call_list.complete_call_list(activation_id=activation.pk)
-    whole = time.perf_counter() - started
-    _close(activation)
-    return first, whole, created
-
-
-def one_shot(organization, users, index: int) -> float:
-    """The previous path, same run: the whole list in one INSERT … SELECT and one commit."""
-    activation = _activation(organization, users, index)
-    started = time.perf_counter()
-    created = call_list.build_call_list(activation_id=activation.pk)
+    size = call_list.build_call_list(activation_id=activation.pk)
     elapsed = time.perf_counter() - started
-    assert created, created
-    _close(activation)
-    return elapsed
+    assert size == call_list.info(activation.pk).size and size, size
+    return elapsed, activation
+
+
+def _cycles(activation, actor, count: int) -> tuple[float, float]:
+    """Seconds per claim (``next_call``: the entry handed out and its call written) and per
+    outcome (``record_outcome``, with its audit row) of one caller."""
+    claiming = recording = 0.0
+    for _ in range(count):
+        started = time.perf_counter()
+        call = calls.next_call(actor=actor, activation_id=activation.pk)
+        claimed = time.perf_counter()
+        calls.record_outcome(actor=actor, call_id=call.pk, outcome="reached")
+        claiming += claimed - started
+        recording += time.perf_counter() - claimed
+    return claiming / count, recording / count
+
+
+def after_build(activation, organization, user, count: int) -> dict:
+    """What the lazy list costs once built: claims at the head and at the tail, the counts, a
+    page of the list (entries not written yet read from the snapshot)."""
+    actor = Actor(
+        organization_id=organization.pk,
+        organization_ids=(organization.pk,),
+        user_id=user.pk,
+        roles=("crisis_agent",),
+    )
+    figures = {"head": _cycles(activation, actor, count)}
+    listed = call_list.info(activation.pk)
+    CallList.objects.filter(pk=activation.pk).update(cursor=listed.snapshot_size - count)
+    figures["tail"] = _cycles(activation, actor, count)
+    started = time.perf_counter()
+    stats = calls.campaign_stats(activation)
+    figures["stats"] = time.perf_counter() - started
+    assert stats["reached"] == 2 * count and stats["total"] == listed.size, stats
+    started = time.perf_counter()
+    page = call_entries.page(activation, listed.size // 2, 100)
+    figures["page"] = time.perf_counter() - started
+    assert len(page) == 100 and page[0].rank == listed.size // 2
+    return figures
 
 
 def main() -> None:
@@ -149,7 +174,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="reuse a register of that size")
-    parser.add_argument("--no-one-shot", action="store_true", help="skip the previous path")
+    parser.add_argument("--cycles", type=int, default=200, help="claims timed at each end")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("run it on PostgreSQL (DATABASE_URL)")
@@ -160,9 +185,11 @@ def main() -> None:
     kept = args.keep and Registration.objects.filter(organization=organization).count() == (
         args.persons
     )
-    if kept:  # the calls of earlier runs go, the register stays
+    if kept:  # the calls and lists of earlier runs go, the register stays
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE crisis_callattempt, crisis_booking, crisis_call CASCADE")
+            cursor.execute(
+                "TRUNCATE crisis_callattempt, crisis_booking, crisis_call, crisis_calllist CASCADE"
+            )
     else:
         reset()
     users = [
@@ -175,30 +202,27 @@ def main() -> None:
         say(f"filled {args.persons} registrations in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE crisis_registration")
-    firsts, wholes, shots, bases = [], [], [], []
+    wholes, bases, afters = [], [], []
     for index in range(args.repeat):
         bases.append(baseline(organization))
-        first, whole, created = build(organization, users, 2 * index)
-        assert created == args.persons, created
-        firsts.append(first)
+        whole, activation = build(organization, users, index)
         wholes.append(whole)
-        if not args.no_one_shot:
-            shots.append(one_shot(organization, users, 2 * index + 1))
+        after = after_build(activation, organization, users[0], args.cycles)
+        afters.append(after)
+        _close(activation)
         say(
-            f"run {index + 1}: first {settings.CRISIS_CALL_LIST_FIRST} calls {first:.3f} s, "
-            f"whole list {whole:.3f} s, one-shot list {shots[-1] if shots else 0:.3f} s, "
-            f"bare SELECT {bases[-1]:.3f} s (load {os.getloadavg()[0]:.1f})"
+            f"run {index + 1}: whole list {whole:.3f} s, bare SELECT {bases[-1]:.3f} s; "
+            f"claim {after['head'][0] * 1000:.1f} ms + outcome {after['head'][1] * 1000:.1f} ms "
+            f"at the head, claim {after['tail'][0] * 1000:.1f} ms + outcome "
+            f"{after['tail'][1] * 1000:.1f} ms at the tail; counts {after['stats'] * 1000:.1f} ms; "
+            f"page of 100 {after['page'] * 1000:.1f} ms (load {os.getloadavg()[0]:.1f})"
         )
-    first, whole, base = min(firsts), min(wholes), min(bases)
+    whole, base = min(wholes), min(bases)
     say(
-        f"call list for {args.persons} persons: first calls claimable after {first:.3f} s "
-        f"(target <= 1 s), ratio {first / base:.1f} to the bare SELECT ORDER BY ({base:.3f} s); "
-        f"whole list written after {whole:.3f} s (ratio {whole / base:.1f})"
-        + (
-            f"; previous one-shot INSERT {min(shots):.3f} s (ratio {min(shots) / base:.1f})"
-            if shots
-            else ""
-        )
+        f"call list for {args.persons} persons: the whole list built in {whole:.3f} s "
+        f"(target <= 1 s), ratio {whole / base:.2f} to the bare SELECT ORDER BY ({base:.3f} s); "
+        f"a claim takes {min(a['head'][0] for a in afters) * 1000:.1f} ms at the head of the "
+        f"list, {min(a['tail'][0] for a in afters) * 1000:.1f} ms at its tail"
     )
 
 

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crisis import calls, plans, register, resources
+from crisis import call_entries, calls, plans, register, resources
 from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import ActivationForm, CloseForm, OutcomeForm
 from crisis.errors import CrisisError, NotFound
@@ -76,9 +76,7 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
         activation = Activation.objects.select_related("organization").filter(pk=pk).first()
         if activation is None or not calls.may_call(actor, activation):
             raise Http404
-        rows = list(
-            calls.calls_for(actor, activation).select_related("registration").order_by("rank")[:200]
-        )
+        rows = calls.listed_calls(actor, activation, 0, 200)
         shown = register.disclose(
             actor=actor, registrations=[c.registration for c in rows], purpose="crisis_plan"
         )
@@ -243,10 +241,8 @@ class CallAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmin):
         )
 
     def _record(self, request, actor, activation, here):
-        call = Call.objects.filter(
-            pk=request.POST.get("call") or None, activation=activation
-        ).first()
-        if call is None:
+        call = call_entries.find_call(request.POST.get("call") or "")
+        if call is None or call.activation_id != activation.pk:
             raise Http404
         form = OutcomeForm(request.POST, outcomes=STEP_OUTCOMES[call.step])
         if not form.is_valid():

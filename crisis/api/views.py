@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound as NotFoundError
+from rest_framework.pagination import Cursor as DrfCursor
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -184,7 +186,29 @@ class ActivationClose(APIView):
 
 
 class CallCursor(Cursor):
+    """Calls in rank order, written or not yet (``crisis.call_entries``): the cursor holds the
+    rank the next page starts from."""
+
     ordering = ("rank", "id")
+
+    def paginate_calls(self, request, fetch) -> list:
+        self.request, self.base_url = request, request.build_absolute_uri()
+        size = self.get_page_size(request)
+        try:
+            cursor = self.decode_cursor(request)
+            start = int(cursor.position) if cursor and cursor.position else 0
+        except (NotFoundError, ValueError):
+            start = -1
+        if not 0 <= start < 2**31:  # a rank
+            raise ValidationProblem([{"field": "cursor", "message": "not a cursor of this list"}])
+        rows = fetch(start, size + 1)
+        self.following = rows[size].rank if len(rows) > size else None
+        return rows[:size]
+
+    def get_next_link(self):
+        if self.following is None:
+            return None
+        return self.encode_cursor(DrfCursor(offset=0, reverse=False, position=self.following))
 
 
 class ActivationCalls(generics.ListAPIView):
@@ -199,8 +223,10 @@ class ActivationCalls(generics.ListAPIView):
         ).first() or calls.activation_for_intervention(request.actor, activation_id)
         if activation is None:
             raise Http404
-        rows = calls.calls_for(request.actor, activation).select_related("registration")
-        page = self.paginate_queryset(rows)
+        page = self.paginator.paginate_calls(
+            request,
+            lambda start, count: calls.listed_calls(request.actor, activation, start, count),
+        )
         shown = register.disclose(
             actor=request.actor,
             registrations=[call.registration for call in page],

@@ -1,4 +1,5 @@
 from crisis.models.alerts import Notification
+from crisis.models.call_list import CallList
 from crisis.models.calls import Call, CallAttempt
 from crisis.models.plans import Activation, CampaignCaller, PrefectExport
 from crisis.models.register import Registration
@@ -9,6 +10,7 @@ __all__ = [
     "Booking",
     "Call",
     "CallAttempt",
+    "CallList",
     "CampaignCaller",
     "Notification",
     "PrefectExport",

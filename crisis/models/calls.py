@@ -19,8 +19,9 @@ from crisis.vocab import CallStatus, NeedAction, Outcome, Step
 
 class Call(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Few indexes: a call list of 100,000 persons is written in one statement (bench/crisis).
-    # The queue index leads with the activation; the unique pair leads with the registration.
+    # A row is written when its entry of the list (``CallList``) is first claimed; its id is
+    # derived from the list's key and the rank (``crisis.call_list.call_id``), so an entry not
+    # written yet already has the id it will have. The queue index leads with the activation.
     activation = models.ForeignKey(
         Activation,
         on_delete=models.PROTECT,
@@ -82,7 +83,8 @@ class Call(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["registration", "activation"], name="crisis_call_one_per_person"
-            )
+            ),
+            models.UniqueConstraint(fields=["activation", "rank"], name="crisis_call_one_per_rank"),
         ]
         indexes = [
             models.Index(

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from consent.grants import record_grant, withdraw_grant
 from consent.models import Grant
+from crisis import call_entries
 from crisis.call_list import build_call_list
-from crisis.models import Call
 from crisis.plans import activate
 from crisis.portal_intake import submit_registration
 from crisis.register import register_person
@@ -197,9 +197,8 @@ def build(state: str) -> World:
             client_ip="",
         ).submission_id
         world.ids["activation"] = activation.pk
-        world.ids["call"] = (
-            Call.objects.filter(activation=activation).values_list("pk", flat=True).first()
-        )
+        # The list's calls are written when first taken: write the person's, as a claim would.
+        world.ids["call"] = call_entries.write(call_entries.page(activation, 0, 1)[0]).pk
         if state == "expired":  # the grants' period ended yesterday
             past = timezone.now() - dt.timedelta(days=30)
             Grant.objects.filter(pk__in=[g.pk for g in grants.values()]).update(

@@ -86,7 +86,15 @@ def make_caller(organization, **kwargs):
     ).user
 
 
-__all__ = ["OrganizationFactory", "make_caller", "person_body"]
+def listed(activation):
+    """The whole call list of an activation, as the commune's agents see it: written calls and
+    entries not written yet (unsaved calls with the id their row will have)."""
+    from crisis import call_entries
+
+    return call_entries.page(activation, 0, 10_000)
+
+
+__all__ = ["OrganizationFactory", "listed", "make_caller", "person_body"]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Fifty callers at once on PostgreSQL: no lost update, never two callers on one person."""
+"""Fifty callers at once on PostgreSQL: no lost update, never two callers on one person, while
+every call of the list is written by the caller who first takes it."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_fifty_callers_lose_no_update_and_never_share_a_person(commune, agent_ac
     _fill_register(commune.organization)
     activation = plans.activate(actor=agent_actor, plan="heatwave", level="alert", reason="Test")
     calls.build_call_list(activation_id=activation.pk)  # on_commit ran it already; idempotent
+    assert not Call.objects.filter(activation=activation).exists()  # written when first taken
     users = [make_caller(commune.organization) for _ in range(CALLERS)]
     for user in users:
         calls.add_caller(actor=agent_actor, activation_id=activation.pk, user=user)

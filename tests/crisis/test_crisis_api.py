@@ -209,7 +209,14 @@ def test_home_visit_services_see_visit_steps_only_while_the_plan_is_open(
             {"plan": "heatwave", "level": "alert", "reason": "Canicule"},
             format="json",
         ).json()
-    first, second = Call.objects.filter(activation_id=activation["id"]).order_by("rank")
+    from crisis import call_entries
+
+    # The commune writes both calls (as a claim would) and moves the first to a home visit.
+    ids = [
+        c["id"]
+        for c in api.get(f"/api/v1/crisis/activations/{activation['id']}/calls").json()["results"]
+    ]
+    first, second = (call_entries.write(call_entries.find_call(pk)) for pk in ids)
     Call.objects.filter(pk=first.pk).update(step="visit")
     other = visits.api()
     url = f"/api/v1/crisis/activations/{activation['id']}/calls"

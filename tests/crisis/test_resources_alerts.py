@@ -12,7 +12,7 @@ from crisis import alerts, calls, resources
 from crisis.errors import CrisisError
 from crisis.models import Notification, Resource
 from hub import sms
-from tests.crisis.conftest import make_caller, person_body
+from tests.crisis.conftest import listed, make_caller, person_body
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_a_caller_books_a_place_within_capacity(register_one, activate, agent_ac
     from hub.registry.actors import Actor
 
     actor = Actor.for_user(volunteer)
-    first, second = activation.calls.order_by("rank")
+    first, second = listed(activation)
     today = timezone.localdate()
     resources.book(actor=actor, resource_id=room.pk, call_id=first.pk, day=today)
     with pytest.raises(CrisisError) as error:
