@@ -443,9 +443,6 @@ CRISIS_MAX_ATTEMPTS = env_int("CRISIS_MAX_ATTEMPTS", 4, minimum=1)  # calls to t
 CRISIS_ATTEMPT_WINDOW_HOURS = env_int("CRISIS_ATTEMPT_WINDOW_HOURS", 48, minimum=1)  # ...within
 CRISIS_RETRY_MINUTES = env_int("CRISIS_RETRY_MINUTES", 60, minimum=0)  # between two attempts
 CRISIS_CLAIM_MINUTES = env_int("CRISIS_CLAIM_MINUTES", 15, minimum=1)  # a caller holds a call
-# The call list is written most urgent first: a first slice committed at once, then the rest.
-CRISIS_CALL_LIST_FIRST = env_int("CRISIS_CALL_LIST_FIRST", 2000, minimum=1)
-CRISIS_CALL_LIST_CHUNK = env_int("CRISIS_CALL_LIST_CHUNK", 20000, minimum=1)
 CRISIS_ALERT_THROTTLE_HOURS = env_int("CRISIS_ALERT_THROTTLE_HOURS", 12, minimum=0)
 # SMS: a dotted path to a class with send_messages(messages); the default writes to a file
 # (var/sms.log) so that the embedded default works with no provider.
