@@ -274,7 +274,7 @@ def record_outcome(
         found = call_entries.write(found)
     call = (
         Call.objects.select_for_update(of=("self",))
-        .select_related("activation", "registration")
+        .select_related("activation", "registration__organization")
         .get(pk=found.pk)
     )
     if _intervening(actor, call.activation) and call.step not in VISIT_STEPS:
@@ -354,14 +354,29 @@ def record_outcome(
         grant_id=call.registration.grant_id,
         request_id=request_id,
     )
+    # The commune's events (its feed, its webhooks, the territory's crisis indicators): every
+    # outcome, and escalations and reported needs on their own. They name the register's entry
+    # and its commune, not the golden record (whom the commune may not see outside the plan).
+    about = {"organization_id": call.activation.organization_id, "subject_id": call.pk}
+    data = {
+        "activation": str(call.activation_id),
+        "call": str(call.pk),
+        "registration": str(call.registration_id),
+        "step": call.step,
+        "commune": call.registration.commune_code(),
+    }
+    emit(
+        type="crisis.call_recorded",
+        data={**data, "outcome": outcome, "reached": following.status in ("reached", "need")},
+        **about,
+    )
     if escalating or outcome in (Outcome.NEED, Outcome.ESCALATED):
         emit(
             type="crisis.call_escalated"
             if escalating or outcome == Outcome.ESCALATED
             else "crisis.need_reported",
-            organization_id=call.activation.organization_id,
-            subject_id=call.pk,
-            data={"activation": str(call.activation_id), "call": str(call.pk), "step": call.step},
+            data=data,
+            **about,
         )
     return call
 

@@ -216,7 +216,11 @@ def register_person(
             type="crisis.registered",
             organization_id=organization.pk,
             subject_id=registration.pk,
-            data={"registration": str(registration.pk), "status": registration.status},
+            data={
+                "registration": str(registration.pk),
+                "status": registration.status,
+                "commune": registration.commune_code(),
+            },
         )
     return registration
 
@@ -265,7 +269,11 @@ def acknowledge_request(*, actor: Actor, registration_id, request_id: str = "") 
         type="crisis.registered",
         organization_id=registration.organization_id,
         subject_id=registration.pk,
-        data={"registration": str(registration.pk), "status": registration.status},
+        data={
+            "registration": str(registration.pk),
+            "status": registration.status,
+            "commune": registration.commune_code(),
+        },
     )
     return registration
 

@@ -13,14 +13,15 @@ from territory.definitions import (
     _d,
 )
 
-# Crisis indicators read outbox events emitted by the crisis app (territory never imports it):
-# the event types counted for each measure; change them here if the crisis app names them
-# otherwise. Each counts distinct persons (beneficiary_id of the event) per zone × month.
+# Crisis indicators read the outbox events the crisis app emits (territory never imports it;
+# ``tests/territory/test_crisis_indicators.py`` runs the crisis app's own services): for each
+# measure, the event type and what its data must hold. Each counts distinct register entries
+# (``data.registration``) in the commune the event names (``data.commune``) per month.
 CRISIS_EVENTS = {
-    "crisis_registered": ("crisis.registration.created",),
-    "crisis_called": ("crisis.call.attempted", "crisis.call.recorded"),
-    "crisis_reached": ("crisis.call.reached",),
-    "crisis_escalations": ("crisis.call.escalated",),
+    "crisis_registered": (("crisis.registered", {"status": "active"}),),
+    "crisis_called": (("crisis.call_recorded", {}),),
+    "crisis_reached": (("crisis.call_recorded", {"reached": True}),),
+    "crisis_escalations": (("crisis.call_escalated", {}),),
 }
 
 INDICATORS = (

@@ -100,7 +100,7 @@ def compute(communes: set[str], *, today: datetime.date | None = None) -> list[C
     _referrals(acc, where, ids)
     _alerts(acc, where, ids)
     _duplicates(acc, where, ids)
-    _crisis(acc, where, ids)
+    _crisis(acc, communes)
     return _cells(acc.totals())
 
 
@@ -254,14 +254,32 @@ def _duplicates(acc, where, ids):
         acc.count("duplicates_avoided", where[bid][1], periods_of(local_day(at)), dims)
 
 
-def _crisis(acc, where, ids):
-    measure_of = {t: m for m, types in CRISIS_EVENTS.items() for t in types}
-    rows = Event.objects.filter(type__in=list(measure_of), beneficiary_id__in=ids).values_list(
-        "type", "beneficiary_id", "occurred_at"
-    )
-    for type_, bid, at in rows.iterator(chunk_size=5000):
-        person, place = where[bid]
-        acc.person(measure_of[type_], place, periods_of(local_day(at)), [TOTAL], person)
+def crisis_communes() -> set[str]:
+    """The communes the crisis events name (``_crisis``)."""
+    types = [type_ for events in CRISIS_EVENTS.values() for type_, _holds in events]
+    named = Event.objects.filter(type__in=types).values_list("data__commune", flat=True)
+    return {str(code) for code in named.distinct() if code}
+
+
+def _crisis(acc, communes):
+    """Crisis events count distinct register entries (``data.registration``: one per person
+    and register) in the commune they name (``data.commune``, the commune keeping the
+    register): the events name no golden record, which the commune may not see outside the
+    plan, and a person registered only there is placed nowhere else."""
+    rules = defaultdict(list)  # event type -> [(measure, what its data must hold)]
+    for measure, events in CRISIS_EVENTS.items():
+        for type_, holds in events:
+            rules[type_].append((measure, holds))
+    rows = Event.objects.filter(
+        type__in=list(rules), data__commune__in=sorted(communes)
+    ).values_list("type", "occurred_at", "data")
+    for type_, at, data in rows.iterator(chunk_size=5000):
+        entry, place = data.get("registration"), (data["commune"], "")
+        if not entry:
+            continue
+        for measure, holds in rules[type_]:
+            if all(data.get(key) == value for key, value in holds.items()):
+                acc.person(measure, place, periods_of(local_day(at)), [TOTAL], entry)
 
 
 def _cells(totals: dict) -> list[Cell]:

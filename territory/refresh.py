@@ -63,7 +63,8 @@ def refresh(*, limit: int = 50_000) -> int:
                     "beneficiary_id", flat=True
                 )
             )
-        _recompute(placement.place(beneficiaries))
+        named = {(e.data or {}).get("commune") for e in events} - {None, ""}  # crisis events
+        _recompute(placement.place(beneficiaries) | {str(c) for c in named})
         _advance(position, feed.Position.of(events[-1]), len(events))
         return len(events)
     finally:
@@ -130,6 +131,7 @@ def _rebuild() -> None:
     newest = feed.after(feed.Position()).order_by("-xid", "-id").only("id", "xid").first()
     placement.place_everyone()
     communes = set(PersonZone.objects.exclude(commune="").values_list("commune", flat=True))
+    communes |= compute.crisis_communes()  # a register's persons may be placed nowhere else
     gone = Cell.objects.filter(~Q(commune__in=communes))  # parent cells too (commune '')
     with transaction.atomic():
         published.bump(set(gone.exclude(commune="").values_list("measure", "period").distinct()))

@@ -124,6 +124,14 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"Inscription {str(self.id)[:8]}"
 
+    def commune_code(self) -> str:
+        """The person's commune (INSEE): their address's code, else the one commune the
+        register's holder serves ("" when neither says). Named in the crisis events, so that
+        the observatory counts the person where the register is kept."""
+        code = ((self.person or {}).get("address") or {}).get("insee_code") or ""
+        served = self.organization.insee_codes or []
+        return code or (served[0] if len(served) == 1 else "")
+
     @property
     def display_name(self) -> str:
         """For screens that already passed the disclosure gate (never ``__str__``)."""

@@ -82,8 +82,8 @@ def referral(sender, receiver, beneficiary, sent, answered=None, status="sent", 
     return r
 
 
-def event(type, beneficiary, day):
-    e = Event.objects.create(type=type, beneficiary_id=beneficiary.pk, data={})
+def event(type, day, **data):
+    e = Event.objects.create(type=type, data=data)
     Event.objects.filter(pk=e.pk).update(occurred_at=at(day))
 
 
@@ -135,11 +135,13 @@ def build() -> dict:
     merge = Merge.objects.create(source=p6, target=p2)
     Merge.objects.filter(pk=merge.pk).update(merged_at=at("2026-03-21"))
 
-    event("crisis.registration.created", p4, "2026-03-05")
-    event("crisis.call.attempted", p4, "2026-03-06")
-    event("crisis.call.attempted", p1, "2026-03-06")
-    event("crisis.call.reached", p1, "2026-03-06")
-    event("crisis.call.escalated", p4, "2026-03-06")
+    # The crisis app's events name the register's entry and its commune (no golden record).
+    crisis = {"commune": VILLEURBANNE}
+    event("crisis.registered", "2026-03-05", registration="e4", status="active", **crisis)
+    event("crisis.registered", "2026-03-05", registration="e2", status="pending", **crisis)
+    event("crisis.call_recorded", "2026-03-06", registration="e4", reached=False, **crisis)
+    event("crisis.call_recorded", "2026-03-06", registration="e1", reached=True, **crisis)
+    event("crisis.call_escalated", "2026-03-06", registration="e4", **crisis)
     return {
         "p": [p1, p2, p3, p4, p5, p6, p7],
         "orgs": [ccas, asso, siao, vaulx_ccas],
