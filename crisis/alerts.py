@@ -18,7 +18,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crisis import register
+from crisis import disclosure
 from crisis.models import Activation, CampaignCaller, Notification, Registration
 from crisis.models.alerts import Channel, NotificationStatus
 from crisis.vocab import RegistrationStatus
@@ -111,7 +111,7 @@ def send_activation_alerts(*, activation_id) -> int:
             break
         last = page[-1].pk
         with transaction.atomic():
-            shown = register.disclose(
+            shown = disclosure.disclose(
                 actor=system,
                 registrations=page,
                 purpose="crisis_plan",

@@ -24,18 +24,22 @@ from django.utils import timezone
 
 from consent.audit import log_access
 from consent.vocab import Basis, Purpose
-from crisis import call_entries, call_list, grants, steps
+from crisis import call_entries, call_list, steps
 from crisis.call_list import build_call_list, call_list_rows
+from crisis.callers import (
+    VISIT_STEPS,
+    intervening,
+    managed_activation,
+    may_call,
+)
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Activation, Call, CallAttempt, CampaignCaller, Registration
 from crisis.vocab import NeedAction, Outcome, Step
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
-from hub.registry.models import Beneficiary, Role
+from hub.registry.models import Beneficiary
 
 __all__ = ["build_call_list", "call_list_rows"]  # re-exported
-
-MANAGERS = frozenset({Role.CRISIS_AGENT, Role.COORDINATOR, Role.ADMIN})
 
 
 def rules() -> steps.Rules:
@@ -48,97 +52,9 @@ def rules() -> steps.Rules:
 
 def add_caller(*, actor: Actor, activation_id, user) -> CampaignCaller:
     with transaction.atomic():
-        activation = _managed_activation(actor, activation_id)
+        activation = managed_activation(actor, activation_id)
         caller, _created = CampaignCaller.objects.get_or_create(activation=activation, user=user)
     return caller
-
-
-# --- Who may take calls -----------------------------------------------------------------------
-
-
-def _managed_activation(actor: Actor, activation_id) -> Activation:
-    rows = Activation.objects.filter(pk=activation_id)
-    if not actor.is_superuser:
-        rows = rows.filter(organization_id__in=actor.organization_ids)
-    activation = rows.first()
-    if activation is None:
-        raise NotFound(activation_id)
-    return activation
-
-
-# Steps the services of the intervention group (home visits) take while the plan is open.
-VISIT_STEPS = (Step.VISIT, Step.ESCALATION)
-
-
-def _intervening(actor: Actor, activation: Activation) -> bool:
-    return (
-        not actor.is_superuser
-        and activation.organization_id not in actor.organization_ids
-        and activation.is_open
-        and grants.intervenes(actor, activation.organization)
-    )
-
-
-def may_call(actor: Actor, activation: Activation) -> bool:
-    """Superusers, the commune's clients and agents, the campaign's named callers, and the
-    home-visit services of the intervention group while the plan is open (visit steps only)."""
-    if actor.is_superuser:
-        return True
-    if activation.organization_id not in actor.organization_ids:
-        return _intervening(actor, activation)
-    if actor.client_id or MANAGERS.intersection(actor.roles):
-        return True
-    return CampaignCaller.objects.filter(activation=activation, user_id=actor.user_id).exists()
-
-
-def activation_for_intervention(actor: Actor, activation_id) -> Activation | None:
-    """An open activation whose intervention group names the actor (home-visit services)."""
-    activation = Activation.objects.select_related("organization").filter(pk=activation_id).first()
-    if activation is None or not _intervening(actor, activation):
-        return None
-    return activation
-
-
-def activations_for_caller(actor: Actor):
-    """Open activations whose calls ``actor`` may take."""
-    rows = Activation.objects.filter(closed_at__isnull=True)
-    if actor.is_superuser:
-        return rows
-    rows = rows.filter(organization_id__in=actor.organization_ids)
-    if actor.client_id or MANAGERS.intersection(actor.roles):
-        return rows
-    return rows.filter(callers__user_id=actor.user_id)
-
-
-def _sees_all(actor: Actor, activation: Activation) -> bool:
-    if actor.is_superuser:
-        return True
-    if activation.organization_id not in actor.organization_ids:
-        return False
-    return bool(actor.client_id or MANAGERS.intersection(actor.roles))
-
-
-def calls_for(actor: Actor, activation: Activation):
-    """The written calls of an activation ``actor`` may see: all of them for the commune's
-    agents and clients; for a volunteer, those they took (``assigned_to``) or hold."""
-    calls = Call.objects.filter(activation=activation)
-    if _intervening(actor, activation):
-        return calls.filter(status="pending", step__in=VISIT_STEPS)
-    if not actor.is_superuser and activation.organization_id not in actor.organization_ids:
-        return calls.none()
-    if _sees_all(actor, activation):
-        return calls
-    return calls.filter(Q(assigned_to_id=actor.user_id) | Q(claim_holder=actor.label))
-
-
-def listed_calls(actor: Actor, activation: Activation, start: int, count: int) -> list[Call]:
-    """Up to ``count`` calls ``actor`` may see, in rank order from rank ``start``, with their
-    registration: the whole list for the commune's agents and clients (entries not written yet
-    as unsaved calls, see ``crisis.call_entries``), the rows of ``calls_for`` for others."""
-    if _sees_all(actor, activation) and not _intervening(actor, activation):
-        return call_entries.page(activation, start, count)
-    rows = calls_for(actor, activation).select_related("registration").filter(rank__gte=start)
-    return list(rows.order_by("rank")[:count])
 
 
 # --- Claims -----------------------------------------------------------------------------------
@@ -219,7 +135,7 @@ def next_call(*, actor: Actor, activation_id) -> Call | None:
         return held
     if activation.calls_built_at is None:  # the queued build has not run yet: do it now
         build_call_list(activation_id=activation.pk)
-    visits_only = _intervening(actor, activation)  # home-visit services: visit steps only
+    visits_only = intervening(actor, activation)  # home-visit services: visit steps only
     while True:  # each turn returns or hands out one entry of the list
         head = None if visits_only else call_list.head(activation.pk)
         call = _pick(actor, activation, now, visits_only, head)
@@ -277,7 +193,7 @@ def record_outcome(
         .select_related("activation", "registration__organization")
         .get(pk=found.pk)
     )
-    if _intervening(actor, call.activation) and call.step not in VISIT_STEPS:
+    if intervening(actor, call.activation) and call.step not in VISIT_STEPS:
         raise NotFound(call_id)
     if not call.activation.is_open:
         raise CrisisError("the plan is closed", status=409, field="activation")

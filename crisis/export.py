@@ -13,7 +13,7 @@ import io
 
 from django.db import transaction
 
-from crisis import grants, register
+from crisis import disclosure, grants
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Activation, PrefectExport
 from crisis.vocab import RegistrationStatus
@@ -89,7 +89,7 @@ def prefect_export(*, actor: Actor, activation_id, reason: str, request_id: str 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    entries = register.register_of(
+    entries = disclosure.register_of(
         Actor(
             organization_id=activation.organization_id,
             organization_ids=(activation.organization_id,),
@@ -110,7 +110,7 @@ def prefect_export(*, actor: Actor, activation_id, reason: str, request_id: str 
         if not page:
             break
         last = page[-1].pk
-        for entry in register.disclose(
+        for entry in disclosure.disclose(
             actor=actor,
             registrations=page,
             purpose="crisis_plan",

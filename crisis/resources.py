@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from consent.audit import log_access
-from crisis import call_entries, calls
+from crisis import call_entries, callers
 from crisis.errors import CrisisError, NotFound
 from crisis.models import Booking, Resource
 from hub.outbox.emit import emit
@@ -32,7 +32,7 @@ def resources_for(actor: Actor, day: dt.date | None = None):
 def book(*, actor: Actor, resource_id, call_id, day: dt.date, request_id: str = "") -> Booking:
     """Book a place for the person of ``call_id`` (a call the actor may take, of an open plan)."""
     call = call_entries.find_call(call_id) if call_id else None
-    if call is None or not calls.may_call(actor, call.activation):
+    if call is None or not callers.may_call(actor, call.activation):
         raise NotFound(call_id)
     if not call.activation.is_open:
         raise CrisisError("the plan is closed", status=409, field="activation")

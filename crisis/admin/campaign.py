@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crisis import call_entries, calls, plans, register, resources
+from crisis import call_entries, callers, calls, disclosure, plans, resources
 from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import ActivationForm, CloseForm, OutcomeForm
 from crisis.errors import CrisisError, NotFound
@@ -74,10 +74,10 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
     def campaign_view(self, request, pk):
         actor = actor_of(request)
         activation = Activation.objects.select_related("organization").filter(pk=pk).first()
-        if activation is None or not calls.may_call(actor, activation):
+        if activation is None or not callers.may_call(actor, activation):
             raise Http404
-        rows = calls.listed_calls(actor, activation, 0, 200)
-        shown = register.disclose(
+        rows = callers.listed_calls(actor, activation, 0, 200)
+        shown = disclosure.disclose(
             actor=actor, registrations=[c.registration for c in rows], purpose="crisis_plan"
         )
         visible = {entry.pk for entry in shown}
@@ -106,7 +106,7 @@ class ActivationAdmin(CrisisAdminMixin, admin.ModelAdmin):
     def stats_view(self, request, pk):
         """The campaign's counts (aggregates only, no person) for the live view."""
         activation = Activation.objects.filter(pk=pk).first()
-        if activation is None or not calls.may_call(actor_of(request), activation):
+        if activation is None or not callers.may_call(actor_of(request), activation):
             raise Http404
         return JsonResponse(calls.campaign_stats(activation))
 
@@ -178,7 +178,7 @@ class CallAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise Http404
         actor = actor_of(request)
-        activations = list(calls.activations_for_caller(actor).select_related("organization"))
+        activations = list(callers.activations_for_caller(actor).select_related("organization"))
         chosen = request.POST.get("activation") or request.GET.get("activation")
         activation = next((a for a in activations if str(a.pk) == chosen), None)
         if activation is None and len(activations) == 1:
@@ -223,7 +223,7 @@ class CallAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmin):
             )
             if held is not None:
                 visible = bool(
-                    register.disclose(
+                    disclosure.disclose(
                         actor=actor, registrations=[held.registration], purpose="crisis_plan"
                     )
                 )

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crisis import register
+from crisis import disclosure
 from crisis.admin.common import actor_of
 from crisis.models import Registration
 from crisis.vocab import RegistrationStatus
@@ -23,7 +23,7 @@ def crisis_section(request, person_id, view):
         return None
     actor = actor_of(request)
     entries = list(
-        register.register_of(actor)
+        disclosure.register_of(actor)
         .filter(beneficiary_id=person_id)
         .exclude(status=RegistrationStatus.REMOVED)
         .select_related("organization")
@@ -34,8 +34,8 @@ def crisis_section(request, person_id, view):
     shown = {
         e.pk
         for e in [
-            *register.disclose_requests(actor=actor, registrations=pending),
-            *register.disclose(actor=actor, registrations=active, purpose="crisis_plan"),
+            *disclosure.disclose_requests(actor=actor, registrations=pending),
+            *disclosure.disclose(actor=actor, registrations=active, purpose="crisis_plan"),
         ]
     }
     rows = []

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from crisis import register
+from crisis import disclosure, register
 from crisis.admin import portal
 from crisis.admin.common import CrisisAdminMixin, WritesThroughServices, actor_of
 from crisis.admin.forms import EndForm, RegistrationForm
@@ -59,13 +59,13 @@ class RegistrationAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmi
         status = request.GET.get("status", RegistrationStatus.ACTIVE)
         if status not in RegistrationStatus.values:
             status = RegistrationStatus.ACTIVE
-        rows = register.register_of(actor).filter(status=status).order_by("created_at", "id")
+        rows = disclosure.register_of(actor).filter(status=status).order_by("created_at", "id")
         page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
         entries = list(page.object_list)
         if status == RegistrationStatus.PENDING:
-            shown = register.disclose_requests(actor=actor, registrations=entries)
+            shown = disclosure.disclose_requests(actor=actor, registrations=entries)
         elif status == RegistrationStatus.ACTIVE:
-            shown = register.disclose(actor=actor, registrations=entries, purpose="crisis_plan")
+            shown = disclosure.disclose(actor=actor, registrations=entries, purpose="crisis_plan")
         else:
             shown = []  # ended entries hold no personal data any more
         visible = {entry.pk for entry in shown}
@@ -106,11 +106,11 @@ class RegistrationAdmin(WritesThroughServices, CrisisAdminMixin, admin.ModelAdmi
 
     def _entry(self, request, pk):
         actor = actor_of(request)
-        entry = get_object_or_404(register.register_of(actor), pk=pk)
+        entry = get_object_or_404(disclosure.register_of(actor), pk=pk)
         if entry.status == RegistrationStatus.PENDING:
-            shown = register.disclose_requests(actor=actor, registrations=[entry])
+            shown = disclosure.disclose_requests(actor=actor, registrations=[entry])
         else:
-            shown = register.disclose(actor=actor, registrations=[entry], purpose="crisis_plan")
+            shown = disclosure.disclose(actor=actor, registrations=[entry], purpose="crisis_plan")
         return entry, bool(shown)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -1,7 +1,7 @@
 """Partner API v1 of the crisis plans (CONTRACT.md: "Crisis plans (CASF L121-6-1)").
 
 Views validate the envelope, call a service of ``crisis`` with ``request.actor`` and render.
-Persons are read only through ``crisis.register.disclose`` (purpose ``crisis_plan``).
+Persons are read only through ``crisis.disclosure.disclose`` (purpose ``crisis_plan``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rest_framework.pagination import Cursor as DrfCursor
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crisis import calls, export, plans, register
+from crisis import callers, calls, disclosure, export, plans, register
 from crisis.api.serializers import (
     ActivationCloseSerializer,
     ActivationCreateSerializer,
@@ -63,12 +63,12 @@ class RegistrationList(generics.ListAPIView):
     pagination_class = RegistrationCursor
 
     def get_queryset(self):
-        return register.register_of(self.request.actor).filter(status=RegistrationStatus.ACTIVE)
+        return disclosure.register_of(self.request.actor).filter(status=RegistrationStatus.ACTIVE)
 
     @extend_schema(operation_id="crisis_registrations_list")
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        shown = register.disclose(
+        shown = disclosure.disclose(
             actor=request.actor, registrations=page, purpose=PURPOSE, request_id=request.request_id
         )
         return self.get_paginated_response(RegistrationSerializer(shown, many=True).data)
@@ -220,14 +220,14 @@ class ActivationCalls(generics.ListAPIView):
     def get(self, request, activation_id):
         activation = plans.activations_of(request.actor).filter(
             pk=activation_id
-        ).first() or calls.activation_for_intervention(request.actor, activation_id)
+        ).first() or callers.activation_for_intervention(request.actor, activation_id)
         if activation is None:
             raise Http404
         page = self.paginator.paginate_calls(
             request,
-            lambda start, count: calls.listed_calls(request.actor, activation, start, count),
+            lambda start, count: callers.listed_calls(request.actor, activation, start, count),
         )
-        shown = register.disclose(
+        shown = disclosure.disclose(
             actor=request.actor,
             registrations=[call.registration for call in page],
             purpose=PURPOSE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crisis import calls, plans, steps
+from crisis import callers, calls, plans, steps
 from crisis.errors import CrisisError
 from crisis.models import Call, CallAttempt
 from hub.outbox.models import Event
@@ -131,7 +131,7 @@ def test_a_volunteer_sees_only_the_calls_of_campaigns_assigned_to_them(
 
     with pytest.raises(NotFound):
         calls.next_call(actor=stranger, activation_id=activation.pk)
-    assert not calls.activations_for_caller(stranger).exists()
+    assert not callers.activations_for_caller(stranger).exists()
 
 
 def test_removed_person_is_not_called(three, agent_actor, activate):

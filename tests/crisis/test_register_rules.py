@@ -8,7 +8,7 @@ from django.apps import apps
 from consent import policy
 from consent.models import Grant
 from consent.vocab import Purpose
-from crisis import plans, register
+from crisis import disclosure, plans, register
 from crisis.errors import CrisisError, PurposeRefused
 from crisis.models import Registration
 from hub.registry.actors import Actor
@@ -45,8 +45,8 @@ def test_no_other_purpose_passes_the_gate(register_one, agent_actor):
         assert not many[entry.beneficiary_id].allowed
     assert not policy.visible_beneficiaries(agent_actor).filter(pk=entry.beneficiary_id).exists()
     with pytest.raises(PurposeRefused):
-        register.disclose(actor=agent_actor, registrations=[entry], purpose=Purpose.COORDINATION)
-    assert register.disclose(
+        disclosure.disclose(actor=agent_actor, registrations=[entry], purpose=Purpose.COORDINATION)
+    assert disclosure.disclose(
         actor=agent_actor, registrations=[entry], purpose=Purpose.CRISIS_PLAN
     ) == [entry]
 
@@ -60,7 +60,9 @@ def test_third_party_registration_is_pending_until_acknowledged(register_one, ag
     assert entry.grant_id is None
     assert (entry.acknowledgment_due - entry.requested_at.date()).days == 8
     assert not policy.decide(agent_actor, entry.beneficiary_id, purpose="crisis_plan").allowed
-    assert register.disclose(actor=agent_actor, registrations=[entry], purpose="crisis_plan") == []
+    assert (
+        disclosure.disclose(actor=agent_actor, registrations=[entry], purpose="crisis_plan") == []
+    )
     entry = register.acknowledge_request(actor=agent_actor, registration_id=entry.pk)
     assert entry.status == "active" and entry.acknowledged_at
     assert policy.decide(agent_actor, entry.beneficiary_id, purpose="crisis_plan").allowed
@@ -89,7 +91,9 @@ def test_removal_ends_the_entry_and_its_basis(register_one, agent_actor):
     assert Grant.objects.get(pk=entry.intervention_grant_id).withdrawn_at is not None
     assert entry.person == {} and entry.contact_phone == "" and entry.contact_name == ""
     assert not policy.decide(agent_actor, entry.beneficiary_id, purpose="crisis_plan").allowed
-    assert register.disclose(actor=agent_actor, registrations=[entry], purpose="crisis_plan") == []
+    assert (
+        disclosure.disclose(actor=agent_actor, registrations=[entry], purpose="crisis_plan") == []
+    )
     # The register never closes: the trace of the entry stays.
     assert Registration.objects.filter(pk=entry.pk, status="removed").exists()
 
@@ -140,7 +144,7 @@ def test_registration_links_to_the_golden_record_without_widening_what_partners_
     )
     # The association sees what it saw (its own record), and nothing of the register.
     assert (
-        register.disclose(actor=association_actor, registrations=[entry], purpose="crisis_plan")
+        disclosure.disclose(actor=association_actor, registrations=[entry], purpose="crisis_plan")
         == []
     )
     # The commune sees nothing of the association's record for any other purpose.
