@@ -51,3 +51,20 @@ def record_payload(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def staff_client(organization, role: str = Role.AGENT):
+    """A test client logged in as a new member of ``organization`` with ``role`` (its role
+    group synced, as the admin's permissions need)."""
+    from django.test import Client
+
+    from hub.registry.roles import ensure_role_groups, sync_user_role_groups
+
+    user = UserFactory()
+    user.save()  # the factory sets the password without saving: force_login needs it saved
+    MembershipFactory(organization=organization, user=user, role=role)
+    ensure_role_groups()
+    sync_user_role_groups(user)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -4,7 +4,6 @@ gate, confirm / link / reject through the services, every page and decision audi
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from consent.models import AccessLog
@@ -15,9 +14,8 @@ from exchanges.records import submit_record
 from exchanges.submissions import submit_help_request
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerRecord
-from hub.registry.roles import ensure_role_groups, sync_user_role_groups
 from tests.conftest import Partner
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +26,6 @@ PERSON = {
     "sex": "F",
     "address": {"line": "5 rue Francis de Pressensé", "postcode": "69100", "city": "Villeurbanne"},
 }
-
-
-def staff(organization, role="agent"):
-    user = UserFactory()
-    user.save()
-    MembershipFactory(organization=organization, user=user, role=role)
-    ensure_role_groups()
-    sync_user_role_groups(user)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def help_request(organization, **person):
@@ -62,7 +49,7 @@ def page_of(submission):
 def test_the_queue_lists_references_of_its_own_organization_only(partner_a, partner_b):
     mine = help_request(partner_a.organization)
     theirs = help_request(partner_b.organization, first_names="Anne")
-    listing = staff(partner_a.organization).get(
+    listing = staff_client(partner_a.organization).get(
         reverse("admin:exchanges_portalsubmission_changelist")
     )
     body = listing.content.decode()
@@ -74,7 +61,7 @@ def test_the_queue_lists_references_of_its_own_organization_only(partner_a, part
 
 def test_another_organization_gets_404_on_every_url_of_the_submission(partner_a, partner_b):
     submission = help_request(partner_a.organization)
-    client = staff(partner_b.organization)
+    client = staff_client(partner_b.organization)
     assert client.get(page_of(submission)).status_code == 404
     for name in ("confirm", "reject"):
         url = reverse(f"admin:exchanges_portalsubmission_{name}", args=[submission.pk])
@@ -87,7 +74,7 @@ def test_another_organization_gets_404_on_every_url_of_the_submission(partner_a,
 
 def test_a_dpo_of_the_organization_does_not_handle_the_queue(partner_a):
     submission = help_request(partner_a.organization)
-    client = staff(partner_a.organization, role="dpo")
+    client = staff_client(partner_a.organization, role="dpo")
     assert client.get(page_of(submission)).status_code == 404
 
 
@@ -100,7 +87,7 @@ def test_the_page_shows_the_person_and_only_candidates_the_worker_may_identify(
         payload={**PERSON, "birth_place": "Quimper"},
     )
     submission = help_request(partner_a.organization)
-    page = staff(partner_a.organization).get(page_of(submission))
+    page = staff_client(partner_a.organization).get(page_of(submission))
     body = page.content.decode()
     assert page.status_code == 200
     assert "Kerbrat" in body and "18/04/1962" in body  # what the citizen typed, to its CCAS
@@ -112,7 +99,7 @@ def test_the_page_shows_the_person_and_only_candidates_the_worker_may_identify(
 
 def test_confirm_as_new_person_through_the_admin(partner_a):
     submission = help_request(partner_a.organization)
-    client = staff(partner_a.organization)
+    client = staff_client(partner_a.organization)
     url = reverse("admin:exchanges_portalsubmission_confirm", args=[submission.pk])
     response = client.post(url, {"beneficiary": "", "open_case": "on"})
     assert response.status_code == 302
@@ -132,7 +119,7 @@ def test_link_to_a_candidate_through_the_admin(partner_a):
         payload={**PERSON, "first_names": "Yvonne Marie", "address": {"postcode": "69100"}},
     )
     submission = help_request(partner_a.organization)
-    client = staff(partner_a.organization)
+    client = staff_client(partner_a.organization)
     body = client.get(page_of(submission)).content.decode()
     assert f'value="{own.record.beneficiary_id}"' in body
     assert AccessLog.objects.filter(resource="portal_candidates", action="search").exists()
@@ -145,7 +132,7 @@ def test_link_to_a_candidate_through_the_admin(partner_a):
 
 def test_reject_needs_a_reason(partner_a):
     submission = help_request(partner_a.organization)
-    client = staff(partner_a.organization)
+    client = staff_client(partner_a.organization)
     url = reverse("admin:exchanges_portalsubmission_reject", args=[submission.pk])
     response = client.post(url, {"reason": ""}, follow=True)
     assert "Indiquez le motif du rejet." in response.content.decode()
@@ -176,11 +163,11 @@ def registration_request():
 
 def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
     commune, submission = registration_request()
-    social_worker = staff(commune)  # role agent: not the register's
+    social_worker = staff_client(commune)  # role agent: not the register's
     assert social_worker.get(page_of(submission)).status_code == 404
     crisis_page = reverse("admin:crisis_registration_portal", args=[submission.pk])
     assert social_worker.get(crisis_page).status_code == 404
-    agent = staff(commune, role="crisis_agent")
+    agent = staff_client(commune, role="crisis_agent")
     assert agent.get(page_of(submission))["Location"] == crisis_page
     body = agent.get(crisis_page).content.decode()
     assert "Kerbrat" in body and "Personne de 65 ans et plus" in body
@@ -193,7 +180,7 @@ def test_a_crisis_agent_confirms_a_registration_from_the_crisis_admin(db):
 
 def test_a_crisis_agent_rejects_a_registration_request(db):
     commune, submission = registration_request()
-    agent = staff(commune, role="crisis_agent")
+    agent = staff_client(commune, role="crisis_agent")
     url = reverse("admin:exchanges_portalsubmission_reject", args=[submission.pk])
     assert agent.post(url, {"reason": "Personne déjà inscrite par sa fille"}).status_code == 302
     submission.refresh_from_db()

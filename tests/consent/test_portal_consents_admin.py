@@ -8,7 +8,6 @@ import html
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from consent.models import AccessLog, PortalConsent
@@ -16,23 +15,11 @@ from exchanges import submission_queue
 from exchanges.models import PortalSubmission
 from exchanges.submissions import submit_help_request, withdraw
 from hub.registry.actors import Actor
-from hub.registry.roles import ensure_role_groups, sync_user_role_groups
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory, staff_client
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/consent/portalconsent/"
-
-
-def staff(organization, role: str) -> Client:
-    user = UserFactory()
-    user.save()
-    MembershipFactory(organization=organization, user=user, role=role)
-    ensure_role_groups()
-    sync_user_role_groups(user)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def ask(organization, birth_name: str):
@@ -88,7 +75,7 @@ def consent_of(receipt) -> PortalConsent:
 
 
 def test_the_dpo_sees_the_consents_given_to_their_organization_without_identity(world):
-    response = staff(world["ccas"], "dpo").get(CHANGELIST)
+    response = staff_client(world["ccas"], "dpo").get(CHANGELIST)
     assert "Consentements donnés sur le portail" in text(response)
     page = rows(response)
     assert page.count("Coordination") == 3
@@ -101,7 +88,7 @@ def test_the_dpo_sees_the_consents_given_to_their_organization_without_identity(
 
 
 def test_the_state_filter_and_the_detail_with_its_fingerprint_checked(world):
-    dpo = staff(world["ccas"], "dpo")
+    dpo = staff_client(world["ccas"], "dpo")
     withdrawn = rows(dpo.get(CHANGELIST, {"etat": "withdrawn"}))
     assert "Retiré par la personne" in withdrawn and "En attente de confirmation" not in withdrawn
     assert withdrawn.count("Coordination") == 1
@@ -120,7 +107,7 @@ def test_the_state_filter_and_the_detail_with_its_fingerprint_checked(world):
 
 
 def test_the_csv_export_is_an_access_log_row_and_holds_no_identity(world):
-    dpo = staff(world["ccas"], "dpo")
+    dpo = staff_client(world["ccas"], "dpo")
     before = AccessLog.objects.filter(resource="dpo_export").count()
     response = dpo.get(reverse("admin:consent_portalconsent_export_csv"))
     assert response.status_code == 200
@@ -134,7 +121,7 @@ def test_the_csv_export_is_an_access_log_row_and_holds_no_identity(world):
 
 
 def test_a_social_worker_does_not_see_the_page(world):
-    agent = staff(world["ccas"], "agent")
+    agent = staff_client(world["ccas"], "agent")
     assert agent.get(CHANGELIST).status_code == 403
     assert agent.get(reverse("admin:consent_portalconsent_export_csv")).status_code == 403
     assert "portalconsent" not in text(agent.get("/admin/"))
@@ -147,7 +134,7 @@ def test_once_confirmed_the_consent_is_in_the_persons_access_export_and_shows_gr
         actor=agent, submission_id=world["waiting"].submission_id
     )
     person = submission.record.beneficiary_id
-    dpo = staff(ccas, "dpo")
+    dpo = staff_client(ccas, "dpo")
     listed = rows(dpo.get(CHANGELIST, {"etat": "granted"}))
     assert "Enregistré comme autorisation" in listed
     assert f"n° {str(person)[:8].upper()}" in listed

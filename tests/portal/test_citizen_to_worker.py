@@ -6,7 +6,6 @@ acknowledgment; each step has its access-log row."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from selenium.webdriver.common.by import By
 
@@ -14,24 +13,12 @@ from consent.models import AccessLog, Grant, PortalConsent
 from crisis.models import Registration
 from exchanges.models import PortalSubmission
 from hub.registry.models import PartnerRecord
-from hub.registry.roles import ensure_role_groups, sync_user_role_groups
 from tests.browser.harness import follow
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory, staff_client
 from tests.portal.conftest import COMMUNE
 from tests.portal.test_portal_browser import choose, fill_person, pick, reference, type_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def staff(organization, role: str) -> Client:
-    user = UserFactory()
-    user.save()
-    MembershipFactory(organization=organization, user=user, role=role)
-    ensure_role_groups()
-    sync_user_role_groups(user)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def register_a_neighbour(driver) -> str:
@@ -78,7 +65,7 @@ def test_a_neighbour_registered_and_a_help_request_confirmed_then_a_consent_with
 
     # The CCAS's social worker confirms the help request as a new person, with a case.
     help_request = PortalSubmission.objects.get(reference=help_ref)
-    worker = staff(ccas, "agent")
+    worker = staff_client(ccas, "agent")
     assert help_ref in worker.get(reverse("admin:exchanges_portalsubmission_changelist")).text
     confirm = reverse("admin:exchanges_portalsubmission_confirm", args=[help_request.pk])
     assert worker.post(confirm, {"beneficiary": "", "open_case": "on"}).status_code == 302
@@ -90,7 +77,7 @@ def test_a_neighbour_registered_and_a_help_request_confirmed_then_a_consent_with
     # The register's agent confirms the neighbour's registration: pending, as the law wants,
     # until the commune has informed the person.
     registration_request = PortalSubmission.objects.get(reference=registration_ref)
-    agent = staff(ccas, "crisis_agent")
+    agent = staff_client(ccas, "crisis_agent")
     confirm = reverse("admin:crisis_registration_portal_confirm", args=[registration_request.pk])
     assert agent.post(confirm).status_code == 302
     entry = Registration.objects.get()
