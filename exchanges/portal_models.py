@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hub.registry.models import short_ref
+from hub.registry.refs import short_ref
 
 
 class SubmissionKind(models.TextChoices):
