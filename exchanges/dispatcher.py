@@ -47,7 +47,8 @@ from django.utils import timezone
 
 from exchanges import feed, relay, sending, webhooks
 from exchanges.listener import CHANNEL, listen
-from exchanges.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from exchanges.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from hub.outbox.models import Event
 
 logger = logging.getLogger(__name__)
 

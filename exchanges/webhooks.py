@@ -27,11 +27,11 @@ from standardwebhooks.webhooks import Webhook
 from exchanges import feed
 from exchanges.models import (
     DeliveryStatus,
-    Event,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from exchanges.transport import WebhookError, check_target
+from hub.outbox.models import Event
 from hub.registry.actors import Actor
 from hub.registry.models import PartnerClient
 
