@@ -13,6 +13,7 @@ bare indexed look-up of the same blocking keys (the SQL alone), with the ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -107,6 +108,31 @@ def load(size: int) -> list[dict]:
     return rows
 
 
+def summary(decision) -> list:
+    """What a probe's decision says, in a form that compares across runs."""
+    return [
+        decision.outcome,
+        str(decision.beneficiary.pk) if decision.beneficiary else None,
+        None if decision.score is None else round(decision.score, 9),
+        decision.grade,
+        [[str(c.beneficiary_id), round(c.score, 9), c.grade] for c in decision.review_candidates],
+    ]
+
+
+def compare_outcomes(path: Path, decisions: list) -> None:
+    if not path.exists():
+        path.write_text(json.dumps(decisions))
+        print(f"decisions of the {len(decisions)} probes written to {path}")
+        return
+    before = json.loads(path.read_text())
+    differ = [i for i, (a, b) in enumerate(zip(before, decisions, strict=True)) if a != b]
+    print(f"decisions identical to {path}: {len(decisions) - len(differ)}/{len(decisions)}")
+    if differ:
+        for i in differ[:5]:
+            print(f"  probe {i}: was {before[i]}, now {decisions[i]}")
+        sys.exit(1)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -116,6 +142,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--probes", type=int, default=1000)
+    parser.add_argument(
+        "--outcomes",
+        type=Path,
+        help="JSON file of the probes' decisions: written when absent, else compared with",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("this benchmark needs PostgreSQL: set DATABASE_URL")
@@ -140,6 +171,7 @@ def main() -> None:
     org = Organization.objects.get(name="Bench CCAS")
     full, bare = [], []
     outcomes = {}
+    decisions = []
     for payload, digest in probes:
         with transaction.atomic():
             t0 = time.perf_counter()
@@ -147,6 +179,7 @@ def main() -> None:
             full.append((time.perf_counter() - t0) * 1000)
             transaction.set_rollback(True)
         outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
+        decisions.append(summary(decision))
         keys = matching.blocking_keys(intake.prepared_for("probe", payload, digest))
         with transaction.atomic():
             t0 = time.perf_counter()
@@ -165,6 +198,8 @@ def main() -> None:
             f"{name:24}{percentile(values, 50):>10.2f}{percentile(values, 95):>10.2f}{percentile(values, 99):>10.2f}{statistics.fmean(values):>10.2f}"
         )
     print(f"ratio match/bare p99: {percentile(full, 99) / percentile(bare, 99):.2f}")
+    if args.outcomes:
+        compare_outcomes(args.outcomes, decisions)
 
 
 if __name__ == "__main__":
