@@ -13,6 +13,7 @@ bare indexed look-up of the same blocking keys (the SQL alone), with the ratio.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -20,6 +21,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+# ``generate.py`` iterates sets: its rows, hence the probes, depend on the hash seed. A fixed
+# seed gives every run the same probes, so that decisions compare across runs (``--outcomes``).
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -133,6 +139,47 @@ def compare_outcomes(path: Path, decisions: list) -> None:
         sys.exit(1)
 
 
+def _gc_timer(out: list):
+    started = [0.0]
+
+    def callback(phase, _info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            out.append((time.perf_counter() - started[0]) * 1000)
+
+    return callback
+
+
+def candidate_count(payload: dict, digest: str) -> int:
+    """Records the probe is compared with (untimed: the same look-up as intake's)."""
+    if not hasattr(intake, "lookups"):  # the code before the block-size table
+        return -1
+    keys = matching.blocking_keys(intake.prepared_for("probe", payload, digest))
+    caps = [matching.block_cap(k) for k in keys]
+    _usable, rows = intake.lookups.intake_candidates(
+        keys, caps, limit=intake.MAX_CANDIDATE_RECORDS, engine=1, whole=False
+    )
+    return len(rows)
+
+
+def describe_tail(full: list[float], paused: list[float], sizes: list[int]) -> None:
+    """What the slowest 1 % of probes have that the others do not."""
+    cut = percentile(full, 99)
+    tail = [i for i, v in enumerate(full) if v >= cut]
+    rest = [i for i, v in enumerate(full) if v < cut]
+    for name, group in (("slowest 1 %", tail), ("other probes", rest)):
+        gc_share = sum(1 for i in group if paused[i] > 0) / len(group)
+        print(
+            f"  {name}: {len(group)} probes, mean {statistics.fmean(full[i] for i in group):.2f} ms, "
+            f"mean candidates {statistics.fmean(sizes[i] for i in group):.0f}, "
+            f"with a GC pause {gc_share:.0%} (mean pause "
+            f"{statistics.fmean(paused[i] for i in group):.2f} ms)"
+        )
+    capped = sum(1 for n in sizes if n >= 500)
+    print(f"  probes at the {500}-record cap: {capped}")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -172,12 +219,18 @@ def main() -> None:
     full, bare = [], []
     outcomes = {}
     decisions = []
+    collected: list[float] = []  # garbage-collector pauses (ms) of the current probe
+    gc.callbacks.append(_gc_timer(collected))
+    paused, sizes = [], []
     for payload, digest in probes:
+        collected.clear()
         with transaction.atomic():
             t0 = time.perf_counter()
             decision = intake.match_new_record(organization=org, payload=payload, nir_digest=digest)
             full.append((time.perf_counter() - t0) * 1000)
             transaction.set_rollback(True)
+        paused.append(sum(collected))
+        sizes.append(candidate_count(payload, digest))
         outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
         decisions.append(summary(decision))
         keys = matching.blocking_keys(intake.prepared_for("probe", payload, digest))
@@ -198,6 +251,7 @@ def main() -> None:
             f"{name:24}{percentile(values, 50):>10.2f}{percentile(values, 95):>10.2f}{percentile(values, 99):>10.2f}{statistics.fmean(values):>10.2f}"
         )
     print(f"ratio match/bare p99: {percentile(full, 99) / percentile(bare, 99):.2f}")
+    describe_tail(full, paused, sizes)
     if args.outcomes:
         compare_outcomes(args.outcomes, decisions)
 
