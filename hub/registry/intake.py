@@ -12,7 +12,6 @@ requests about one new person create exactly one beneficiary.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -136,16 +135,9 @@ def candidate_features(
 def lock_keys(keys: list[str]) -> None:
     if not settings.USES_POSTGRES or not keys:
         return
-    ids = sorted(
-        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
-    )
     with connection.cursor() as cursor:
         # One round trip; the locks are taken in sorted order, so intakes cannot deadlock.
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(k)) FROM "
-            "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks",
-            [ids],
-        )
+        cursor.execute(lookups.LOCK_SQL, [lookups.lock_ids(keys)])
 
 
 def root_of(beneficiary_id, parents: dict) -> object:
@@ -204,6 +196,7 @@ def score_candidates(
     restrict_to=None,
     reveal=None,
     graded_only: bool = False,
+    lock: bool = False,
 ) -> list[Candidate]:
     """Best score per candidate beneficiary (merge roots), best first.
 
@@ -214,6 +207,8 @@ def score_candidates(
     probe on them. The answer then depends on nothing the caller may not see.
     ``graded_only``: leave out the beneficiaries no record of which reaches a grade (what
     every caller drops anyway); candidates that cannot reach one are then not compared whole.
+    ``lock``: first take the advisory locks of ``keys`` (``lock_keys``), in the same round
+    trip as the look-up on PostgreSQL.
     """
     if not keys:
         return []
@@ -223,6 +218,7 @@ def score_candidates(
         limit=MAX_CANDIDATE_RECORDS,
         engine=stored.VERSION,
         whole=reveal is not None,
+        lock=lookups.lock_ids(keys) if lock and settings.USES_POSTGRES else None,
     )
     if not rows:
         return []
@@ -292,8 +288,7 @@ def safe_to_link(candidate: Candidate) -> bool:
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:
     prepared = prepared_for("new", payload, nir_digest)
     keys = matching.blocking_keys(prepared)
-    lock_keys(keys)
-    candidates = score_candidates(prepared, keys, graded_only=True)
+    candidates = score_candidates(prepared, keys, graded_only=True, lock=True)
     if not candidates:
         return IntakeDecision(outcome=MatchOutcome.CREATED)
     best = candidates[0]

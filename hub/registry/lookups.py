@@ -4,6 +4,7 @@ parameter), batches of ids elsewhere; and the single-record look-up (``intake_ca
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -117,19 +118,52 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def intake_candidates(keys: list[str], caps: list[int], *, limit: int, engine: int, whole: bool):
+# Transaction-scoped advisory locks, taken in sorted order so that lockers cannot deadlock.
+LOCK_SQL = (
+    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+    "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks"
+)
+
+
+def lock_ids(keys: list[str]) -> list[int]:
+    """The advisory lock numbers of blocking keys, sorted."""
+    return sorted(
+        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
+    )
+
+
+def intake_candidates(
+    keys: list[str],
+    caps: list[int],
+    *,
+    limit: int,
+    engine: int,
+    whole: bool,
+    lock: list[int] | None = None,
+):
     """``(usable keys, rows)`` for a probe's blocking ``keys`` and their caps (``block_cap``).
 
     A row is ``(record id, beneficiary id, its merged_into, organization id, version,
     stored features or None, payload or None, nir_hash)``: the features when they were written
     for the record's version by engine ``engine`` (``stored.VERSION``), the payload otherwise
-    or when ``whole``. At most ``limit`` records."""
+    or when ``whole``. At most ``limit`` records.
+
+    ``lock``: advisory lock numbers (``lock_ids``) taken first, on PostgreSQL in the same
+    round trip (a pipeline: the look-up is a later statement, so under READ COMMITTED it sees
+    what the previous holders of the locks committed)."""
     if _postgres():
+        params = {"keys": keys, "caps": caps, "engine": engine, "whole": whole, "limit": limit}
         with connection.cursor() as cursor:
-            cursor.execute(
-                _INTAKE_SQL,
-                {"keys": keys, "caps": caps, "engine": engine, "whole": whole, "limit": limit},
-            )
+            if lock:
+                with (
+                    connection.wrap_database_errors,
+                    connection.cursor() as locker,
+                    connection.connection.pipeline(),
+                ):
+                    locker.execute(LOCK_SQL, [lock])
+                    cursor.execute(_INTAKE_SQL, params)
+            else:
+                cursor.execute(_INTAKE_SQL, params)
             fetched = cursor.fetchall()
         if not fetched:
             return [], []
