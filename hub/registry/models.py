@@ -331,7 +331,10 @@ class MatchingModel(models.Model):
 class RecordKey(models.Model):
     """Blocking-key index: the keys of each partner record, to find candidates quickly."""
 
-    record = models.ForeignKey(PartnerRecord, on_delete=models.CASCADE, related_name="keys")
+    # No index of its own: the unique (record, key) index serves look-ups by record.
+    record = models.ForeignKey(
+        PartnerRecord, on_delete=models.CASCADE, related_name="keys", db_index=False
+    )
     key = models.CharField(max_length=96)
 
     class Meta:

@@ -96,14 +96,12 @@ def forwards(apps, schema_editor):
         params=None,
     )
     if schema_editor.connection.vendor == "postgresql":
-        # The primary key's pattern index (for LIKE) is never used: keys are read by equality.
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes "
-                "WHERE tablename = 'registry_blocksize' AND indexname LIKE '%%_like'"
-            )
-            for (name,) in cursor.fetchall():
-                execute(f'DROP INDEX "{name}"', params=None)
+        # Keep the visibility map fresh so that the key look-up stays an index-only scan
+        # (autovacuum's default waits for 20 % of the table to be new rows).
+        execute(
+            "ALTER TABLE registry_recordkey SET (autovacuum_vacuum_insert_scale_factor = 0.02)",
+            params=None,
+        )
         execute(PG_FUNCTIONS, params=None)
         for statement in PG_TRIGGERS:
             execute(statement, params=None)
@@ -120,6 +118,9 @@ def backwards(apps, schema_editor):
         elif vendor == "sqlite":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", None)
     if vendor == "postgresql":
+        schema_editor.execute(
+            "ALTER TABLE registry_recordkey RESET (autovacuum_vacuum_insert_scale_factor)", None
+        )
         schema_editor.execute("DROP FUNCTION IF EXISTS registry_blocksize_apply()", None)
         schema_editor.execute("DROP FUNCTION IF EXISTS registry_blocksize_clear()", None)
 
@@ -133,21 +134,48 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["key", "record"], name="record_key_record_idx"),
         ),
         migrations.RemoveIndex(model_name="recordkey", name="record_key_idx"),
-        migrations.CreateModel(
-            name="BlockSize",
-            fields=[
-                (
-                    "key",
-                    models.CharField(
-                        max_length=96,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="clé de blocage",
-                    ),
-                ),
-                ("records", models.PositiveIntegerField(verbose_name="fiches")),
+        migrations.AlterField(
+            model_name="recordkey",
+            name="record",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=models.deletion.CASCADE,
+                related_name="keys",
+                to="registry.partnerrecord",
+            ),
+        ),
+        # The table by hand: Django would add a pattern index (``_like``) to the character
+        # primary key on PostgreSQL, as large as the key index and never read (keys are read by
+        # equality).
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    'CREATE TABLE "registry_blocksize" ("key" varchar(96) NOT NULL PRIMARY KEY, '
+                    '"records" integer NOT NULL CHECK ("records" >= 0))',
+                    'DROP TABLE "registry_blocksize"',
+                )
             ],
-            options={"verbose_name": "taille de bloc", "verbose_name_plural": "tailles de bloc"},
+            state_operations=[
+                migrations.CreateModel(
+                    name="BlockSize",
+                    fields=[
+                        (
+                            "key",
+                            models.CharField(
+                                max_length=96,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="clé de blocage",
+                            ),
+                        ),
+                        ("records", models.PositiveIntegerField(verbose_name="fiches")),
+                    ],
+                    options={
+                        "verbose_name": "taille de bloc",
+                        "verbose_name_plural": "tailles de bloc",
+                    },
+                )
+            ],
         ),
         migrations.RunPython(forwards, backwards),
     ]
