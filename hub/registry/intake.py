@@ -5,9 +5,15 @@ matching engine (``hub.matching``) scores each candidate; scores are kept per be
 root of its merge chain). ``certain`` links the record to that beneficiary; ``probable`` or
 ``possible`` creates a new beneficiary and files review items; otherwise a new beneficiary.
 
-On PostgreSQL, a transaction-scoped advisory lock on each blocking key (taken in sorted order)
-serialises concurrent intakes that could describe the same person, so twenty simultaneous
-requests about one new person create exactly one beneficiary.
+One look-up (``lookups.intake_candidates``) answers the usable keys (block sizes read from the
+``BlockSize`` table, not counted), the records of those blocks and the features stored when
+each record was written (``PartnerRecord.match_features``): nothing is normalised again per
+probe. Candidates that cannot reach a grade are not explained field by field.
+
+On PostgreSQL, a transaction-scoped advisory lock on each blocking key (taken in sorted order,
+in the same round trip as the look-up) serialises concurrent intakes that could describe the
+same person, so twenty simultaneous requests about one new person create exactly one
+beneficiary.
 """
 
 from __future__ import annotations
