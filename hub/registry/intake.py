@@ -5,14 +5,19 @@ matching engine (``hub.matching``) scores each candidate; scores are kept per be
 root of its merge chain). ``certain`` links the record to that beneficiary; ``probable`` or
 ``possible`` creates a new beneficiary and files review items; otherwise a new beneficiary.
 
-On PostgreSQL, a transaction-scoped advisory lock on each blocking key (taken in sorted order)
-serialises concurrent intakes that could describe the same person, so twenty simultaneous
-requests about one new person create exactly one beneficiary.
+One look-up (``lookups.intake_candidates``) answers the usable keys (block sizes read from the
+``BlockSize`` table, not counted), the records of those blocks and the features stored when
+each record was written (``PartnerRecord.match_features``): nothing is normalised again per
+probe. Candidates that cannot reach a grade are not explained field by field.
+
+On PostgreSQL, a transaction-scoped advisory lock on each blocking key (taken in sorted order,
+in the same round trip as the look-up) serialises concurrent intakes that could describe the
+same person, so twenty simultaneous requests about one new person create exactly one
+beneficiary.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -21,12 +26,12 @@ from django.db import connection
 
 from hub import matching
 from hub.matching import stored
+from hub.registry import lookups
 from hub.registry.golden import IDENTITY, flat_identity, mask_payload
 from hub.registry.models import (
     Beneficiary,
     LinkDecision,
     MatchingModel,
-    PartnerRecord,
     RecordKey,
     ReviewItem,
 )
@@ -136,16 +141,9 @@ def candidate_features(
 def lock_keys(keys: list[str]) -> None:
     if not settings.USES_POSTGRES or not keys:
         return
-    ids = sorted(
-        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
-    )
     with connection.cursor() as cursor:
         # One round trip; the locks are taken in sorted order, so intakes cannot deadlock.
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(k)) FROM "
-            "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks",
-            [ids],
-        )
+        cursor.execute(lookups.LOCK_SQL, [lookups.lock_ids(keys)])
 
 
 def root_of(beneficiary_id, parents: dict) -> object:
@@ -172,24 +170,39 @@ def _parents(ids) -> dict:
 
 def usable_keys(keys: list[str]) -> list[str]:
     """Drop keys shared by more records than the engine's cap for their family (a common name
-    in a large town, JEAN MARTIN born in 1960): batch deduplication skips such blocks too."""
-    from django.db.models import Count
-
+    in a large town, JEAN MARTIN born in 1960): batch deduplication skips such blocks too.
+    Block sizes are read from the block-size table, not counted."""
     if not keys:
         return []
-    caps = {key: matching.block_cap(key) for key in keys}
-    sizes = dict(
-        RecordKey.objects.filter(key__in=keys)
-        .values("key")
-        .annotate(n=Count("id"))
-        .filter(n__gt=min(caps.values()))
-        .values_list("key", "n")
-    )
-    return [key for key in keys if sizes.get(key, 0) <= caps[key]]
+    sizes = dict(lookups.large_blocks(keys, min(matching.block_cap(k) for k in keys)))
+    return [key for key in keys if sizes.get(key, 0) <= matching.block_cap(key)]
+
+
+def _features(record_id, features, payload, nir_digest) -> matching.Prepared:
+    """A candidate as the engine compares it: its stored features, else its payload prepared."""
+    if features is not None:
+        try:
+            return stored.load(record_id, features)
+        except (TypeError, ValueError):
+            payload, nir_digest = lookups.record_identity(record_id)
+    return prepared_for(record_id, payload, nir_digest)
+
+
+def _may_grade(model: matching.Model, a: matching.Prepared, b: matching.Prepared) -> bool:
+    """Whether the pair reaches a grade: its weight from the agreement levels alone (the
+    score ``model.compare`` gives), without building the field-by-field explanation."""
+    levels, surname, first = matching.compare_levels(a, b)
+    return model.grade(model.probability(model.weight_of(levels, surname, first))) is not None
 
 
 def score_candidates(
-    prepared: matching.Prepared, keys: list[str], *, restrict_to=None, reveal=None
+    prepared: matching.Prepared,
+    keys: list[str],
+    *,
+    restrict_to=None,
+    reveal=None,
+    graded_only: bool = False,
+    lock: bool = False,
 ) -> list[Candidate]:
     """Best score per candidate beneficiary (merge roots), best first.
 
@@ -198,29 +211,26 @@ def score_candidates(
     of the candidate roots returning ``categories(organization_id, root)``: each record is
     compared only on those categories, and counts only if it shares a blocking key with the
     probe on them. The answer then depends on nothing the caller may not see.
+    ``graded_only``: leave out the beneficiaries no record of which reaches a grade (what
+    every caller drops anyway); candidates that cannot reach one are then not compared whole.
+    ``lock``: first take the advisory locks of ``keys`` (``lock_keys``), in the same round
+    trip as the look-up on PostgreSQL.
     """
-    keys = usable_keys(keys)
     if not keys:
         return []
-    record_ids = RecordKey.objects.filter(key__in=keys).values("record_id")
-    records = PartnerRecord.objects.filter(pk__in=record_ids)
-    rows = list(
-        records.values_list(
-            "id",
-            "payload",
-            "nir_hash",
-            "beneficiary_id",
-            "beneficiary__merged_into_id",
-            "organization_id",
-            "match_features",
-            "version",
-        )[:MAX_CANDIDATE_RECORDS]
+    keys, rows = lookups.intake_candidates(
+        keys,
+        [matching.block_cap(key) for key in keys],
+        limit=MAX_CANDIDATE_RECORDS,
+        engine=stored.VERSION,
+        whole=reveal is not None,
+        lock=lookups.lock_ids(keys) if lock and settings.USES_POSTGRES else None,
     )
     if not rows:
         return []
-    merged = {row[3] for row in rows if row[4]}
+    merged = {row[1] for row in rows if row[2]}
     parents = _parents(merged) if merged else {}
-    roots = {row[0]: root_of(row[3], parents) for row in rows}
+    roots = {row[0]: root_of(row[1], parents) for row in rows}
     allowed = None
     if restrict_to is not None:
         allowed = set(restrict_to.filter(pk__in=set(roots.values())).values_list("pk", flat=True))
@@ -228,8 +238,7 @@ def score_candidates(
     wanted = set(keys)
     model = current_model()
     best: dict = {}
-    for row in rows:
-        record_id, payload, nir_digest, _beneficiary, _parent, organization_id = row[:6]
+    for record_id, _beneficiary, _parent, organization_id, _v, features, payload, digest in rows:
         root = roots[record_id]
         if allowed is not None and root not in allowed:
             continue
@@ -238,11 +247,13 @@ def score_candidates(
             if IDENTITY not in categories:
                 continue
             payload = mask_payload(payload, categories)
-            candidate = prepared_for(record_id, payload, nir_digest)
+            candidate = prepared_for(record_id, payload, digest)
             if not wanted.intersection(matching.blocking_keys(candidate)):
                 continue
         else:
-            candidate = candidate_features(record_id, payload, nir_digest, row[6], row[7])
+            candidate = _features(record_id, features, payload, digest)
+        if graded_only and not _may_grade(model, prepared, candidate):
+            continue
         comparison = model.compare(prepared, candidate)
         current = best.get(root)
         if current is None or comparison.score > current.score:
@@ -283,8 +294,7 @@ def safe_to_link(candidate: Candidate) -> bool:
 def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeDecision:
     prepared = prepared_for("new", payload, nir_digest)
     keys = matching.blocking_keys(prepared)
-    lock_keys(keys)
-    candidates = [c for c in score_candidates(prepared, keys) if c.grade]
+    candidates = score_candidates(prepared, keys, graded_only=True, lock=True)
     if not candidates:
         return IntakeDecision(outcome=MatchOutcome.CREATED)
     best = candidates[0]
@@ -306,14 +316,22 @@ def match_new_record(*, organization, payload: dict, nir_digest: str) -> IntakeD
 
 
 def index_record(record, prepared: matching.Prepared | None = None) -> None:
-    """(Re)write the blocking keys of ``record`` (``prepared``: its features, if at hand)."""
+    """(Re)write the blocking keys of ``record`` (``prepared``: its features, if at hand).
+
+    The block-size rows of the keys that change are locked first, in sorted order, so that
+    this delete-then-insert cannot deadlock with another writer of the same keys (the
+    triggers lock them one statement at a time)."""
     prepared = prepared or prepared_for(record.pk, record.payload, record.nir_hash)
     keys = matching.blocking_keys(prepared)
-    RecordKey.objects.filter(record=record).exclude(key__in=keys).delete()
     existing = set(RecordKey.objects.filter(record=record).values_list("key", flat=True))
-    RecordKey.objects.bulk_create(
-        [RecordKey(record=record, key=k) for k in keys if k not in existing]
-    )
+    gone = existing.difference(keys)
+    added = [k for k in keys if k not in existing]
+    if existing and (gone or added):
+        lookups.lock_block_sizes(sorted(gone.union(added)))
+    if gone:
+        RecordKey.objects.filter(record=record, key__in=gone).delete()
+    if added:
+        RecordKey.objects.bulk_create([RecordKey(record=record, key=k) for k in added])
 
 
 def file_review_items(*, record, decision: IntakeDecision) -> None:

@@ -1,15 +1,16 @@
 """The look-ups of set-wise intake (``hub.registry.bulk``): block sizes, the records of the
 blocks, the candidates' stored features. One statement each on PostgreSQL (an array
-parameter), batches of ids elsewhere."""
+parameter), batches of ids elsewhere; and the single-record look-up (``intake_candidates``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 
 from django.db import connection
-from django.db.models import Count
 
-from hub.registry.models import PartnerRecord, RecordKey
+from hub.registry.models import BlockSize, PartnerRecord, RecordKey
 
 IN_BATCH = 2000  # ids per IN (...) list: well below SQLite's variable limit
 
@@ -24,23 +25,19 @@ def _postgres() -> bool:
 
 
 def large_blocks(keys: list[str], floor: int):
-    """(key, records holding it) of the keys held by more than ``floor`` records."""
+    """(key, records holding it) of the keys held by more than ``floor`` records, read from
+    the block-size table (``BlockSize``, kept by triggers) rather than counted."""
     if _postgres():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT key, count(*) FROM registry_recordkey WHERE key = ANY(%s) "
-                "GROUP BY key HAVING count(*) > %s",
+                "SELECT key, records FROM registry_blocksize WHERE key = ANY(%s) AND records > %s",
                 [keys, floor],
             )
             return cursor.fetchall()
     out = []
     for batch in batches(keys):
         out.extend(
-            RecordKey.objects.filter(key__in=batch)
-            .values("key")
-            .annotate(n=Count("id"))
-            .filter(n__gt=floor)
-            .values_list("key", "n")
+            BlockSize.objects.filter(key__in=batch, records__gt=floor).values_list("key", "records")
         )
     return out
 
@@ -86,3 +83,138 @@ def candidate_rows(record_ids: list):
             )
         )
     return out
+
+
+# The single-record look-up: the probe's usable keys (block size within the key's cap, read
+# from the block-size table), the records holding them (an index-only scan of (key,
+# record_id)), and each record's stored features, in one statement. The payload comes only
+# where the features are stale (or when ``whole``: a caller that masks it first).
+_INTAKE_SQL = """
+WITH usable AS MATERIALIZED (
+    SELECT probe.key FROM unnest(%(keys)s::text[], %(caps)s::int[]) AS probe(key, cap)
+    LEFT JOIN registry_blocksize size ON size.key = probe.key
+    WHERE coalesce(size.records, 0) <= probe.cap
+), fresh AS (
+    SELECT r.*, coalesce(
+        r.match_features @> jsonb_build_object('v', r.version, 'e', %(engine)s), false
+    ) AS current
+    FROM registry_partnerrecord r
+    WHERE r.id = ANY(ARRAY(
+        SELECT DISTINCT k.record_id FROM registry_recordkey k
+        WHERE k.key IN (SELECT key FROM usable)
+    ))
+    LIMIT %(limit)s
+)
+SELECT (SELECT array_agg(key) FROM usable), r.id, r.beneficiary_id, b.merged_into_id,
+    r.organization_id, r.version,
+    CASE WHEN r.current THEN r.match_features -> 'f' END,
+    CASE WHEN %(whole)s OR NOT r.current THEN r.payload END,
+    r.nir_hash
+FROM fresh r JOIN registry_beneficiary b ON b.id = r.beneficiary_id
+"""
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# Transaction-scoped advisory locks, taken in sorted order so that lockers cannot deadlock.
+LOCK_SQL = (
+    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+    "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks"
+)
+
+
+def lock_ids(keys: list[str]) -> list[int]:
+    """The advisory lock numbers of blocking keys, sorted."""
+    return sorted(
+        {int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys}
+    )
+
+
+def intake_candidates(
+    keys: list[str],
+    caps: list[int],
+    *,
+    limit: int,
+    engine: int,
+    whole: bool,
+    lock: list[int] | None = None,
+):
+    """``(usable keys, rows)`` for a probe's blocking ``keys`` and their caps (``block_cap``).
+
+    A row is ``(record id, beneficiary id, its merged_into, organization id, version,
+    stored features or None, payload or None, nir_hash)``: the features when they were written
+    for the record's version by engine ``engine`` (``stored.VERSION``), the payload otherwise
+    or when ``whole``. At most ``limit`` records.
+
+    ``lock``: advisory lock numbers (``lock_ids``) taken first, on PostgreSQL in the same
+    round trip (a pipeline: the look-up is a later statement, so under READ COMMITTED it sees
+    what the previous holders of the locks committed)."""
+    if _postgres():
+        params = {"keys": keys, "caps": caps, "engine": engine, "whole": whole, "limit": limit}
+        with connection.cursor() as cursor:
+            if lock:
+                with (
+                    connection.wrap_database_errors,
+                    connection.cursor() as locker,
+                    connection.connection.pipeline(),
+                ):
+                    locker.execute(LOCK_SQL, [lock])
+                    cursor.execute(_INTAKE_SQL, params)
+            else:
+                cursor.execute(_INTAKE_SQL, params)
+            fetched = cursor.fetchall()
+        if not fetched:
+            return [], []
+        rows = [(*row[1:6], _json(row[6]), _json(row[7]), row[8]) for row in fetched]
+        return fetched[0][0], rows
+    sizes = dict(BlockSize.objects.filter(key__in=keys).values_list("key", "records"))
+    usable = [key for key, cap in zip(keys, caps, strict=True) if sizes.get(key, 0) <= cap]
+    if not usable:
+        return [], []
+    records = PartnerRecord.objects.filter(
+        pk__in=RecordKey.objects.filter(key__in=usable).values("record_id")
+    ).values_list(
+        "id",
+        "beneficiary_id",
+        "beneficiary__merged_into_id",
+        "organization_id",
+        "version",
+        "match_features",
+        "payload",
+        "nir_hash",
+    )[:limit]
+    rows = []
+    for *head, version, features, payload, nir_digest in records:
+        current = (
+            isinstance(features, dict)
+            and features.get("v") == version
+            and features.get("e") == engine
+        )
+        rows.append(
+            (
+                *head,
+                version,
+                features.get("f") if current else None,
+                payload if whole or not current else None,
+                nir_digest,
+            )
+        )
+    return usable, rows
+
+
+def record_identity(record_id) -> tuple[dict, str]:
+    """(payload, nir_hash) of one record, for the rare stored features that do not load."""
+    return PartnerRecord.objects.values_list("payload", "nir_hash").get(pk=record_id)
+
+
+def lock_block_sizes(keys: list[str]) -> None:
+    """Lock the block-size rows of ``keys`` (sorted) until the end of the transaction."""
+    if _postgres() and keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM registry_blocksize WHERE key = ANY(%s) "
+                "ORDER BY key FOR UPDATE) AS locked",
+                [sorted(keys)],
+            )

@@ -328,12 +328,33 @@ class MatchingModel(models.Model):
 class RecordKey(models.Model):
     """Blocking-key index: the keys of each partner record, to find candidates quickly."""
 
-    record = models.ForeignKey(PartnerRecord, on_delete=models.CASCADE, related_name="keys")
+    # No index of its own: the unique (record, key) index serves look-ups by record.
+    record = models.ForeignKey(
+        PartnerRecord, on_delete=models.CASCADE, related_name="keys", db_index=False
+    )
     key = models.CharField(max_length=96)
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="record_key_idx")]
+        # (key, record): the key -> candidate look-up reads the index alone (index-only scan).
+        indexes = [models.Index(fields=["key", "record"], name="record_key_record_idx")]
         constraints = [models.UniqueConstraint(fields=["record", "key"], name="record_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BlockSize(models.Model):
+    """How many records hold each blocking key, so that intake tells a large block (skipped)
+    without counting it. Kept by database triggers on ``RecordKey`` (migration 0008), in the
+    transaction of every write: inserts, deletes, cascades and ``COPY`` alike. A key no record
+    holds has no row."""
+
+    key = models.CharField(_("clé de blocage"), primary_key=True, max_length=96)
+    records = models.PositiveIntegerField(_("fiches"))
+
+    class Meta:
+        verbose_name = _("taille de bloc")
+        verbose_name_plural = _("tailles de bloc")
 
     def __str__(self) -> str:
         return self.key
