@@ -25,6 +25,7 @@ intake per row). Prints the peak resident memory of the process too.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import resource
 import sys
@@ -34,9 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(ROOT / "bench" / "matching"))  # after bench/exchanges: its run.py wins
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
+import generate  # noqa: E402  (bench/matching: French name frequencies)
 import run  # noqa: E402  (django.setup(), synthetic persons, reset of the PostgreSQL tables)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -48,11 +51,42 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+_GEN = generate.Gen(0)
+
+
+def french_row(i: int, external_id: str) -> dict:
+    """Person ``i`` drawn as ``bench/matching/generate.py`` draws an entity (seeded by ``i``,
+    so the same ``i`` is the same person): surnames by French frequency (a Zipf law over the
+    200 most common, else made of syllables), first names by sex and frequency, birth dates
+    1935-2006, 60 cities, contact details and NIR as often as the generator gives them."""
+    _GEN.r.seed(i)
+    e = _GEN.entity()
+    (postcode, city, _insee), line = e["home"]
+    row = {
+        "external_id": external_id,
+        "birth_name": e["surname"],
+        "first_names": e["first"],
+        "sex": e["sex"],
+        "birth_date": "{:04d}-{:02d}-{:02d}".format(*e["date"]),
+        "birth_place": e["birth_place"][1],
+        "address": {"line": line, "postcode": postcode, "city": city},
+    }
+    if e["spouse"]:
+        row["usage_name"] = e["spouse"]
+    for name in ("phone", "email", "nir"):
+        if e[name]:
+            row[name] = e[name]
+    return row
+
+
+PEOPLE = {"french": french_row, "small": run.person_row}
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def seed_bare(organization, count: int) -> None:
+def seed_bare(organization, count: int, person_row) -> None:
     """The registry of N persons written directly: one beneficiary, one record with its stored
     features and its blocking keys per person, by COPY (no matching, no audit, no events)."""
     from hub import bulkwrite, matching
@@ -65,7 +99,7 @@ def seed_bare(organization, count: int) -> None:
         with transaction.atomic():
             records, people, keys = [], [], []
             for i in range(start, min(count, start + 5000)):
-                row = run.person_row(i, f"E-{i}")
+                row = person_row(i, f"E-{i}")
                 clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
                 prepared = intake.prepared_for("new", clean, digest)
                 person = Beneficiary()
@@ -99,7 +133,15 @@ def main() -> None:
         default="bare",
         help="load the N persons by COPY (default) or through the import itself",
     )
+    parser.add_argument(
+        "--names",
+        choices=tuple(PEOPLE),
+        default="french",
+        help="French name frequencies (default) or the old small lists (huge blocks)",
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the measured import into FILE")
     args = parser.parse_args()
+    person_row = PEOPLE[args.names]
 
     from exchanges import imports
     from hub.registry.actors import Actor
@@ -111,18 +153,18 @@ def main() -> None:
     first, second, baseline_org = run.organizations(3)
     actor1 = Actor(organization_id=first.pk, organization_ids=(first.pk,))
     actor2 = Actor(organization_id=second.pk, organization_ids=(second.pk,))
-    say(f"{connection.vendor}; load average {load_average()}")
+    say(f"{connection.vendor}; names {args.names}; load average {load_average()}")
 
     start = time.perf_counter()
     if args.seed == "import":
         job = imports.create_job(
             actor=actor1,
-            content=run.ndjson(run.person_row(i, f"E-{i}") for i in range(args.existing)),
+            content=run.ndjson(person_row(i, f"E-{i}") for i in range(args.existing)),
             format="ndjson",
         )
         imports.run_job(job_id=job.pk)
     else:
-        seed_bare(first, args.existing)
+        seed_bare(first, args.existing, person_row)
     elapsed = time.perf_counter() - start
     say(
         f"loaded {args.existing} persons ({args.seed}) in {elapsed:.0f} s "
@@ -130,12 +172,27 @@ def main() -> None:
     )
 
     content = [
-        run.person_row(i if i % 3 == 0 else args.existing + i, f"N-{i}") for i in range(args.rows)
+        person_row(i if i % 3 == 0 else args.existing + i, f"N-{i}") for i in range(args.rows)
     ]
     job = imports.create_job(actor=actor2, content=run.ndjson(content), format="ndjson")
     imports.SETWISE = not args.rowwise
+    profiler = cProfile.Profile() if args.profile else None
+    sampler = None
+    if os.environ.get("BENCH_SAMPLER"):
+        sys.path.insert(0, os.path.dirname(os.environ["BENCH_SAMPLER"]))
+        import sampler  # a scratch sampling profiler outside the repository
+    if sampler:
+        sampler.active[0] = True
     start = time.perf_counter()
+    if profiler:
+        profiler.enable()
     imports.run_job(job_id=job.pk)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    if sampler:
+        sampler.active[0] = False
+        sampler.report()
     elapsed = time.perf_counter() - start
     job.refresh_from_db()
     rate = args.rows / elapsed
