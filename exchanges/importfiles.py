@@ -54,10 +54,12 @@ def _not_utf8() -> ImportRejected:
 
 
 def as_stream(content) -> io.BufferedIOBase:
-    """A binary stream at its start, from bytes or a (seekable) binary file."""
+    """A binary stream at its start, from bytes or a binary file (rewound when seekable; a
+    job's stream of parts is read once, from its start)."""
     if isinstance(content, (bytes, bytearray, memoryview)):
         return io.BytesIO(content)
-    content.seek(0)
+    if content.seekable():
+        content.seek(0)
     return content
 
 
