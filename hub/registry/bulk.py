@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from hub import bulkwrite, matching
-from hub.matching import stored, vector
+from hub.matching import vector
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
@@ -113,21 +113,10 @@ class _Pool:
             self.by_key[key].append(new.record_id)
             self.count[key] += 1
 
-    def stored_rows(self) -> dict:
-        """Record id -> its current stored features (``stored.dump`` list), when it has them."""
-        out = {}
-        for record_id, (_payload, _digest, features, version) in self.raw.items():
-            if intake.features_current(features, version):
-                row = features.get("f")
-                if isinstance(row, list) and len(row) == len(vector.FIELDS):
-                    out[record_id] = row
-        return out
-
-    def candidates(
-        self, prepared: matching.Prepared, keys: list[str], kept: set | None = None
-    ) -> list[Candidate]:
+    def candidates(self, prepared: matching.Prepared, keys: list[str]) -> list[Candidate]:
         """``intake.score_candidates`` against the pool, its ungraded candidates left out
-        (they decide nothing). ``kept``: the only records that may reach a grade."""
+        (they decide nothing); a candidate that cannot reach a grade is not compared in full
+        (``vector.compare_graded``)."""
         usable = self.usable(keys)
         seen: dict = {}
         for key in usable:
@@ -135,8 +124,6 @@ class _Pool:
                 seen.setdefault(record_id, None)
         best: dict = {}
         for record_id in list(seen)[: intake.MAX_CANDIDATE_RECORDS]:
-            if kept is not None and record_id not in kept:
-                continue
             comparison = vector.compare_graded(
                 self.model, prepared, self.features(record_id), self.cut
             )
@@ -174,40 +161,6 @@ def _decide(candidates: list[Candidate]) -> IntakeDecision:
     )
 
 
-def _reachable(pool: _Pool, segment: list[_New]) -> list[set]:
-    """For each row, the records (of the registry and the rows before it) it shares a key
-    with and may score a grade against (``vector.reachable``, all pairs of the segment at
-    once). A record without current stored features is always kept."""
-    rows = [stored.dump(new.prepared) for new in segment]
-    position = {new.record_id: n for n, new in enumerate(segment)}
-    for record_id, row in pool.stored_rows().items():
-        position[record_id] = len(rows)
-        rows.append(row)
-    earlier: dict = defaultdict(list)  # key -> record ids of the segment's rows, in order
-    kept: list[set] = []
-    i, j, ids = [], [], []
-    for n, new in enumerate(segment):
-        met = set()
-        for key in new.keys:
-            met.update(pool.by_key.get(key, ()))
-            met.update(earlier[key])
-        always = set()
-        for record_id in met:
-            if record_id in position:
-                i.append(n)
-                j.append(position[record_id])
-                ids.append(record_id)
-            else:
-                always.add(record_id)
-        kept.append(always)
-        for key in new.keys:
-            earlier[key].append(new.record_id)
-    for n, record_id, ok in zip(i, ids, vector.reachable(pool.model, rows, i, j), strict=True):
-        if ok:
-            kept[n].add(record_id)
-    return kept
-
-
 def _match(segment: list[_New]) -> None:
     keys = sorted({key for new in segment for key in new.keys})
     intake.lock_keys(keys)  # one sorted lock set for the whole segment
@@ -215,10 +168,8 @@ def _match(segment: list[_New]) -> None:
     if keys:
         pool.load(keys)
     for new in segment:
+        new.decision = _decide(pool.candidates(new.prepared, new.keys))
         new.record_id = uuid.uuid4()
-    kept = _reachable(pool, segment)
-    for new, reachable in zip(segment, kept, strict=True):
-        new.decision = _decide(pool.candidates(new.prepared, new.keys, reachable))
         new.beneficiary_id = new.decision.beneficiary or uuid.uuid4()
         pool.add(new)
 
