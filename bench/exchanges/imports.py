@@ -122,6 +122,41 @@ def seed_bare(organization, count: int, person_row) -> None:
             bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
 
 
+def bench_upload(actor, rows: int, person_row) -> None:
+    """A file of ``rows`` rows through the upload path: spooled from its stream as the API's
+    parser spools a body (hashed for Idempotency-Key), checked and stored in parts by
+    ``create_job``, then read back row by row as ``run_job`` reads it. Prints the peak RSS."""
+    import hashlib
+    import json
+    import tempfile
+
+    from exchanges import importfiles, imports
+
+    before = peak_mib()
+    with tempfile.TemporaryFile() as source:
+        for i in range(rows):
+            source.write(json.dumps(person_row(i, f"U-{i}"), ensure_ascii=False).encode())
+            source.write(b"\n")
+        size = source.tell()
+        source.seek(0)
+        say(f"file: {rows:,} rows, {size / 2**20:,.0f} MiB; peak RSS so far {peak_mib():,.0f} MiB")
+        start = time.perf_counter()
+        spooled, _size = importfiles.spool(source.read, 1 << 40, hashlib.sha256())
+        spooled_at = time.perf_counter()
+        job = imports.create_job(actor=actor, content=spooled, format="ndjson")
+        stored_at = time.perf_counter()
+        spooled.close()
+    parts = job.parts.count()
+    count = sum(1 for _ in importfiles.iter_rows(importfiles.job_stream(job), job.format))
+    read_at = time.perf_counter()
+    say(
+        f"UPLOAD {rows:,} rows ({size / 2**20:,.0f} MiB): spooled in {spooled_at - start:.1f} s, "
+        f"checked and stored in {parts} parts in {stored_at - spooled_at:.1f} s, "
+        f"{count:,} rows parsed back in {read_at - stored_at:.1f} s | peak RSS {peak_mib():,.0f} MiB "
+        f"(before the file: {before:,.0f} MiB) | load average {load_average()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", type=int, default=100_000)
@@ -140,6 +175,12 @@ def main() -> None:
         help="French name frequencies (default) or the old small lists (huge blocks)",
     )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the measured import into FILE")
+    parser.add_argument(
+        "--upload-rows",
+        type=int,
+        metavar="N",
+        help="only the upload path: a file of N rows spooled, stored in parts and read back",
+    )
     args = parser.parse_args()
     person_row = PEOPLE[args.names]
 
@@ -154,6 +195,9 @@ def main() -> None:
     actor1 = Actor(organization_id=first.pk, organization_ids=(first.pk,))
     actor2 = Actor(organization_id=second.pk, organization_ids=(second.pk,))
     say(f"{connection.vendor}; names {args.names}; load average {load_average()}")
+    if args.upload_rows:
+        bench_upload(actor1, args.upload_rows, person_row)
+        return
 
     start = time.perf_counter()
     if args.seed == "import":
