@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import tempfile
@@ -285,9 +284,3 @@ def size_of(content) -> int:
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
     return size
-
-
-def sha256_start(prefix: bytes):
-    digest = hashlib.sha256()
-    digest.update(prefix)
-    return digest

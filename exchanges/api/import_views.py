@@ -50,6 +50,18 @@ def _own_job(request, job_id) -> ImportJob:
     return job
 
 
+def _format(request) -> str:
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    fmt = IMPORT_MEDIA_TYPES.get(media_type)
+    if fmt is None:
+        raise Problem(
+            415,
+            "Send the file as application/x-ndjson or text/csv.",
+            errors=[{"field": "Content-Type", "message": "unsupported media type"}],
+        )
+    return fmt
+
+
 class RawFileParser(BaseParser):
     """The body as a temporary file (``importfiles.spool``: in memory up to a mebibyte, on
     disk beyond), within the view's size limit, hashed on the way for ``Idempotency-Key``
@@ -94,6 +106,7 @@ class ImportList(APIView):
 
     def _upload(self, request):
         """(spooled body, its fingerprint): what ``RawFileParser`` made of the body."""
+        _format(request)  # 415 before the body is read
         data = request.data  # parsed once, maybe already during authentication
         if not isinstance(data, SpooledTemporaryFile):  # no body at all
             return io.BytesIO(b""), start_fingerprint(request).hexdigest()
@@ -110,14 +123,7 @@ class ImportList(APIView):
     )
     @idempotent
     def post(self, request):
-        media_type = (request.content_type or "").split(";")[0].strip().lower()
-        fmt = IMPORT_MEDIA_TYPES.get(media_type)
-        if fmt is None:
-            raise Problem(
-                415,
-                "Send the file as application/x-ndjson or text/csv.",
-                errors=[{"field": "Content-Type", "message": "unsupported media type"}],
-            )
+        fmt = _format(request)
         spooled, _fingerprint = self._upload(request)
         try:
             job = imports.create_job(actor=request.actor, content=spooled, format=fmt)
