@@ -221,12 +221,6 @@ def main() -> None:
     job = imports.create_job(actor=actor2, content=run.ndjson(content), format="ndjson")
     imports.SETWISE = not args.rowwise
     profiler = cProfile.Profile() if args.profile else None
-    sampler = None
-    if os.environ.get("BENCH_SAMPLER"):
-        sys.path.insert(0, os.path.dirname(os.environ["BENCH_SAMPLER"]))
-        import sampler  # a scratch sampling profiler outside the repository
-    if sampler:
-        sampler.active[0] = True
     start = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -234,9 +228,6 @@ def main() -> None:
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    if sampler:
-        sampler.active[0] = False
-        sampler.report()
     elapsed = time.perf_counter() - start
     job.refresh_from_db()
     rate = args.rows / elapsed
