@@ -100,9 +100,16 @@ class _Pool:
     def features(self, record_id) -> matching.Prepared:
         prepared = self.prepared.get(record_id)
         if prepared is None:
-            prepared = self.prepared[record_id] = intake.candidate_features(
-                record_id, *self.raw.pop(record_id)
-            )
+            raw = self.raw.pop(record_id)
+            prepared = None
+            if intake.features_current(raw[2], raw[3]):
+                try:
+                    prepared = vector.load_stored(record_id, raw[2]["f"])
+                except (KeyError, TypeError, ValueError):
+                    prepared = None
+            if prepared is None:
+                prepared = intake.candidate_features(record_id, *raw)
+            self.prepared[record_id] = prepared
         return prepared
 
     def add(self, new: _New) -> None:

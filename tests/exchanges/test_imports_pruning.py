@@ -143,3 +143,17 @@ def test_pruned_setwise_import_decides_as_the_row_by_row_import(partner_a, partn
 
     integrity.seal.seal_pending()
     assert integrity.verify_chains() == []
+
+
+def test_stored_features_load_as_the_engine_stores_them():
+    r = random.Random(13)
+    payloads = [_person(r) for _ in range(60)] + [
+        {"birth_name": "Garcia Lopez épouse Martin", "first_names": "Jean-Pierre, Marie"},
+        {"birth_name": "De La Fontaine", "usage_name": "Roux", "first_names": "Cathy"},
+        {"birth_name": "Nguyen", "first_names": "Thi", "birth_date": "1950"},
+        {"first_names": "Inès"},
+    ]
+    for n, payload in enumerate(payloads):
+        prepared = intake.prepared_for(n, payload, "d" * 64 if n % 3 else "")
+        row = json.loads(json.dumps(matching.stored.dump(prepared)))
+        assert vector.load_stored(n, row) == matching.stored.load(n, row) == prepared
