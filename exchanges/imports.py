@@ -12,10 +12,6 @@ Rows carry no personal data in the report: index, external id, outcome, reasons.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import json
 import logging
 import re
 
@@ -24,17 +20,23 @@ from django.db.models import F
 from django.utils import timezone
 
 import schemas
+from exchanges import importfiles
+from exchanges.importfiles import (  # noqa: F401  (the names callers know from this module)
+    CSV_COLUMNS,
+    FORMATS,
+    ImportRejected,
+    inspect,
+    iter_rows,
+)
 from exchanges.models import ImportJob, ImportRow, ImportStatus
 from exchanges.records import submit_record
 from exchanges.setwise import submit_many
 from hub import bulkwrite
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
-from schemas import jsontext
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("ndjson", "csv")
 # Rows per transaction. Access rows are appended without a lock (``consent.seal``), so a chunk
 # holds back only the intakes that share one of its blocking keys.
 CHUNK = 500
@@ -42,165 +44,33 @@ CHUNK = 500
 # (the reference the tests compare it with).
 SETWISE = True
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-ADDRESS_COLUMNS = {"address_line": "line", "postcode": "postcode", "city": "city"}
-ADDRESS_COLUMNS["insee_code"] = "insee_code"
-PLAIN_COLUMNS = (
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "nir",
-    "phone",
-    "email",
-)
-CSV_COLUMNS = ("external_id", *PLAIN_COLUMNS, *ADDRESS_COLUMNS)
 OUTCOMES = ("created", "linked", "review", "updated", "unchanged")
 
 
-class ImportRejected(Exception):
-    def __init__(self, field: str, message: str, status: int = 400):
-        self.field = field
-        self.message = message
-        self.status = status
-        super().__init__(f"{field}: {message}")
-
-
-# --- Parsing ----------------------------------------------------------------------------------
-
-
-def _text(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected("body", "the file is not valid UTF-8") from None
-
-
-def _check_utf8(content: bytes) -> None:
-    """Refuse a file that is not UTF-8, a mebibyte at a time (no decoded copy of the file)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(content)
-    try:
-        for start in range(0, len(view), 1 << 20):
-            decoder.decode(view[start : start + (1 << 20)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ImportRejected("body", "the file is not valid UTF-8") from None
-
-
-def _lines(content: bytes):
-    """NDJSON lines, split on line feeds only (``str.splitlines`` also splits on U+2028...),
-    decoded one at a time: the file is never held as one decoded text nor as a list of lines.
-    A line feed never occurs inside a UTF-8 sequence, so a line decodes on its own."""
-    start = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) else 0
-    size = len(content)
-    while start <= size:
-        end = content.find(b"\n", start)
-        if end < 0:
-            end = size
-        try:
-            line = content[start:end].decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImportRejected("body", "the file is not valid UTF-8") from None
-        yield line.removesuffix("\r")
-        start = end + 1
-
-
-def _csv_payload(row: dict) -> dict:
-    payload = {name: row[name] for name in PLAIN_COLUMNS if row.get(name)}
-    address = {key: row[col] for col, key in ADDRESS_COLUMNS.items() if row.get(col)}
-    if address:
-        payload["address"] = address
-    return payload
-
-
-def iter_rows(content: bytes, format: str):
-    """Yield (index, external_id, payload, errors) for every data row, index from 0."""
-    if format == "csv":
-        reader = csv.DictReader(io.StringIO(_text(content), newline=""))
-        index = -1
-        while True:
-            index += 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield index, "", None, [{"field": "", "message": f"malformed CSV: {exc}"}]
-                continue
-            if None in row:
-                yield index, "", None, [{"field": "", "message": "more cells than columns"}]
-                continue
-            row = {k: (v or "").strip() for k, v in row.items()}
-            yield index, row.get("external_id", ""), _csv_payload(row), []
-        return
-    index = 0
-    for line in _lines(content):
-        if not line.strip():
-            continue
-        try:
-            obj = jsontext.loads(line)
-        except jsontext.InputRefused as exc:
-            yield index, "", None, [{"field": exc.field, "message": exc.message}]
-        except json.JSONDecodeError as exc:
-            yield index, "", None, [{"field": "", "message": f"malformed JSON: {exc.msg}"}]
-        except (ValueError, RecursionError):
-            yield index, "", None, [{"field": "", "message": "not a JSON document"}]
-        else:
-            if not isinstance(obj, dict):
-                yield index, "", None, [{"field": "", "message": "a JSON object is expected"}]
-            else:
-                external_id = obj.pop("external_id", "")
-                yield index, external_id if isinstance(external_id, str) else "", obj, []
-        index += 1
-
-
-def inspect(content: bytes, format: str) -> int:
-    """Check the file's shape before accepting it; return its number of data rows."""
-    if format not in FORMATS:
-        raise ImportRejected("Content-Type", "use application/x-ndjson or text/csv", 415)
-    if format == "csv":
-        reader = csv.reader(io.StringIO(_text(content), newline=""))
-        header = next(reader, None)
-        if not header:
-            raise ImportRejected("body", "the CSV file has no header line")
-        header = [h.strip() for h in header]
-        unknown = [h for h in header if h not in CSV_COLUMNS]
-        if unknown:
-            raise ImportRejected(unknown[0], f"unknown column; known: {', '.join(CSV_COLUMNS)}")
-        if "external_id" not in header:
-            raise ImportRejected("external_id", "the external_id column is required")
-        total = 0
-        while True:
-            try:
-                next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                pass  # counted: iter_rows reports it as a rejected row
-            total += 1
-    else:
-        _check_utf8(content)
-        total = sum(1 for line in _lines(content) if line.strip())
-    if total == 0:
-        raise ImportRejected("body", "the file has no data row")
-    return total
-
-
-def create_job(*, actor: Actor, content: bytes, format: str) -> ImportJob:
+def create_job(*, actor: Actor, content, format: str) -> ImportJob:
+    """Check the file (bytes or a seekable binary file) and queue its job. A file larger than
+    ``importfiles.INLINE_BYTES`` is stored in parts, never read whole."""
     total = inspect(content, format)
+    inline = importfiles.size_of(content) <= importfiles.INLINE_BYTES
     with transaction.atomic():
         job = ImportJob.objects.create(
             organization_id=actor.organization_id,
             client_id=actor.client_id,
             user_id=actor.user_id,
             format=format,
-            content=content,
+            content=_whole(content) if inline else b"",
             total=total,
             heartbeat_at=timezone.now(),  # queued now (``exchanges.jobs``)
         )
+        if not inline:
+            importfiles.store(job, content)
     return job
+
+
+def _whole(content) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    return importfiles.as_stream(content).read()
 
 
 # --- Running ----------------------------------------------------------------------------------
@@ -309,8 +179,7 @@ def run_job(*, job_id, progress=None) -> str:
     start = job.processed
     chunk: list = []
     processed = start
-    content = job.content if isinstance(job.content, bytes) else bytes(job.content)
-    for item in iter_rows(content, job.format):
+    for item in iter_rows(importfiles.job_stream(job), job.format):
         if item[0] < start:
             continue
         chunk.append(item)

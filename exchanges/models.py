@@ -387,6 +387,26 @@ class ImportRow(models.Model):
         return f"{self.index}: {self.outcome}"
 
 
+class ImportPart(models.Model):
+    """A piece of a large import file, in order: the file is stored and read a piece at a
+    time, never held whole (a small file stays in ``ImportJob.content``)."""
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="parts", verbose_name=_("import")
+    )
+    seq = models.PositiveIntegerField(_("rang"))
+    data = models.BinaryField(_("contenu"))
+
+    class Meta:
+        verbose_name = _("partie de fichier d'import")
+        verbose_name_plural = _("parties de fichier d'import")
+        ordering = ["job", "seq"]
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="import_part_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}"
+
+
 # Webhooks and citizen portal submissions live in their own modules (one concern per file).
 from exchanges.portal_models import (  # noqa: E402, F401
     PortalSubmission,

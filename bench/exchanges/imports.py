@@ -25,6 +25,7 @@ intake per row). Prints the peak resident memory of the process too.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import resource
 import sys
@@ -34,9 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(ROOT / "bench" / "matching"))  # after bench/exchanges: its run.py wins
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
+import generate  # noqa: E402  (bench/matching: French name frequencies)
 import run  # noqa: E402  (django.setup(), synthetic persons, reset of the PostgreSQL tables)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -48,11 +51,42 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+_GEN = generate.Gen(0)
+
+
+def french_row(i: int, external_id: str) -> dict:
+    """Person ``i`` drawn as ``bench/matching/generate.py`` draws an entity (seeded by ``i``,
+    so the same ``i`` is the same person): surnames by French frequency (a Zipf law over the
+    200 most common, else made of syllables), first names by sex and frequency, birth dates
+    1935-2006, 60 cities, contact details and NIR as often as the generator gives them."""
+    _GEN.r.seed(i)
+    e = _GEN.entity()
+    (postcode, city, _insee), line = e["home"]
+    row = {
+        "external_id": external_id,
+        "birth_name": e["surname"],
+        "first_names": e["first"],
+        "sex": e["sex"],
+        "birth_date": "{:04d}-{:02d}-{:02d}".format(*e["date"]),
+        "birth_place": e["birth_place"][1],
+        "address": {"line": line, "postcode": postcode, "city": city},
+    }
+    if e["spouse"]:
+        row["usage_name"] = e["spouse"]
+    for name in ("phone", "email", "nir"):
+        if e[name]:
+            row[name] = e[name]
+    return row
+
+
+PEOPLE = {"french": french_row, "small": run.person_row}
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def seed_bare(organization, count: int) -> None:
+def seed_bare(organization, count: int, person_row) -> None:
     """The registry of N persons written directly: one beneficiary, one record with its stored
     features and its blocking keys per person, by COPY (no matching, no audit, no events)."""
     from hub import bulkwrite, matching
@@ -65,7 +99,7 @@ def seed_bare(organization, count: int) -> None:
         with transaction.atomic():
             records, people, keys = [], [], []
             for i in range(start, min(count, start + 5000)):
-                row = run.person_row(i, f"E-{i}")
+                row = person_row(i, f"E-{i}")
                 clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
                 prepared = intake.prepared_for("new", clean, digest)
                 person = Beneficiary()
@@ -88,6 +122,41 @@ def seed_bare(organization, count: int) -> None:
             bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
 
 
+def bench_upload(actor, rows: int, person_row) -> None:
+    """A file of ``rows`` rows through the upload path: spooled from its stream as the API's
+    parser spools a body (hashed for Idempotency-Key), checked and stored in parts by
+    ``create_job``, then read back row by row as ``run_job`` reads it. Prints the peak RSS."""
+    import hashlib
+    import json
+    import tempfile
+
+    from exchanges import importfiles, imports
+
+    before = peak_mib()
+    with tempfile.TemporaryFile() as source:
+        for i in range(rows):
+            source.write(json.dumps(person_row(i, f"U-{i}"), ensure_ascii=False).encode())
+            source.write(b"\n")
+        size = source.tell()
+        source.seek(0)
+        say(f"file: {rows:,} rows, {size / 2**20:,.0f} MiB; peak RSS so far {peak_mib():,.0f} MiB")
+        start = time.perf_counter()
+        spooled, _size = importfiles.spool(source.read, 1 << 40, hashlib.sha256())
+        spooled_at = time.perf_counter()
+        job = imports.create_job(actor=actor, content=spooled, format="ndjson")
+        stored_at = time.perf_counter()
+        spooled.close()
+    parts = job.parts.count()
+    count = sum(1 for _ in importfiles.iter_rows(importfiles.job_stream(job), job.format))
+    read_at = time.perf_counter()
+    say(
+        f"UPLOAD {rows:,} rows ({size / 2**20:,.0f} MiB): spooled in {spooled_at - start:.1f} s, "
+        f"checked and stored in {parts} parts in {stored_at - spooled_at:.1f} s, "
+        f"{count:,} rows parsed back in {read_at - stored_at:.1f} s | peak RSS {peak_mib():,.0f} MiB "
+        f"(before the file: {before:,.0f} MiB) | load average {load_average()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", type=int, default=100_000)
@@ -99,7 +168,21 @@ def main() -> None:
         default="bare",
         help="load the N persons by COPY (default) or through the import itself",
     )
+    parser.add_argument(
+        "--names",
+        choices=tuple(PEOPLE),
+        default="french",
+        help="French name frequencies (default) or the old small lists (huge blocks)",
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the measured import into FILE")
+    parser.add_argument(
+        "--upload-rows",
+        type=int,
+        metavar="N",
+        help="only the upload path: a file of N rows spooled, stored in parts and read back",
+    )
     args = parser.parse_args()
+    person_row = PEOPLE[args.names]
 
     from exchanges import imports
     from hub.registry.actors import Actor
@@ -111,18 +194,21 @@ def main() -> None:
     first, second, baseline_org = run.organizations(3)
     actor1 = Actor(organization_id=first.pk, organization_ids=(first.pk,))
     actor2 = Actor(organization_id=second.pk, organization_ids=(second.pk,))
-    say(f"{connection.vendor}; load average {load_average()}")
+    say(f"{connection.vendor}; names {args.names}; load average {load_average()}")
+    if args.upload_rows:
+        bench_upload(actor1, args.upload_rows, person_row)
+        return
 
     start = time.perf_counter()
     if args.seed == "import":
         job = imports.create_job(
             actor=actor1,
-            content=run.ndjson(run.person_row(i, f"E-{i}") for i in range(args.existing)),
+            content=run.ndjson(person_row(i, f"E-{i}") for i in range(args.existing)),
             format="ndjson",
         )
         imports.run_job(job_id=job.pk)
     else:
-        seed_bare(first, args.existing)
+        seed_bare(first, args.existing, person_row)
     elapsed = time.perf_counter() - start
     say(
         f"loaded {args.existing} persons ({args.seed}) in {elapsed:.0f} s "
@@ -130,12 +216,18 @@ def main() -> None:
     )
 
     content = [
-        run.person_row(i if i % 3 == 0 else args.existing + i, f"N-{i}") for i in range(args.rows)
+        person_row(i if i % 3 == 0 else args.existing + i, f"N-{i}") for i in range(args.rows)
     ]
     job = imports.create_job(actor=actor2, content=run.ndjson(content), format="ndjson")
     imports.SETWISE = not args.rowwise
+    profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
+    if profiler:
+        profiler.enable()
     imports.run_job(job_id=job.pk)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     elapsed = time.perf_counter() - start
     job.refresh_from_db()
     rate = args.rows / elapsed

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from tempfile import SpooledTemporaryFile
+
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
@@ -13,16 +16,15 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exchanges import imports
+from exchanges import importfiles, imports
 from exchanges.api.common import field_problem
 from exchanges.api.serializers import (
     ImportRowSerializer,
 )
 from exchanges.models import ImportJob, ImportRow
 from exchanges.tasks import run_import
-from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from hub.api.idempotency import IDEMPOTENCY_KEY, idempotent, start_fingerprint
 from hub.api.pagination import Cursor
-from hub.api.parsers import read_limited
 from hub.api.problems import Problem
 from hub.api.query import choice, choice_parameter
 
@@ -48,8 +50,22 @@ def _own_job(request, job_id) -> ImportJob:
     return job
 
 
+def _format(request) -> str:
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    fmt = IMPORT_MEDIA_TYPES.get(media_type)
+    if fmt is None:
+        raise Problem(
+            415,
+            "Send the file as application/x-ndjson or text/csv.",
+            errors=[{"field": "Content-Type", "message": "unsupported media type"}],
+        )
+    return fmt
+
+
 class RawFileParser(BaseParser):
-    """The body as bytes, within the view's size limit.
+    """The body as a temporary file (``importfiles.spool``: in memory up to a mebibyte, on
+    disk beyond), within the view's size limit, hashed on the way for ``Idempotency-Key``
+    (the request's ``_import_fingerprint``). It is never read whole into memory.
 
     Only the import formats are accepted; anything else (form data included) answers 415
     before the body is read.
@@ -58,9 +74,21 @@ class RawFileParser(BaseParser):
     media_type = "application/x-ndjson"
 
     def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
         view = parser_context.get("view")
-        limit = getattr(view, "max_body_bytes", None) or settings.API_IMPORT_MAX_BYTES
-        return read_limited(stream, limit, parser_context["request"].META)
+        limit = getattr(view, "max_body_bytes", None) or settings.API_IMPORT_MAX_FILE_BYTES
+        too_large = Problem(
+            413, f"The body is larger than the {limit}-byte limit of this endpoint."
+        )
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > limit:
+            raise too_large
+        digest = start_fingerprint(request)
+        spooled, _size = importfiles.spool(stream.read, limit, digest)
+        if spooled is None:
+            raise too_large
+        request._import_fingerprint = digest.hexdigest()
+        return spooled
 
 
 class RawCsvParser(RawFileParser):
@@ -68,9 +96,24 @@ class RawCsvParser(RawFileParser):
 
 
 class ImportList(APIView):
+    """The body is streamed to a temporary file a mebibyte at a time (``importfiles.spool``),
+    hashed on the way for ``Idempotency-Key``; it is never read whole into memory. The parsers
+    only name the media types (OpenAPI, content negotiation)."""
+
     scope_map = {"POST": "records:write"}
-    max_body_bytes = settings.API_IMPORT_MAX_BYTES
+    max_body_bytes = settings.API_IMPORT_MAX_FILE_BYTES
     parser_classes = [RawFileParser, RawCsvParser]
+
+    def _upload(self, request):
+        """(spooled body, its fingerprint): what ``RawFileParser`` made of the body."""
+        _format(request)  # 415 before the body is read
+        data = request.data  # parsed once, maybe already during authentication
+        if not isinstance(data, SpooledTemporaryFile):  # no body at all
+            return io.BytesIO(b""), start_fingerprint(request).hexdigest()
+        return data, request._import_fingerprint
+
+    def body_fingerprint(self, request) -> str:
+        return self._upload(request)[1]
 
     @extend_schema(
         request={"application/x-ndjson": OpenApiTypes.STR, "text/csv": OpenApiTypes.STR},
@@ -80,19 +123,14 @@ class ImportList(APIView):
     )
     @idempotent
     def post(self, request):
-        media_type = (request.content_type or "").split(";")[0].strip().lower()
-        fmt = IMPORT_MEDIA_TYPES.get(media_type)
-        if fmt is None:
-            raise Problem(
-                415,
-                "Send the file as application/x-ndjson or text/csv.",
-                errors=[{"field": "Content-Type", "message": "unsupported media type"}],
-            )
-        content = request.data if isinstance(request.data, bytes) else b""  # empty body: {}
+        fmt = _format(request)
+        spooled, _fingerprint = self._upload(request)
         try:
-            job = imports.create_job(actor=request.actor, content=content, format=fmt)
+            job = imports.create_job(actor=request.actor, content=spooled, format=fmt)
         except imports.ImportRejected as exc:
             raise field_problem(exc) from None
+        finally:
+            spooled.close()
         job_id = str(job.pk)
         transaction.on_commit(lambda: run_import.delay(job_id), robust=True)
         response = Response(imports.report(job), status=202)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from hub import bulkwrite, matching
+from hub.matching import vector
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
@@ -57,6 +58,7 @@ class _Pool:
 
     def __init__(self, model):
         self.model = model
+        self.cut = vector.cut_weight(model)
         self.by_key: dict[str, list] = defaultdict(list)  # key -> record ids, in order
         self.count: dict[str, int] = defaultdict(int)  # key -> records holding it
         self.prepared: dict = {}  # record id -> Prepared
@@ -98,9 +100,16 @@ class _Pool:
     def features(self, record_id) -> matching.Prepared:
         prepared = self.prepared.get(record_id)
         if prepared is None:
-            prepared = self.prepared[record_id] = intake.candidate_features(
-                record_id, *self.raw.pop(record_id)
-            )
+            raw = self.raw.pop(record_id)
+            prepared = None
+            if intake.features_current(raw[2], raw[3]):
+                try:
+                    prepared = vector.load_stored(record_id, raw[2]["f"])
+                except (KeyError, TypeError, ValueError):
+                    prepared = None
+            if prepared is None:
+                prepared = intake.candidate_features(record_id, *raw)
+            self.prepared[record_id] = prepared
         return prepared
 
     def add(self, new: _New) -> None:
@@ -112,7 +121,9 @@ class _Pool:
             self.count[key] += 1
 
     def candidates(self, prepared: matching.Prepared, keys: list[str]) -> list[Candidate]:
-        """``intake.score_candidates`` against the pool."""
+        """``intake.score_candidates`` against the pool, its ungraded candidates left out
+        (they decide nothing); a candidate that cannot reach a grade is not compared in full
+        (``vector.compare_graded``)."""
         usable = self.usable(keys)
         seen: dict = {}
         for key in usable:
@@ -120,8 +131,12 @@ class _Pool:
                 seen.setdefault(record_id, None)
         best: dict = {}
         for record_id in list(seen)[: intake.MAX_CANDIDATE_RECORDS]:
+            comparison = vector.compare_graded(
+                self.model, prepared, self.features(record_id), self.cut
+            )
+            if comparison is None or not comparison.grade:
+                continue
             root = self.root[record_id]
-            comparison = self.model.compare(prepared, self.features(record_id))
             current = best.get(root)
             if current is None or comparison.score > current.score:
                 best[root] = Candidate(

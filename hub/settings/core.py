@@ -252,6 +252,8 @@ if OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"] > 900:
 # --- REST API -------------------------------------------------------------------------------
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
 API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
+# POST /api/v1/imports streams its body to a temporary file: a file up to this size is taken.
+API_IMPORT_MAX_FILE_BYTES = env_int("API_IMPORT_MAX_FILE_BYTES", 4 * 1024**3, minimum=1024)
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/min")
 API_MATCH_THROTTLE_RATE = env_str("API_MATCH_THROTTLE_RATE", "120/min")
 

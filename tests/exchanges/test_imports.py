@@ -97,11 +97,12 @@ def test_import_body_over_the_limit_answers_413(partner_a, settings):
     settings.API_IMPORT_MAX_BYTES = 1024
     from exchanges.api.import_views import ImportList
 
+    limit = ImportList.max_body_bytes
     ImportList.max_body_bytes = 1024
     try:
         response = post_import(partner_a, ndjson([good(n) for n in range(50)]))
     finally:
-        ImportList.max_body_bytes = 64 * 1024 * 1024
+        ImportList.max_body_bytes = limit
     assert response.status_code == 413
     assert ImportJob.objects.count() == 0
 

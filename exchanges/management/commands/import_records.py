@@ -37,11 +37,12 @@ class Command(BaseCommand):
             path = Path(options["file"])
             fmt = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "ndjson")
             try:
-                content = path.read_bytes()
+                source = path.open("rb")  # read as a stream: a large file is never held whole
             except OSError as exc:
                 raise CommandError(f"{path}: {exc.strerror}") from None
             try:
-                job = imports.create_job(actor=actor, content=content, format=fmt)
+                with source:
+                    job = imports.create_job(actor=actor, content=source, format=fmt)
             except imports.ImportRejected as exc:
                 raise CommandError(f"{path}: {exc.field}: {exc.message}") from None
         self.stderr.write(f"import {job.pk} ({job.total} rows)")
