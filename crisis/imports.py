@@ -19,7 +19,7 @@ from django.db import transaction
 
 from crisis import register
 from crisis.errors import CrisisError
-from exchanges.imports import ADDRESS_COLUMNS, PLAIN_COLUMNS, ImportRejected, iter_rows
+from exchanges.importfiles import ADDRESS_COLUMNS, PLAIN_COLUMNS, ImportRejected, iter_rows
 from hub.registry.actors import Actor
 
 CRISIS_COLUMNS = ("category", "opposed", "lives_alone", "home_care_service")
