@@ -77,9 +77,15 @@ def test_block_sizes_roll_back_with_the_write(partner_a):
     assert _kept() == before == _counted()
 
 
-@pytest.mark.parametrize("tampering", ["zeroed", "removed"])
+@pytest.mark.parametrize(
+    "tampering",
+    # A missing size is refused on PostgreSQL only: on SQLite, Django's flush between
+    # transactional tests deletes the sizes before the keys, one table at a time.
+    ["zeroed", pytest.param("removed", marks=pytest.mark.postgres)],
+)
 def test_a_size_out_of_step_with_the_keys_is_refused(partner_a, tampering):
-    """The count cannot drift silently: removing a key whose size is zero or missing fails."""
+    """The count cannot drift silently: removing a key whose size is zero (or, on PostgreSQL,
+    missing) fails."""
     from django.db import IntegrityError
 
     _put(partner_a, "A-1")
