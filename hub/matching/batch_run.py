@@ -12,14 +12,18 @@ With ``workers`` > 1 the tasks run in that many forked processes. They read only
 (the blocks, the records' integer codes) and the model; the Python records are never touched
 in a worker, so the pages a fork shares are never copied (a worker that read a record would
 write its reference counts, and at 1M records each worker would copy most of the heap). The
-comparisons then run here while the workers make and bound the next pairs.
+comparisons then run in the workers too, on records read back from one ``bytes`` object that
+holds every record marshalled (``_Store``: 250 bytes a record, never written after the fork, so
+shared by the workers as it is): a worker rebuilds the few records a task's pairs need (2 µs
+each) and throws them away with the task.
 """
 
 from __future__ import annotations
 
 import gc
+import marshal
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -76,8 +80,29 @@ def survivors(
     return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
 
 
-def _task(task: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, int]:
-    return survivors(*_STATE, task)
+class _Store:
+    """Every record marshalled into one ``bytes`` object, read back one by one."""
+
+    def __init__(self, records: Sequence[Prepared]) -> None:
+        parts = [marshal.dumps(tuple(p), 2) for p in records]
+        self.offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in parts], out=self.offsets[1:])
+        self.blob = b"".join(parts)
+
+    def records(self, indices: np.ndarray) -> dict[int, Prepared]:
+        blob, offsets, make = self.blob, self.offsets, Prepared._make
+        starts, ends = offsets[indices].tolist(), offsets[indices + 1].tolist()
+        return {
+            k: make(marshal.loads(blob[a:b]))  # noqa: S302 (marshalled by this process)
+            for k, a, b in zip(indices.tolist(), starts, ends, strict=True)
+        }
+
+
+def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
+    store, cut, *state = _STATE
+    i, j, count = survivors(*state, task)
+    records = store.records(np.unique(np.concatenate([i, j])))
+    return compare_pairs(records, state[2], i.tolist(), j.tolist(), cut), count
 
 
 def can_fork(workers: int, n_records: int) -> bool:
@@ -113,24 +138,21 @@ def scored(
     state = (families, encode(recs, model), model, cut_weight_of(cut))
     tasks = tasks_of(families)
     candidates = 0
-    results: Iterable[tuple[np.ndarray, np.ndarray, int]]
     if not can_fork(workers, len(recs)):
-        results = (survivors(*state, task) for task in tasks)
-        pool = None
-    else:
-        _STATE = state
-        gc.freeze()  # a collection in a worker would write every tracked object's header
-        pool = multiprocessing.get_context("fork").Pool(min(workers, len(tasks) or 1))
-        results = pool.imap(_task, tasks)
-    try:
-        for i, j, count in results:
+        for task in tasks:
+            i, j, count = survivors(*state, task)
             candidates += count
             yield from compare_pairs(recs, model, i.tolist(), j.tolist(), cut)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    else:
+        _STATE = (_Store(recs), cut, *state)
+        gc.freeze()  # a collection in a worker would write every tracked object's header
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for found, count in pool.imap(_task, tasks):
+                    candidates += count
+                    yield from found
+        finally:
             gc.unfreeze()
-        _STATE = ()
+            _STATE = ()
     if stats is not None:
         stats["candidates"] = candidates
