@@ -23,7 +23,7 @@ import numpy as np
 from .blocking import MAX_BLOCK_SIZE
 from .record import Prepared
 
-__all__ = ["Blocks", "Parts", "family_blocks", "pairs_at", "parts_of", "ranges", "training_codes"]
+__all__ = ["Blocks", "Parts", "family_blocks", "pairs_at", "parts_of", "ranges", "sampled_date_codes", "training_codes"]
 
 _P = 4  # phonetic prefix length used in keys (``blocking._P``)
 #: Cap divisor of the families whose keys leave out the full birth date (``WIDE_FAMILIES``).
@@ -247,9 +247,35 @@ def training_codes(
     n = parts.n
     row, blk = _usable(n, *_keys(parts, family), max(2, max_block_size))
     partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
-    out = []
+    out = np.empty(int(partners.sum()), dtype=np.int64)
+    at = 0
     for lo, hi in ranges(partners, chunk):
         i, j, _ = pairs_at(row, partners, lo, hi)
-        out.append(i * n + j)
-    codes = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-    return np.unique(codes)
+        out[at : at + len(i)] = i * n + j
+        at += len(i)
+    return np.unique(out)
+
+
+def sampled_date_codes(
+    parts: Parts, every: int, max_block_size: int = MAX_BLOCK_SIZE
+) -> tuple[np.ndarray, int]:
+    """``(codes[::step], len(codes))`` of ``codes = training_codes(parts, "date")``, with
+    ``step = ceil(len(codes) / every)``, without building ``codes`` (18M pairs at 1M
+    records). A record has one full birth date, so one block: its pairs with the later
+    records of that block are consecutive in the sorted codes, which gives each sampled
+    rank its pair."""
+    n = parts.n
+    row, blk = _usable(n, *_keys(parts, "date"), max(2, max_block_size))
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    order = np.argsort(row, kind="stable")  # positions by record: the codes' order
+    count = partners[order]
+    cum = np.cumsum(count)
+    total = int(cum[-1]) if len(cum) else 0
+    if not total:
+        return np.empty(0, dtype=np.int64), 0
+    ranks = np.arange(0, total, max(1, -(-total // every)))
+    t = np.searchsorted(cum, ranks, side="right")
+    pos = order[t]
+    i = row[pos].astype(np.int64)
+    j = row[pos + 1 + ranks - (cum[t] - count[t])].astype(np.int64)
+    return i * n + j, total

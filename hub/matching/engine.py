@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from .batch_keys import Parts, parts_of, training_codes
+from .batch_keys import Parts, parts_of, sampled_date_codes, training_codes
 from .batch_run import scored
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, names_key
 from .compare import COMPARISONS, compare_levels
@@ -228,11 +228,13 @@ def _fit(
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
     if parts is None:
-        date_codes = candidate_codes(records, max_block_size, (birth_date_key,))
-    else:
-        date_codes = training_codes(parts, "date", max_block_size)
-    by_date = _patterns(records, _sampled(records, date_codes))
-    del date_codes
+        date_pairs = _sampled(
+            records, candidate_codes(records, max_block_size, (birth_date_key,))
+        )
+    else:  # the same sample, drawn from the ranks of the pairs (none of them is built)
+        sample, _ = sampled_date_codes(parts, EM_MAX_PAIRS, max_block_size)
+        date_pairs = _sampled(records, sample)
+    by_date = _patterns(records, date_pairs)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})

@@ -8,7 +8,7 @@ import pytest
 
 from hub.matching import prepare, train
 from hub.matching.batch import bounded, cut_weight_of, encode, upper_bound
-from hub.matching.batch_keys import family_blocks, parts_of, training_codes
+from hub.matching.batch_keys import family_blocks, parts_of, sampled_date_codes, training_codes
 from hub.matching.batch_run import _Store, survivors, tasks_of
 from hub.matching.blocking import birth_date_key, candidate_codes, names_key
 from hub.matching.engine import _as_prepared
@@ -75,6 +75,16 @@ def test_training_codes_are_those_of_the_string_keys(data, family, key):
     expected = candidate_codes(prepared, 300, (key,))
     assert len(expected) > 100
     assert np.array_equal(codes, expected)
+
+
+@pytest.mark.parametrize("every", [1, 7, 100, 10**9])
+def test_the_same_date_sample_is_every_step_th_code_of_the_sorted_codes(data, every):
+    prepared, _ = data
+    parts = parts_of(prepared)
+    codes = training_codes(parts, "date")
+    sample, total = sampled_date_codes(parts, every)
+    assert total == len(codes)
+    assert np.array_equal(sample, codes[:: max(1, -(-len(codes) // every))])
 
 
 def test_the_two_stage_bound_keeps_the_pairs_the_full_bound_keeps(data):
