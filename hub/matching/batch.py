@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .batch_keys import Parts, parts_of
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
@@ -38,49 +39,38 @@ class Encoded:
         self.__dict__.update(columns)
 
 
-def _codes(values: list[str]) -> np.ndarray:
-    ids: dict[str, int] = {"": -1}
-    return np.fromiter((ids.setdefault(v, len(ids) - 1) for v in values), np.int64, len(values))
+def _tf(model: Model, name: str, index: int, values: list[str], codes: np.ndarray) -> np.ndarray:
+    """``model._tf_adjust`` of each record's value (``values[code]``, none when -1),
+    computed once per distinct value."""
+    table = np.fromiter((model._tf_adjust(name, index, v) for v in values), np.float64)
+    return np.where(codes >= 0, np.append(table, 0.0)[codes], 0.0)
 
 
-def _tf(model: Model, name: str, index: int, values: list[str]) -> np.ndarray:
-    """``model._tf_adjust`` of each value, computed once per distinct value."""
-    ids: dict[str, int] = {}
-    codes = np.fromiter((ids.setdefault(v, len(ids)) for v in values), np.int64, len(values))
-    table = np.fromiter((model._tf_adjust(name, index, v) for v in ids), np.float64, len(ids))
-    return table[codes] if len(values) else np.zeros(0)
-
-
-def encode(records: Sequence[Prepared], model: Model) -> Encoded:
-    """One integer code per record and field, and the term-frequency correction an exact
-    agreement on the record's name would get (``Model._tf_adjust``)."""
-    surname = _codes([p.surnames[0] if len(p.surnames) == 1 else "" for p in records])
-    several = np.fromiter((len(p.surnames) > 1 for p in records), bool, len(records))
-    surname[several] = _MULTI
-    tf_s = _tf(model, "surname", 0, [p.surnames[0] if p.surnames else "" for p in records])
-    tf_f = _tf(model, "first_names", 1, [p.first for p in records])
-    date = [p.year * 10_000 + p.month * 100 + p.day for p in records]
+def encode(records: Sequence[Prepared], model: Model, parts: Parts | None = None) -> Encoded:
+    """One integer code per record and field (from ``batch_keys.parts_of``, computed here
+    unless given), and the term-frequency correction an exact agreement on the record's name
+    would get (``Model._tf_adjust``)."""
+    p = parts_of(records) if parts is None else parts
+    date = p.year * 10_000 + p.month * 100 + p.day
     return Encoded(
         {
-            "surname": surname,
-            "first": _codes([p.first for p in records]),
-            "sex": _codes([p.sex for p in records]),
-            "year": np.fromiter((p.year for p in records), np.int64, len(records)),
-            "month": np.fromiter((p.month for p in records), np.int64, len(records)),
-            "day": np.fromiter((p.day for p in records), np.int64, len(records)),
-            "date": np.asarray(date, dtype=np.int64),
-            "digits": ((np.asarray(date)[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(
-                np.int8
-            ),
-            "birth_place": _codes([p.birth_place for p in records]),
-            "postcode": _codes([p.postcode for p in records]),
-            "commune": _codes([p.commune for p in records]),
-            "address": _codes([p.address for p in records]),
-            "phone": _codes([p.phone for p in records]),
-            "email": _codes([p.email for p in records]),
-            "nir": _codes([p.nir for p in records]),
-            "tf_s": tf_s,
-            "tf_f": tf_f,
+            "surname": np.where(p.several, _MULTI, p.surname),
+            "first": p.f_full,
+            "sex": p.sex,
+            "year": p.year,
+            "month": p.month,
+            "day": p.day,
+            "date": date,
+            "digits": ((date[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(np.int8),
+            "birth_place": p.birth_place,
+            "postcode": p.postcode,
+            "commune": p.commune,
+            "address": p.address,
+            "phone": p.phone,
+            "email": p.email,
+            "nir": p.nir,
+            "tf_s": _tf(model, "surname", 0, p.surname_values, p.surname),
+            "tf_f": _tf(model, "first_names", 1, p.first_values, p.f_full),
         }
     )
 

@@ -23,7 +23,16 @@ import numpy as np
 from .blocking import MAX_BLOCK_SIZE
 from .record import Prepared
 
-__all__ = ["Blocks", "Parts", "family_blocks", "pairs_at", "parts_of", "ranges", "sampled_date_codes", "training_codes"]
+__all__ = [
+    "Blocks",
+    "Parts",
+    "family_blocks",
+    "pairs_at",
+    "parts_of",
+    "ranges",
+    "sampled_date_codes",
+    "training_codes",
+]
 
 _P = 4  # phonetic prefix length used in keys (``blocking._P``)
 #: Cap divisor of the families whose keys leave out the full birth date (``WIDE_FAMILIES``).
@@ -53,6 +62,18 @@ class Parts(NamedTuple):
     s_two: np.ndarray
     s_ph: np.ndarray
     s_full: np.ndarray
+    # the other fields the batch compares by code (``batch.encode``)
+    month: np.ndarray
+    day: np.ndarray
+    sex: np.ndarray
+    birth_place: np.ndarray
+    postcode: np.ndarray
+    commune: np.ndarray
+    address: np.ndarray
+    surname: np.ndarray  # the first surname (``s_full`` code), -1 without one
+    several: np.ndarray  # more than one surname
+    surname_values: list[str]  # by ``s_full`` code
+    first_values: list[str]  # by ``f_full`` code
 
 
 def parts_of(records: Sequence[Prepared]) -> Parts:
@@ -63,9 +84,12 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
     first: dict[str, int] = {"": -1}
     surname: dict[str, int] = {}
     ids: tuple[dict[str, int], ...] = ({"": -1}, {"": -1}, {"": -1})
+    more: tuple[dict[str, int], ...] = tuple({"": -1} for _ in range(5))
     n = len(records)
     cols = [[0] * n for _ in range(10)]
     year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email = cols
+    extra = [[0] * n for _ in range(9)]
+    month, day, sex, place, postcode, commune, address, first_surname, several = extra
     s_row: list[int] = []
     s_init: list[int] = []
     s_two: list[int] = []
@@ -83,6 +107,14 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
         nir[r] = ids[0].setdefault(p.nir, len(ids[0]) - 1)
         phone[r] = ids[1].setdefault(p.phone, len(ids[1]) - 1)
         email[r] = ids[2].setdefault(p.email, len(ids[2]) - 1)
+        month[r], day[r] = p.month, p.day
+        sex[r] = more[0].setdefault(p.sex, len(more[0]) - 1)
+        place[r] = more[1].setdefault(p.birth_place, len(more[1]) - 1)
+        postcode[r] = more[2].setdefault(p.postcode, len(more[2]) - 1)
+        commune[r] = more[3].setdefault(p.commune, len(more[3]) - 1)
+        address[r] = more[4].setdefault(p.address, len(more[4]) - 1)
+        several[r] = len(p.surnames) > 1
+        first_surname[r] = surname.setdefault(p.surnames[0], len(surname)) if p.surnames else -1
         for s, sp in zip(p.surnames, p.surname_phon, strict=True):
             s_row.append(r)
             s_init.append(ord(s[0]))
@@ -91,7 +123,9 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
             s_full.append(surname.setdefault(s, len(surname)))
     arr = [np.asarray(c, dtype=np.int64) for c in cols]
     s_arr = [np.asarray(c, dtype=np.int64) for c in (s_row, s_init, s_two, s_ph, s_full)]
-    return Parts(n, *arr, *s_arr)
+    e_arr = [np.asarray(c, dtype=np.int64) for c in extra[:-1]]
+    values = [list(surname), [v for v in first if v]]
+    return Parts(n, *arr, *s_arr, *e_arr, np.asarray(several, dtype=bool), *values)
 
 
 def _dense(*cols: np.ndarray) -> np.ndarray:

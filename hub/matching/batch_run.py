@@ -135,7 +135,7 @@ def scored(
     ``stats``, when given, receives the number of candidate pairs."""
     global _STATE
     families = family_blocks(parts, max_block_size)
-    state = (families, encode(recs, model), model, cut_weight_of(cut))
+    state = (families, encode(recs, model, parts), model, cut_weight_of(cut))
     tasks = tasks_of(families)
     candidates = 0
     if not can_fork(workers, len(recs)):

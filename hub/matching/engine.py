@@ -228,9 +228,7 @@ def _fit(
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
     if parts is None:
-        date_pairs = _sampled(
-            records, candidate_codes(records, max_block_size, (birth_date_key,))
-        )
+        date_pairs = _sampled(records, candidate_codes(records, max_block_size, (birth_date_key,)))
     else:  # the same sample, drawn from the ranks of the pairs (none of them is built)
         sample, _ = sampled_date_codes(parts, EM_MAX_PAIRS, max_block_size)
         date_pairs = _sampled(records, sample)
