@@ -121,17 +121,18 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
             s_two.append(two.setdefault(s[:2], len(two) - 1))
             s_ph.append(ph.setdefault(sp[:_P], len(ph) - 1))
             s_full.append(surname.setdefault(s, len(surname)))
-    arr = [np.asarray(c, dtype=np.int64) for c in cols]
-    s_arr = [np.asarray(c, dtype=np.int64) for c in (s_row, s_init, s_two, s_ph, s_full)]
-    e_arr = [np.asarray(c, dtype=np.int64) for c in extra[:-1]]
+    arr = [np.asarray(c, dtype=np.int32) for c in cols]  # codes and dates fit in 31 bits
+    s_arr = [np.asarray(c, dtype=np.int32) for c in (s_row, s_init, s_two, s_ph, s_full)]
+    e_arr = [np.asarray(c, dtype=np.int32) for c in extra[:-1]]
     values = [list(surname), [v for v in first if v]]
     return Parts(n, *arr, *s_arr, *e_arr, np.asarray(several, dtype=bool), *values)
 
 
 def _dense(*cols: np.ndarray) -> np.ndarray:
     """One dense integer code per distinct tuple of the (non-negative) columns."""
-    key = cols[0]
+    key = cols[0].astype(np.int64)
     for c in cols[1:]:
+        c = c.astype(np.int64)
         key = np.unique(key * (int(c.max()) + 1) + c, return_inverse=True)[1].ravel()
     return key
 
@@ -206,7 +207,7 @@ def _usable(n: int, row: np.ndarray, key: np.ndarray, cap: int) -> tuple[np.ndar
     then record."""
     if not len(row):
         return row.astype(np.int32), row.astype(np.int32)
-    code = np.unique(key * n + row)
+    code = np.unique(key.astype(np.int64) * n + row)
     blk, row = code // n, code % n
     size = np.bincount(blk)
     keep = (size[blk] >= 2) & (size[blk] <= cap)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import marshal
 import multiprocessing
+from array import array
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -84,10 +85,13 @@ class _Store:
     """Every record marshalled into one ``bytes`` object, read back one by one."""
 
     def __init__(self, records: Sequence[Prepared]) -> None:
-        parts = [marshal.dumps(tuple(p), 2) for p in records]
-        self.offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum([len(x) for x in parts], out=self.offsets[1:])
-        self.blob = b"".join(parts)
+        blob, ends, dumps = bytearray(), array("q"), marshal.dumps
+        for p in records:  # no list of the parts: the blob is the only copy
+            blob += dumps(tuple(p), 2)
+            ends.append(len(blob))
+        self.offsets = np.zeros(len(ends) + 1, dtype=np.int64)
+        self.offsets[1:] = np.frombuffer(ends, dtype=np.int64) if ends else 0
+        self.blob = blob  # never written again: the forked workers share its pages
 
     def records(self, indices: np.ndarray) -> dict[int, Prepared]:
         blob, offsets, make = self.blob, self.offsets, Prepared._make
@@ -146,13 +150,17 @@ def scored(
     else:
         _STATE = (_Store(recs), cut, *state)
         gc.freeze()  # a collection in a worker would write every tracked object's header
+        found: list[tuple[int, int, float]] = []
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for found, count in pool.imap(_task, tasks):
+                for part, count in pool.imap(_task, tasks):
                     candidates += count
-                    yield from found
+                    found += part
         finally:
             gc.unfreeze()
             _STATE = ()
+        # handed on only now: reading a record here while the workers run (its id, for the
+        # caller's pair) would write its reference count, and copy its page for this process
+        yield from found
     if stats is not None:
         stats["candidates"] = candidates

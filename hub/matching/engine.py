@@ -6,6 +6,7 @@ import gc
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 from .batch_keys import Parts, parts_of, sampled_date_codes, training_codes
@@ -45,10 +46,10 @@ def _by_id(p: Prepared) -> str:
 
 def _as_prepared(records: Iterable[Mapping | Prepared]) -> list[Prepared]:
     out = sorted((r if isinstance(r, Prepared) else prepare(r) for r in records), key=_by_id)
-    ids = Counter(p.id for p in out)
-    dup = sorted(i for i, c in ids.items() if c > 1)
-    if dup:
-        raise ValueError(f"duplicated record id {dup[0]!r}")
+    # sorted by id, a duplicated id is two neighbours (the first such pair: the smallest id)
+    for a, b in pairwise(out):
+        if a.id == b.id:
+            raise ValueError(f"duplicated record id {a.id!r}")
     return out
 
 
