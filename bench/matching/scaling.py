@@ -3,9 +3,9 @@
     .venv/bin/python bench/matching/scaling.py --dataset synthetic-100k --workers 1,2
 
 Each worker count runs in its own subprocess: the records are read and prepared and the model
-is trained there (not timed, the same in every run), then ``deduplicate(prepared, model=model,
-workers=w)`` is timed: integer parts and blocks, candidate pairs, bound and comparisons, the
-phase the workers share. Throughput is candidate pairs per second of wall time; the ratio is
+is trained there (not timed, the same in every run), then the scoring phase of
+``deduplicate(prepared, model=model, workers=w)`` is timed (``batch_run.scored``): integer
+parts and blocks, candidate pairs, bound and comparisons, the phase the workers share. Throughput is candidate pairs per second of wall time; the ratio is
 against the first worker count of the same run. Wall time is what the workers change, so the
 figure needs a machine with that many idle cores (note the load average beside it).
 """
@@ -29,7 +29,7 @@ ROOT = HERE.parents[1]
 
 def worker(name: str, workers: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from hub.matching import deduplicate, prepare, train
+    from hub.matching import prepare, train
     from hub.matching.batch_keys import parts_of
     from hub.matching.batch_run import scored
 
@@ -37,15 +37,12 @@ def worker(name: str, workers: int) -> dict:
         prepared = sorted((prepare(r) for r in csv.DictReader(fh)), key=lambda p: p.id)
     model = train(prepared)
     pss = PssPeak()
+    stats: dict = {}
     t0, c0 = time.perf_counter(), cpu_seconds()
-    pairs = deduplicate(prepared, model=model, workers=workers)
+    cut = model.thresholds["possible"]
+    pairs = list(scored(prepared, model, cut, 300, workers, parts_of(prepared), stats))
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     peak = pss.stop()
-    # the candidate count, not timed
-    stats: dict = {}
-    cut = model.thresholds["possible"]
-    for _ in scored(prepared, model, cut, 300, 1, parts_of(prepared), stats):
-        pass
     return {
         "workers": workers,
         "pairs": len(pairs),

@@ -286,8 +286,8 @@ def train(
 ) -> Model:
     """Unsupervised training (EM on blocked pairs) of a model for these records."""
     recs = _as_prepared(records)
-    codes = candidate_codes(recs, max_block_size)
-    return _fit(recs, lambda: (_patterns(recs, _sampled(recs, codes)), len(codes)), base)
+    patterns = _candidate_patterns(recs, max_block_size)  # only read on small data
+    return _fit(recs, patterns, base, SEED, MAX_BLOCK_SIZE, parts_of(recs))
 
 
 def _candidate_patterns(
