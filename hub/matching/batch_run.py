@@ -8,32 +8,26 @@ families, no set of the pairs already emitted), and bounds them (``batch.bounded
 returns is the codes of the pairs left, about one in ten. Those are compared in this process
 (``batch.compare_pairs``), which holds the ``Prepared`` records.
 
-With ``workers`` > 1 the tasks run in that many forked processes. They read only numpy arrays
-(the blocks, the records' integer codes) and the model; the Python records are never touched
-in a worker, so the pages a fork shares are never copied (a worker that read a record would
-write its reference counts, and at 1M records each worker would copy most of the heap). The
-comparisons then run in the workers too, on records read back from one ``bytes`` object that
-holds every record marshalled (``_Store``: 250 bytes a record, never written after the fork, so
-shared by the workers as it is): a worker rebuilds the few records a task's pairs need (2 µs
-each) and throws them away with the task.
+With ``workers`` > 1 the tasks run in that many worker processes, started from a fork server
+(not from this process, whose heap they would copy page by page) and reading the blocks, the
+records' integer codes and the records themselves from files in RAM (``batch_shared``); they
+compare the pairs they keep, so this process only gathers the results.
 """
 
 from __future__ import annotations
 
-import gc
-import marshal
 import multiprocessing
-from array import array
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from .batch import Encoded, bounded, compare_pairs, cut_weight_of, encode
 from .batch_keys import Blocks, Parts, family_blocks, pairs_at, ranges
+from .batch_shared import RecordFile, SharedDir, mapped
 from .model import Model
 from .record import Prepared
 
-__all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "can_fork", "scored", "survivors"]
+__all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "scored", "survivors", "use_workers"]
 
 #: Below this many records, worker processes cost more than they save.
 PARALLEL_MIN_RECORDS = 20_000
@@ -81,25 +75,12 @@ def survivors(
     return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
 
 
-class _Store:
-    """Every record marshalled into one ``bytes`` object, read back one by one."""
-
-    def __init__(self, records: Sequence[Prepared]) -> None:
-        blob, ends, dumps = bytearray(), array("q"), marshal.dumps
-        for p in records:  # no list of the parts: the blob is the only copy
-            blob += dumps(tuple(p), 2)
-            ends.append(len(blob))
-        self.offsets = np.zeros(len(ends) + 1, dtype=np.int64)
-        self.offsets[1:] = np.frombuffer(ends, dtype=np.int64) if ends else 0
-        self.blob = blob  # never written again: the forked workers share its pages
-
-    def records(self, indices: np.ndarray) -> dict[int, Prepared]:
-        blob, offsets, make = self.blob, self.offsets, Prepared._make
-        starts, ends = offsets[indices].tolist(), offsets[indices + 1].tolist()
-        return {
-            k: make(marshal.loads(blob[a:b]))  # noqa: S302 (marshalled by this process)
-            for k, a, b in zip(indices.tolist(), starts, ends, strict=True)
-        }
+def _init(spec: dict, model: Model, cut: float) -> None:
+    """A worker's start: map what the run directory holds."""
+    global _STATE
+    families = [Blocks(*(mapped(p) for p in paths)) for paths in spec["families"]]
+    encoded = Encoded({k: mapped(p) for k, p in spec["encoded"].items()})
+    _STATE = (RecordFile(*spec["records"]), cut, families, encoded, model, cut_weight_of(cut))
 
 
 def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
@@ -109,13 +90,13 @@ def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int
     return compare_pairs(records, state[2], i.tolist(), j.tolist(), cut), count
 
 
-def can_fork(workers: int, n_records: int) -> bool:
-    """Forked workers are used when asked, worth it, and possible (POSIX fork, not inside a
-    daemonic process such as a Celery prefork worker)."""
+def use_workers(workers: int, n_records: int) -> bool:
+    """Worker processes are used when asked, worth it, and possible (a POSIX fork server,
+    not inside a daemonic process such as a Celery prefork worker)."""
     return (
         workers > 1
         and n_records >= PARALLEL_MIN_RECORDS
-        and "fork" in multiprocessing.get_all_start_methods()
+        and "forkserver" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
     )
 
@@ -137,30 +118,35 @@ def scored(
 ) -> Iterator[tuple[int, int, float]]:
     """``(i, j, score)`` of every candidate pair scoring at least ``cut`` (each once).
     ``stats``, when given, receives the number of candidate pairs."""
-    global _STATE
     families = family_blocks(parts, max_block_size)
-    state = (families, encode(recs, model, parts), model, cut_weight_of(cut))
+    encoded = encode(recs, model, parts)
     tasks = tasks_of(families)
     candidates = 0
-    if not can_fork(workers, len(recs)):
+    if not use_workers(workers, len(recs)):
+        state = (families, encoded, model, cut_weight_of(cut))
         for task in tasks:
             i, j, count = survivors(*state, task)
             candidates += count
             yield from compare_pairs(recs, model, i.tolist(), j.tolist(), cut)
     else:
-        _STATE = (_Store(recs), cut, *state)
-        gc.freeze()  # a collection in a worker would write every tracked object's header
-        found: list[tuple[int, int, float]] = []
+        shared = SharedDir()
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part, count in pool.imap(_task, tasks):
+            spec = {
+                "families": [
+                    [shared.put(f"{k}.{name}", getattr(fam, name)) for name in Blocks._fields]
+                    for k, fam in enumerate(families)
+                ],
+                "encoded": {k: shared.put(f"e.{k}", v) for k, v in vars(encoded).items()},
+                "records": shared.put_records(recs),
+            }
+            del families, encoded  # the workers read the files
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])
+            with ctx.Pool(workers, initializer=_init, initargs=(spec, model, cut)) as pool:
+                for found, count in pool.imap(_task, tasks):
                     candidates += count
-                    found += part
+                    yield from found
         finally:
-            gc.unfreeze()
-            _STATE = ()
-        # handed on only now: reading a record here while the workers run (its id, for the
-        # caller's pair) would write its reference count, and copy its page for this process
-        yield from found
+            shared.remove()
     if stats is not None:
         stats["candidates"] = candidates

@@ -9,7 +9,8 @@ import pytest
 from hub.matching import prepare, train
 from hub.matching.batch import bounded, cut_weight_of, encode, upper_bound
 from hub.matching.batch_keys import family_blocks, parts_of, sampled_date_codes, training_codes
-from hub.matching.batch_run import _Store, survivors, tasks_of
+from hub.matching.batch_run import survivors, tasks_of
+from hub.matching.batch_shared import RecordFile, SharedDir, mapped
 from hub.matching.blocking import birth_date_key, candidate_codes, names_key
 from hub.matching.engine import _as_prepared
 
@@ -101,10 +102,18 @@ def test_the_two_stage_bound_keeps_the_pairs_the_full_bound_keeps(data):
         assert 0 < len(kept) < len(codes)
 
 
-def test_records_read_back_from_the_store_are_the_records(data):
+def test_records_and_arrays_read_back_from_the_run_directory_are_the_originals(data):
     prepared, _ = data
-    store = _Store(prepared)
-    wanted = np.array([0, 5, len(prepared) - 1])
-    assert store.records(wanted) == {k: prepared[k] for k in wanted.tolist()}
     one = prepare({"id": "z", "first_names": "Jean-Pierre", "birth_name": "Lefèvre ép. Roux"})
-    assert _Store([one]).records(np.array([0]))[0] == one
+    shared = SharedDir()
+    try:
+        store = RecordFile(*shared.put_records([*prepared, one]))
+        wanted = np.array([0, 5, len(prepared) - 1, len(prepared)])
+        assert store.records(wanted) == {k: [*prepared, one][k] for k in wanted.tolist()}
+        codes = np.arange(-3, 40, dtype=np.int32).reshape(-1, 1)
+        view = mapped(shared.put("codes", codes))
+        assert view.dtype == np.int32 and np.array_equal(view, codes)
+        assert not view.flags.writeable
+    finally:
+        shared.remove()
+    assert not shared.path.exists()
