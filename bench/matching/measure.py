@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 import resource
+from pathlib import Path
+
+PREFIX = "passerelle-batch-"  # hub.matching.batch_shared.PREFIX
+
+
+def _ram_files() -> int:
+    """Bytes of the files in the batch's run directories in RAM."""
+    total = 0
+    for d in Path("/dev/shm").glob(PREFIX + "*"):
+        try:
+            total += sum(f.stat().st_size for f in d.iterdir())
+        except OSError:  # removed meanwhile
+            continue
+    return total
 
 
 def cpu_seconds() -> float:
@@ -14,6 +28,20 @@ def cpu_seconds() -> float:
     return total
 
 
+def _pss_without_shmem(pid: int) -> int:
+    """PSS of a process without its shared-memory (tmpfs) pages, in bytes (0 once gone)."""
+    fields = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                key, _, rest = line.partition(":")
+                if key in ("Pss", "Pss_Shmem"):
+                    fields[key] = int(rest.split()[0]) * 1024
+    except OSError:  # a worker that just exited
+        return 0
+    return fields.get("Pss", 0) - fields.get("Pss_Shmem", 0)
+
+
 class PssPeak:
     """Largest total PSS (proportional set size: a page shared by n processes counts 1/n in
     each) of this process and its children, sampled every 0.2 s in a thread: what the
@@ -22,19 +50,18 @@ class PssPeak:
     def __init__(self) -> None:
         import threading
 
-        import psutil
+        import psutil  # the process tree; sizes are read from /proc
 
         self._me, self.peak, self._stop = psutil.Process(), 0.0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _sample(self) -> float:
-        total = 0
+        # the batch's run directories in RAM (``hub.matching.batch_shared``) are counted in
+        # full, whether or not a process maps them, and left out of each process's PSS
+        total = _ram_files()
         for proc in (self._me, *self._me.children(recursive=True)):
-            try:
-                total += proc.memory_full_info().pss
-            except Exception:  # noqa: BLE001 - a worker that just exited
-                continue
+            total += _pss_without_shmem(proc.pid)
         return total / 2**20
 
     def _run(self) -> None:

@@ -176,7 +176,10 @@ def worker_ours(name: str, workers: int = WORKERS) -> dict:
     import numpy as np
     from grades import grade_report
 
-    from hub.matching import candidate_codes, deduplicate, prepare
+    from hub.matching import Model, deduplicate, prepare
+    from hub.matching.batch import encode
+    from hub.matching.batch_keys import family_blocks, parts_of
+    from hub.matching.batch_run import survivors, tasks_of
 
     rows, truth_of, linkage = _stream(name)
     source: dict[str, str] = {}  # FEBRL4's file of each record (linkage only)
@@ -200,8 +203,14 @@ def worker_ours(name: str, workers: int = WORKERS) -> dict:
     }
     pred = set(graded)
     # blocking recall and candidate count (not timed)
-    codes = candidate_codes(prepared)
-    n = len(prepared)
+    # every candidate pair (a cut of -inf keeps them all): the pairs of
+    # ``candidate_codes(prepared)`` (tests/matching/test_matching_batch_keys.py), faster
+    parts, n = parts_of(prepared), len(prepared)
+    families, default = family_blocks(parts), Model.default()
+    encoded = encode(prepared, default, parts)
+    found = [survivors(families, encoded, default, -np.inf, t) for t in tasks_of(families)]
+    codes = np.sort(np.concatenate([i.astype(np.int64) * n + j for i, j, _ in found]))
+    del found, families, encoded, parts
     index = {p.id: k for k, p in enumerate(prepared)}
     truth_codes = np.array(
         sorted(min(index[a], index[b]) * n + max(index[a], index[b]) for a, b in truth),
