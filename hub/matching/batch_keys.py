@@ -243,7 +243,7 @@ def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Bl
         cap = max(2, max_block_size // (_WIDE if family in _WIDE_FAMILIES else 1))
         row, blk = _usable(parts.n, *_keys(parts, family), cap)
         partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
-        out.append(Blocks(row, blk, _padded(parts.n, row, blk), partners.astype(np.int64)))
+        out.append(Blocks(row, blk, _padded(parts.n, row, blk), partners.astype(np.int32)))
     return out
 
 

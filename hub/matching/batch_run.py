@@ -16,6 +16,8 @@ compare the pairs they keep, so this process only gathers the results.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 from collections.abc import Iterator, Sequence
 
@@ -90,6 +92,12 @@ def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int
     return compare_pairs(records, state[2], i.tolist(), j.tolist(), cut), count
 
 
+def _release_memory() -> None:
+    """Hand the memory just freed back to the system (glibc keeps it for reuse otherwise)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def use_workers(workers: int, n_records: int) -> bool:
     """Worker processes are used when asked, worth it, and possible (a POSIX fork server,
     not inside a daemonic process such as a Celery prefork worker)."""
@@ -120,6 +128,7 @@ def scored(
     ``stats``, when given, receives the number of candidate pairs."""
     families = family_blocks(parts, max_block_size)
     encoded = encode(recs, model, parts)
+    del parts  # what is left of it is in ``encoded``
     tasks = tasks_of(families)
     candidates = 0
     if not use_workers(workers, len(recs)):
@@ -140,6 +149,7 @@ def scored(
                 "records": shared.put_records(recs),
             }
             del families, encoded  # the workers read the files
+            _release_memory()
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload([__name__])
             with ctx.Pool(workers, initializer=_init, initargs=(spec, model, cut)) as pool:

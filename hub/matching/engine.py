@@ -346,7 +346,9 @@ def _deduplicate(
     cut = model.thresholds["possible"] if threshold is None else threshold
     out: list[Pair] = []
     grade = model.grade
-    for i, j, score in scored(recs, model, cut, max_block_size, workers, parts):
+    results = scored(recs, model, cut, max_block_size, workers, parts)
+    del parts  # ``scored`` lets it go once the blocks and codes are made
+    for i, j, score in results:
         a, b = recs[i].id, recs[j].id
         if b < a:
             a, b = b, a
