@@ -53,6 +53,9 @@ class PssPeak:
         import psutil  # the process tree; sizes are read from /proc
 
         self._me, self.peak, self._stop = psutil.Process(), 0.0, threading.Event()
+        self._cpu: dict[
+            int, tuple[float, bool]
+        ] = {}  # last CPU seen of each process not reaped by us
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -60,9 +63,25 @@ class PssPeak:
         # the batch's run directories in RAM (``hub.matching.batch_shared``) are counted in
         # full, whether or not a process maps them, and left out of each process's PSS
         total = _ram_files()
+        direct = {p.pid for p in self._me.children()}
         for proc in (self._me, *self._me.children(recursive=True)):
             total += _pss_without_shmem(proc.pid)
+            if proc.pid != self._me.pid:
+                try:
+                    t = proc.cpu_times()
+                except Exception:  # noqa: BLE001 - gone meanwhile
+                    continue
+                # a direct child is counted by RUSAGE_CHILDREN once reaped: kept here only
+                # while it lives (a fork server and its workers, reaped by it, never are)
+                self._cpu[proc.pid] = (t.user + t.system, proc.pid in direct)
         return total / 2**20
+
+    def other_cpu(self) -> float:
+        """CPU seconds of the descendants ``cpu_seconds`` misses: those not reaped by this
+        process (the workers of a fork server), as last sampled (within 0.2 s of their end),
+        and direct children still running."""
+        alive = {p.pid for p in self._me.children()}
+        return sum(c for pid, (c, direct) in self._cpu.items() if not direct or pid in alive)
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):

@@ -197,6 +197,7 @@ def worker_ours(name: str, workers: int = WORKERS) -> dict:
     pairs = deduplicate(prepared, workers=workers)
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     peak_pss = pss.stop()
+    cpu += pss.other_cpu()
     truth = truth_of()
     graded = {
         (p.id_a, p.id_b): p.grade for p in pairs if not linkage or source[p.id_a] != source[p.id_b]
@@ -319,6 +320,7 @@ def worker_splink(name: str) -> dict:
     preds = linker.inference.predict().as_pandas_dataframe()
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     peak_pss = pss.stop()
+    cpu += pss.other_cpu()
     scored = []
     blocked = set()
     cols = (preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"])

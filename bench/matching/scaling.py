@@ -43,6 +43,7 @@ def worker(name: str, workers: int) -> dict:
     pairs = list(scored(prepared, model, cut, 300, workers, parts_of(prepared), stats))
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     peak = pss.stop()
+    cpu += pss.other_cpu()
     return {
         "workers": workers,
         "pairs": len(pairs),
