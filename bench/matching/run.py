@@ -25,12 +25,13 @@ import csv
 import itertools
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from measure import PssPeak, cpu_seconds, peak_rss_mib
 
 HERE = Path(__file__).resolve().parent
 WORKERS = min(2, os.cpu_count() or 1)  # Splink/DuckDB uses every core too
@@ -151,68 +152,66 @@ def _best_f1(scored: list[tuple[float, tuple[str, str]]], truth: set) -> dict:
     return best
 
 
-def _cpu() -> float:
-    """User + system CPU seconds of this process (all threads) and its finished children."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        total += r.ru_utime + r.ru_stime
-    return total
-
-
-def _peak_mib() -> float:
-    """Peak RSS of this process plus that of its largest child (worker processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024
-
-
 # --- engines (run in a subprocess) --------------------------------------------------------
 
 
 def _stream(name: str):
-    """(records as an iterator, true pairs, is_linkage): synthetic files are read row by
-    row, so that ours never holds the raw rows (the 1M file is 1.3 GiB of dicts)."""
+    """(records as an iterator, a function giving the true pairs, is_linkage): synthetic
+    files are read row by row, so that ours never holds the raw rows (the 1M file is 1.3 GiB
+    of dicts), and their truth is read after the timed run (its memory is not ours)."""
     if name.startswith("febrl"):
         recs, truth, linkage = load(name)
-        return iter(recs), truth, linkage
-    _, truth, _ = load(name, rows=False)
+        return iter(recs), lambda: truth, linkage
 
     def rows():
         with open(DATA / name / "records.csv", encoding="utf-8", newline="") as fh:
             yield from csv.DictReader(fh)
 
-    return rows(), truth, False
+    return rows(), lambda: load(name, rows=False)[1], False
 
 
-def worker_ours(name: str) -> dict:
+def worker_ours(name: str, workers: int = WORKERS) -> dict:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
     import numpy as np
     from grades import grade_report
 
-    from hub.matching import candidate_codes, deduplicate, prepare
+    from hub.matching import Model, deduplicate, prepare
+    from hub.matching.batch import encode
+    from hub.matching.batch_keys import family_blocks, parts_of
+    from hub.matching.batch_run import survivors, tasks_of
 
-    rows, truth, linkage = _stream(name)
-    source: dict[str, str] = {}
+    rows, truth_of, linkage = _stream(name)
+    source: dict[str, str] = {}  # FEBRL4's file of each record (linkage only)
 
     def prepared_rows():
         for r in rows:
-            source[r["id"]] = r.pop("_source", "")
+            if linkage:
+                source[r["id"]] = r.pop("_source", "")
             yield prepare(r)
 
-    t0, c0 = time.perf_counter(), _cpu()
+    pss = PssPeak()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     # reading the file row by row is timed with ours (Splink's loading is not)
     prepared = sorted(prepared_rows(), key=lambda p: p.id)
-    pairs = deduplicate(prepared, workers=WORKERS)
-    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
+    pairs = deduplicate(prepared, workers=workers)
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    peak_pss = pss.stop()
+    cpu += pss.other_cpu()
+    truth = truth_of()
     graded = {
         (p.id_a, p.id_b): p.grade for p in pairs if not linkage or source[p.id_a] != source[p.id_b]
     }
     pred = set(graded)
     # blocking recall and candidate count (not timed)
-    codes = candidate_codes(prepared)
-    n = len(prepared)
+    # every candidate pair (a cut of -inf keeps them all): the pairs of
+    # ``candidate_codes(prepared)`` (tests/matching/test_matching_batch_keys.py), faster
+    parts, n = parts_of(prepared), len(prepared)
+    families, default = family_blocks(parts), Model.default()
+    encoded = encode(prepared, default, parts)
+    found = [survivors(families, encoded, default, -np.inf, t) for t in tasks_of(families)]
+    codes = np.sort(np.concatenate([i.astype(np.int64) * n + j for i, j, _ in found]))
+    del found, families, encoded, parts
     index = {p.id: k for k, p in enumerate(prepared)}
     truth_codes = np.array(
         sorted(min(index[a], index[b]) * n + max(index[a], index[b]) for a, b in truth),
@@ -226,7 +225,9 @@ def worker_ours(name: str) -> dict:
         "candidates": len(codes),
         "seconds": elapsed,
         "cpu_seconds": cpu,
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_rss_mib(),
+        "peak_pss_mib": peak_pss,
+        "workers": workers,
         "records": n,
         "true_pairs": len(truth),
     }
@@ -273,7 +274,8 @@ def worker_splink(name: str) -> dict:
     source = {r["id"]: r.get("_source", "") for r in recs}
     df = _splink_frame(recs)
     has = {c for c in df.columns if df[c].notna().any()}
-    t0, c0 = time.perf_counter(), _cpu()
+    pss = PssPeak()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     comparisons = [
         cl.NameComparison("first_names").configure(term_frequency_adjustments=True),
         cl.NameComparison("surname").configure(term_frequency_adjustments=True),
@@ -316,7 +318,9 @@ def worker_splink(name: str) -> dict:
     )
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     preds = linker.inference.predict().as_pandas_dataframe()
-    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    peak_pss = pss.stop()
+    cpu += pss.other_cpu()
     scored = []
     blocked = set()
     cols = (preds["unique_id_l"], preds["unique_id_r"], preds["match_probability"])
@@ -339,15 +343,17 @@ def worker_splink(name: str) -> dict:
         "candidates": len(preds),
         "seconds": elapsed,
         "cpu_seconds": cpu,
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_rss_mib(),
+        "peak_pss_mib": peak_pss,
     }
 
 
 # --- driver -------------------------------------------------------------------------------
 
 
-def _run_sub(engine: str, name: str) -> dict:
+def _run_sub(engine: str, name: str, workers: int = WORKERS) -> dict:
     cmd = [sys.executable, str(Path(__file__)), "--worker", engine, "--datasets", name]
+    cmd += ["--workers", str(workers)]
     env = dict(os.environ, PYTHONHASHSEED="0")
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
@@ -380,8 +386,8 @@ def _fmt(ours: dict, spl: dict, name: str) -> str:
         g(ours, "cpu_seconds", "{:.1f}"),
         g(spl, "cpu_seconds", "{:.1f}"),
         ratio("cpu_seconds"),
-        g(ours, "peak_mib", "{:.0f}"),
-        g(spl, "peak_mib", "{:.0f}"),
+        g(ours, "peak_pss_mib", "{:.0f}"),
+        g(spl, "peak_pss_mib", "{:.0f}"),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -390,7 +396,7 @@ HEADER = (
     "| dataset | records | ours P | ours R | ours F1 (default thr.) | Splink best F1 "
     "| F1 ours/Splink | ours blocking recall | Splink blocking recall | ours candidates "
     "| Splink candidates | ours wall s | Splink wall s | wall ours/Splink | ours CPU s "
-    "| Splink CPU s | CPU ours/Splink | ours peak MiB | Splink peak MiB |\n"
+    "| Splink CPU s | CPU ours/Splink | ours peak PSS MiB | Splink peak PSS MiB |\n"
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
@@ -400,11 +406,14 @@ def main() -> None:
     ap.add_argument("--datasets", default="febrl1,febrl2,febrl3,febrl4,synthetic-10k")
     ap.add_argument("--engines", default="ours,splink")
     ap.add_argument("--json", help="append each dataset's raw figures to this JSON-lines file")
+    ap.add_argument("--workers", type=int, default=WORKERS, help="our worker processes")
     ap.add_argument("--worker", choices=["ours", "splink"], help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        fn = worker_ours if a.worker == "ours" else worker_splink
-        print(json.dumps(fn(a.datasets)))
+        res = (
+            worker_ours(a.datasets, a.workers) if a.worker == "ours" else worker_splink(a.datasets)
+        )
+        print(json.dumps(res))
         return
     sys.path.insert(0, str(HERE))
     from grades import GRADE_HEADER, grade_row
@@ -413,7 +422,7 @@ def main() -> None:
     print(HEADER, flush=True)
     rows = []
     for name in a.datasets.split(","):
-        ours = _run_sub("ours", name) if "ours" in engines else {}
+        ours = _run_sub("ours", name, a.workers) if "ours" in engines else {}
         spl = _run_sub("splink", name) if "splink" in engines else {}
         for label, res in (("ours", ours), ("splink", spl)):
             if "error" in res:

@@ -19,11 +19,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .batch_keys import Parts, parts_of
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
 
-__all__ = ["Encoded", "encode", "score_chunk"]
+__all__ = ["Encoded", "bounded", "compare_pairs", "encode", "score_chunk", "upper_bound"]
 
 _NAMES = [name for name, _ in COMPARISONS]
 _F = {name: i for i, name in enumerate(_NAMES)}
@@ -38,41 +39,38 @@ class Encoded:
         self.__dict__.update(columns)
 
 
-def _codes(values: list[str]) -> np.ndarray:
-    ids: dict[str, int] = {"": -1}
-    return np.fromiter((ids.setdefault(v, len(ids) - 1) for v in values), np.int64, len(values))
+def _tf(model: Model, name: str, index: int, values: list[str], codes: np.ndarray) -> np.ndarray:
+    """``model._tf_adjust`` of each record's value (``values[code]``, none when -1),
+    computed once per distinct value."""
+    table = np.fromiter((model._tf_adjust(name, index, v) for v in values), np.float64)
+    return np.where(codes >= 0, np.append(table, 0.0)[codes], 0.0)
 
 
-def encode(records: Sequence[Prepared], model: Model) -> Encoded:
-    """One integer code per record and field, and the term-frequency correction an exact
-    agreement on the record's name would get (``Model._tf_adjust``)."""
-    surname = _codes([p.surnames[0] if len(p.surnames) == 1 else "" for p in records])
-    several = np.fromiter((len(p.surnames) > 1 for p in records), bool, len(records))
-    surname[several] = _MULTI
-    tf_s = [model._tf_adjust("surname", 0, p.surnames[0]) if p.surnames else 0.0 for p in records]
-    tf_f = [model._tf_adjust("first_names", 1, p.first) for p in records]
-    date = [p.year * 10_000 + p.month * 100 + p.day for p in records]
+def encode(records: Sequence[Prepared], model: Model, parts: Parts | None = None) -> Encoded:
+    """One integer code per record and field (from ``batch_keys.parts_of``, computed here
+    unless given), and the term-frequency correction an exact agreement on the record's name
+    would get (``Model._tf_adjust``)."""
+    p = parts_of(records) if parts is None else parts
+    date = p.year * 10_000 + p.month * 100 + p.day
     return Encoded(
         {
-            "surname": surname,
-            "first": _codes([p.first for p in records]),
-            "sex": _codes([p.sex for p in records]),
-            "year": np.fromiter((p.year for p in records), np.int64, len(records)),
-            "month": np.fromiter((p.month for p in records), np.int64, len(records)),
-            "day": np.fromiter((p.day for p in records), np.int64, len(records)),
-            "date": np.asarray(date, dtype=np.int64),
-            "digits": ((np.asarray(date)[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(
-                np.int8
-            ),
-            "birth_place": _codes([p.birth_place for p in records]),
-            "postcode": _codes([p.postcode for p in records]),
-            "commune": _codes([p.commune for p in records]),
-            "address": _codes([p.address for p in records]),
-            "phone": _codes([p.phone for p in records]),
-            "email": _codes([p.email for p in records]),
-            "nir": _codes([p.nir for p in records]),
-            "tf_s": np.asarray(tf_s, dtype=np.float64),
-            "tf_f": np.asarray(tf_f, dtype=np.float64),
+            "surname": np.where(p.several, _MULTI, p.surname),
+            "first": p.f_full,
+            "sex": p.sex,
+            "year": p.year,
+            "month": p.month,
+            "day": p.day,
+            "date": date,
+            "digits": ((date[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(np.int8),
+            "birth_place": p.birth_place,
+            "postcode": p.postcode,
+            "commune": p.commune,
+            "address": p.address,
+            "phone": p.phone,
+            "email": p.email,
+            "nir": p.nir,
+            "tf_s": _tf(model, "surname", 0, p.surname_values, p.surname),
+            "tf_f": _tf(model, "first_names", 1, p.first_values, p.f_full),
         }
     )
 
@@ -124,44 +122,92 @@ def _field(w: list[float], a: np.ndarray, b: np.ndarray, others: Sequence[int]) 
     return np.where(miss, 0.0, np.where(a == b, w[0], _best(w, others)))
 
 
-def upper_bound(model: Model, e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """An upper bound of ``model.weight_of(*compare_levels(records[i], records[j]))``."""
-    out = []
-    for weights, tf in ((model._weights, True), (model._h_weights, False)):
-        total = np.zeros(len(i))
-        # surname: decided when each record has one surname, else any level
-        w = weights[_F["surname"]]
-        sa, sb = e.surname[i], e.surname[j]
-        unknown = (sa == _MULTI) | (sb == _MULTI)
-        exact = w[0] + (e.tf_s[i] if tf else 0.0)
-        any_level = max(w[:-1]) + (_TF_ONE if tf else 0.0)
-        total += np.where(
-            unknown,
-            np.maximum(any_level, 0.0),
-            _field(w, sa, sb, range(1, len(w) - 1)) + np.where(sa == sb, exact - w[0], 0.0),
-        )
-        w = weights[_F["first_names"]]
-        fa, fb = e.first[i], e.first[j]
-        total += _field(w, fa, fb, range(1, len(w) - 1)) + np.where(
-            (fa == fb) & (fa >= 0) & tf, e.tf_f[i], 0.0
-        )
-        # sex: read from the first name when one is missing, so any level then
-        w = weights[_F["sex"]]
-        xa, xb = e.sex[i], e.sex[j]
-        total += np.where((xa < 0) | (xb < 0), max(w), np.where(xa == xb, w[0], w[1]))
-        total += np.asarray(weights[_F["birth_date"]])[_date_levels(e, i, j)]
-        w = weights[_F["birth_place"]]
-        total += _field(w, e.birth_place[i], e.birth_place[j], (1, 2))
-        total += _city(weights[_F["city"]], e, i, j)
-        for name, codes in (("address", e.address), ("phone", e.phone), ("email", e.email)):
-            total += _field(weights[_F[name]], codes[i], codes[j], (1, 2))
-        total += _field(weights[_F["nir"]], e.nir[i], e.nir[j], (1, 2))
-        out.append(total)
-    w_rand = model._prior_weight + out[0]
+#: Fields bounded first (most pairs are dropped on them), then the others.
+_FIRST_STAGE = ("surname", "first_names", "birth_date")
+_SECOND_STAGE = tuple(n for n in _NAMES if n not in _FIRST_STAGE)
+
+
+def _bound_of(
+    model: Model, e: Encoded, i: np.ndarray, j: np.ndarray, fields: Sequence[str]
+) -> list[np.ndarray]:
+    """Upper bound of what ``fields`` add to the weight against random pairs and against
+    household pairs (term frequencies on the first; priors left out)."""
+    tables = [(model._weights, True)]
+    if model._h_prior_weight is not None:
+        tables.append((model._h_weights, False))
+    out = [np.zeros(len(i)) for _ in tables]
+    for name in fields:
+        f = _F[name]
+        if name == "surname":
+            sa, sb = e.surname[i], e.surname[j]
+            unknown = (sa == _MULTI) | (sb == _MULTI)
+            same = sa == sb
+            tf_s = e.tf_s[i]
+        elif name == "first_names":
+            fa, fb = e.first[i], e.first[j]
+            same_f = (fa == fb) & (fa >= 0)
+            tf_f = e.tf_f[i]
+        elif name == "birth_date":
+            dates = _date_levels(e, i, j)
+        for total, (weights, tf) in zip(out, tables, strict=True):
+            w = weights[f]
+            if name == "surname":
+                any_level = max(w[:-1]) + (_TF_ONE if tf else 0.0)
+                known = _field(w, sa, sb, range(1, len(w) - 1))
+                if tf:
+                    known = known + np.where(same, tf_s, 0.0)
+                total += np.where(unknown, max(any_level, 0.0), known)
+            elif name == "first_names":
+                total += _field(w, fa, fb, range(1, len(w) - 1))
+                if tf:
+                    total += np.where(same_f, tf_f, 0.0)
+            elif name == "sex":
+                xa, xb = e.sex[i], e.sex[j]
+                total += np.where((xa < 0) | (xb < 0), max(w), np.where(xa == xb, w[0], w[1]))
+            elif name == "birth_date":
+                total += np.asarray(w)[dates]
+            elif name == "city":
+                total += _city(w, e, i, j)
+            else:
+                codes = getattr(e, name)
+                total += _field(w, codes[i], codes[j], (1, 2))
+    return out
+
+
+def _rest(model: Model, fields: Sequence[str]) -> list[float]:
+    """The most ``fields`` can add, per hypothesis (a missing value adds 0)."""
+    tables = [model._weights]
+    if model._h_prior_weight is not None:
+        tables.append(model._h_weights)
+    return [sum(max(max(t[_F[name]]), 0.0) for name in fields) for t in tables]
+
+
+def _combined(model: Model, parts: list[np.ndarray]) -> np.ndarray:
+    w_rand = model._prior_weight + parts[0]
     if model._h_prior_weight is None:
         return w_rand
-    w_home = model._h_prior_weight + out[1]
-    return -np.logaddexp2(-w_rand, -w_home)
+    return -np.logaddexp2(-w_rand, -(model._h_prior_weight + parts[1]))
+
+
+def upper_bound(model: Model, e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """An upper bound of ``model.weight_of(*compare_levels(records[i], records[j]))``."""
+    return _combined(model, _bound_of(model, e, i, j, _NAMES))
+
+
+def bounded(
+    model: Model, e: Encoded, i: np.ndarray, j: np.ndarray, cut_weight: float
+) -> np.ndarray:
+    """Positions of the pairs whose upper bound reaches ``cut_weight``: the name and date
+    fields are bounded first with the others at their best, and only the pairs left are
+    bounded on the others (the same pairs as ``upper_bound(...) >= cut_weight``)."""
+    first = _bound_of(model, e, i, j, _FIRST_STAGE)
+    rest = _rest(model, _SECOND_STAGE)
+    keep = np.flatnonzero(
+        _combined(model, [a + b for a, b in zip(first, rest, strict=True)]) >= cut_weight - 1e-9
+    )
+    second = _bound_of(model, e, i[keep], j[keep], _SECOND_STAGE)
+    total = [a[keep] + b for a, b in zip(first, second, strict=True)]
+    return keep[_combined(model, total) >= cut_weight - 1e-9]
 
 
 def _city(w: list[float], e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -179,6 +225,29 @@ def _city(w: list[float], e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarra
     return np.where(~pc & ~ci, 0.0, out)
 
 
+def cut_weight_of(cut: float) -> float:
+    """The match weight of probability ``cut``."""
+    return math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
+
+
+def compare_pairs(
+    records: Sequence[Prepared], model: Model, i: Sequence[int], j: Sequence[int], cut: float
+) -> list[tuple[int, int, float]]:
+    """``(i, j, score)`` of the pairs scoring at least ``cut``, fully compared (the pairs
+    left by ``bounded``), in their order."""
+    cut_weight = cut_weight_of(cut)
+    out = []
+    weight_of, probability, bound = model.weight_of, model.probability, model.weight_bound
+    for x, y in zip(i, j, strict=True):
+        levels, s_val, f_val = compare_levels(records[x], records[y])
+        if bound(levels) < cut_weight:
+            continue
+        score = probability(weight_of(levels, s_val, f_val))
+        if score >= cut:
+            out.append((x, y, score))
+    return out
+
+
 def score_chunk(
     records: Sequence[Prepared],
     encoded: Encoded,
@@ -190,15 +259,5 @@ def score_chunk(
     least ``cut``, in the order of ``codes``."""
     n = len(records)
     i, j = codes // n, codes % n
-    cut_weight = math.log2(cut / (1.0 - cut)) if 0.0 < cut < 1.0 else -math.inf
-    keep = upper_bound(model, encoded, i, j) >= cut_weight - 1e-9
-    out = []
-    weight_of, probability, bound = model.weight_of, model.probability, model.weight_bound
-    for x, y in zip(i[keep].tolist(), j[keep].tolist(), strict=True):
-        levels, s_val, f_val = compare_levels(records[x], records[y])
-        if bound(levels) < cut_weight:
-            continue
-        score = probability(weight_of(levels, s_val, f_val))
-        if score >= cut:
-            out.append((x, y, score))
-    return out
+    keep = bounded(model, encoded, i, j, cut_weight_of(cut))
+    return compare_pairs(records, model, i[keep].tolist(), j[keep].tolist(), cut)

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
-from .batch import encode, score_chunk
-from .blocking import (
-    MAX_BLOCK_SIZE,
-    birth_date_key,
-    candidate_codes,
-    names_key,
-    stream_candidates,
-)
+from .batch_keys import Parts, parts_of, sampled_date_codes, training_codes
+from .batch_run import scored
+from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, names_key
 from .compare import COMPARISONS, compare_levels
 from .household import estimate_household_share, household_levels
 from .model import Model
@@ -51,10 +46,10 @@ def _by_id(p: Prepared) -> str:
 
 def _as_prepared(records: Iterable[Mapping | Prepared]) -> list[Prepared]:
     out = sorted((r if isinstance(r, Prepared) else prepare(r) for r in records), key=_by_id)
-    ids = Counter(p.id for p in out)
-    dup = sorted(i for i, c in ids.items() if c > 1)
-    if dup:
-        raise ValueError(f"duplicated record id {dup[0]!r}")
+    # sorted by id, a duplicated id is two neighbours (the first such pair: the smallest id)
+    for a, b in pairwise(out):
+        if a.id == b.id:
+            raise ValueError(f"duplicated record id {a.id!r}")
     return out
 
 
@@ -198,6 +193,7 @@ def _fit(
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
+    parts: Parts | None = None,
 ) -> Model:
     """u by random sampling; m by two EM sessions (Splink's recipe):
 
@@ -221,7 +217,10 @@ def _fit(
     base = base or Model.default()
     u = _estimate_u(records, base, seed)
     m = {k: list(v) for k, v in base.m.items()}
-    names_codes = candidate_codes(records, max_block_size, (names_key,))
+    if parts is None:
+        names_codes = candidate_codes(records, max_block_size, (names_key,))
+    else:  # the same codes, from the batch's integer parts
+        names_codes = training_codes(parts, "names", max_block_size)
     by_names = _patterns(records, _sampled(records, names_codes))
     n_names = len(names_codes)
     del names_codes
@@ -229,9 +228,12 @@ def _fit(
     if sum(by_names.values()) >= MIN_EM_PAIRS:
         m1, lam_names = _em(by_names, base.m, u, fixed=_SESSION1_FIXED, lam=EM_START_SHARE)
         m.update({k: m1[k] for k in _OTHER_FIELDS - {"sex"}})
-    by_date = _patterns(
-        records, _sampled(records, candidate_codes(records, max_block_size, (birth_date_key,)))
-    )
+    if parts is None:
+        date_pairs = _sampled(records, candidate_codes(records, max_block_size, (birth_date_key,)))
+    else:  # the same sample, drawn from the ranks of the pairs (none of them is built)
+        sample, _ = sampled_date_codes(parts, EM_MAX_PAIRS, max_block_size)
+        date_pairs = _sampled(records, sample)
+    by_date = _patterns(records, date_pairs)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
@@ -284,52 +286,8 @@ def train(
 ) -> Model:
     """Unsupervised training (EM on blocked pairs) of a model for these records."""
     recs = _as_prepared(records)
-    codes = candidate_codes(recs, max_block_size)
-    return _fit(recs, lambda: (_patterns(recs, _sampled(recs, codes)), len(codes)), base)
-
-
-#: Below this many records, worker processes cost more than they save.
-PARALLEL_MIN_RECORDS = 20_000
-#: Candidate pairs bounded and compared together (numpy arrays of this length).
-CHUNK_PAIRS = 1 << 17
-_SHARED: tuple = ()
-
-
-def _score_codes(codes) -> list[tuple[int, int, float]]:
-    recs, encoded, model, cut = _SHARED
-    return score_chunk(recs, encoded, model, codes, cut)
-
-
-def _can_fork(workers: int, n_records: int) -> bool:
-    return (
-        workers > 1
-        and n_records >= PARALLEL_MIN_RECORDS
-        and "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon
-    )
-
-
-def _scored(
-    recs: Sequence[Prepared], model: Model, cut: float, max_block_size: int, workers: int
-) -> Iterable[tuple[int, int, float]]:
-    """``score_chunk`` over the streamed candidate pairs, chunk by chunk; forked worker
-    processes when asked and possible (POSIX fork, not inside a daemonic process such as a
-    Celery prefork worker): they inherit the records and the model, and receive each chunk's
-    codes (8 bytes a pair) while this process generates the next ones."""
-    global _SHARED
-    encoded = encode(recs, model)
-    chunks = stream_candidates(recs, max_block_size, chunk=CHUNK_PAIRS)
-    if not _can_fork(workers, len(recs)):
-        for codes in chunks:
-            yield from score_chunk(recs, encoded, model, codes, cut)
-        return
-    _SHARED = (recs, encoded, model, cut)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_score_codes, chunks):
-                yield from part
-    finally:
-        _SHARED = ()
+    patterns = _candidate_patterns(recs, max_block_size)  # only read on small data
+    return _fit(recs, patterns, base, SEED, MAX_BLOCK_SIZE, parts_of(recs))
 
 
 def _candidate_patterns(
@@ -357,9 +315,9 @@ def deduplicate(
     candidate pairs in that many forked processes (same result; ignored where forking is
     not possible). Raises ``ValueError`` on a duplicated id or a malformed field.
 
-    Candidate pairs are streamed (``blocking.stream_candidates``: each pair once, no set of
-    all pairs) and scored chunk by chunk, each chunk bounded by ``batch.upper_bound`` before
-    the pairs that may reach the cut are compared.
+    Candidate pairs are made task by task from integer arrays (``batch_run``: each pair
+    once, no set of all pairs), bounded by ``batch.bounded`` (in the workers when there are
+    several), and the pairs that may reach the cut are compared.
     """
     enabled = gc.isenabled()
     gc.disable()  # the batch makes no reference cycles; scans of its records cost ~10 %
@@ -378,17 +336,19 @@ def _deduplicate(
     workers: int,
 ) -> list[Pair]:
     recs = _as_prepared(records)
+    parts = parts_of(recs)
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
-            model = _fit(
-                recs, _candidate_patterns(recs, max_block_size), None, SEED, max_block_size
-            )
+            patterns = _candidate_patterns(recs, max_block_size)
+            model = _fit(recs, patterns, None, SEED, max_block_size, parts)
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
     out: list[Pair] = []
     grade = model.grade
-    for i, j, score in _scored(recs, model, cut, max_block_size, workers):
+    results = scored(recs, model, cut, max_block_size, workers, parts)
+    del parts  # ``scored`` lets it go once the blocks and codes are made
+    for i, j, score in results:
         a, b = recs[i].id, recs[j].id
         if b < a:
             a, b = b, a

@@ -311,8 +311,8 @@ def test_emails_one_character_apart_are_different_people(model):
 
 
 def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypatch):
-    import hub.matching.engine as engine
+    import hub.matching.batch_run as batch_run
 
-    monkeypatch.setattr(engine, "PARALLEL_MIN_RECORDS", 1)
-    monkeypatch.setattr(engine, "CHUNK_PAIRS", 64)
+    monkeypatch.setattr(batch_run, "PARALLEL_MIN_RECORDS", 1)
+    monkeypatch.setattr(batch_run, "CHUNK_PAIRS", 64)
     assert deduplicate(synthetic[0], workers=2) == deduplicated

@@ -1,0 +1,316 @@
+"""The batch's blocking keys as integer arrays: one pass over the records, numpy after.
+
+``blocking.KEY_FAMILIES`` builds each key as a string, record by record and family by family
+(eleven passes of Python generators over the whole file, counting the two training keys). Here
+one pass reads the few parts keys are made of (a phonetic prefix, an initial, a full date, a
+postcode...) as integer codes, and each family's keys are numpy combinations of those codes.
+The keys are the same: two records share a key here exactly when they share the string key of
+the same family (``tests/matching/test_matching_batch_keys.py`` checks it against
+``blocking.candidate_codes``), so the candidate pairs are the same.
+
+A family's blocks are kept as ``Blocks``: for each usable block (2 to ``cap`` records) its
+records, sorted by block then record (``row``, ``blk``), and each record's blocks padded to a
+small matrix (``mine``): compact ``int32`` arrays, shared by forked workers without a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from .blocking import MAX_BLOCK_SIZE
+from .record import Prepared
+
+__all__ = [
+    "Blocks",
+    "Parts",
+    "family_blocks",
+    "pairs_at",
+    "parts_of",
+    "ranges",
+    "sampled_date_codes",
+    "training_codes",
+]
+
+_P = 4  # phonetic prefix length used in keys (``blocking._P``)
+#: Cap divisor of the families whose keys leave out the full birth date (``WIDE_FAMILIES``).
+_WIDE = 8
+#: Family order of ``blocking.KEY_FAMILIES`` (a pair is emitted by the first that has it).
+FAMILIES = ("pn", "fd", "ff", "dp", "place", "fb", "sd", "ids")
+_WIDE_FAMILIES = {"pn", "ff", "place"}
+
+
+class Parts(NamedTuple):
+    """Integer codes of what keys are made of, one entry per record (``-1``: absent), and
+    one per (record, surname) for the surname parts (``s_row`` is the record)."""
+
+    n: int
+    year: np.ndarray  # 0: unknown
+    date: np.ndarray  # YYYYMMDD when month and day are known, else -1
+    where: np.ndarray  # postcode, else commune
+    f_init: np.ndarray  # first letter of the first name (code point)
+    f_two: np.ndarray  # first two letters (``two`` codes, shared with surnames)
+    f_ph: np.ndarray  # phonetic prefix (``ph`` codes, shared with surnames)
+    f_full: np.ndarray  # the glued first name
+    nir: np.ndarray
+    phone: np.ndarray
+    email: np.ndarray
+    s_row: np.ndarray
+    s_init: np.ndarray
+    s_two: np.ndarray
+    s_ph: np.ndarray
+    s_full: np.ndarray
+    # the other fields the batch compares by code (``batch.encode``)
+    month: np.ndarray
+    day: np.ndarray
+    sex: np.ndarray
+    birth_place: np.ndarray
+    postcode: np.ndarray
+    commune: np.ndarray
+    address: np.ndarray
+    surname: np.ndarray  # the first surname (``s_full`` code), -1 without one
+    several: np.ndarray  # more than one surname
+    surname_values: list[str]  # by ``s_full`` code
+    first_values: list[str]  # by ``f_full`` code
+
+
+def parts_of(records: Sequence[Prepared]) -> Parts:
+    """One pass over the records: the codes every key family is built from."""
+    ph: dict[str, int] = {"": -1}
+    two: dict[str, int] = {"": -1}
+    where: dict[str, int] = {"": -1}
+    first: dict[str, int] = {"": -1}
+    surname: dict[str, int] = {}
+    ids: tuple[dict[str, int], ...] = ({"": -1}, {"": -1}, {"": -1})
+    more: tuple[dict[str, int], ...] = tuple({"": -1} for _ in range(5))
+    n = len(records)
+    cols = [[0] * n for _ in range(10)]
+    year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email = cols
+    extra = [[0] * n for _ in range(9)]
+    month, day, sex, place, postcode, commune, address, first_surname, several = extra
+    s_row: list[int] = []
+    s_init: list[int] = []
+    s_two: list[int] = []
+    s_ph: list[int] = []
+    s_full: list[int] = []
+    for r, p in enumerate(records):
+        year[r] = p.year
+        date[r] = int(p.date) if p.month and p.day else -1
+        wh[r] = where.setdefault(p.postcode or p.commune, len(where) - 1)
+        f = p.first
+        f_init[r] = ord(f[0]) if f else -1
+        f_two[r] = two.setdefault(f[:2], len(two) - 1)
+        f_ph[r] = ph.setdefault(p.first_phon[:_P], len(ph) - 1)
+        f_full[r] = first.setdefault(f, len(first) - 1)
+        nir[r] = ids[0].setdefault(p.nir, len(ids[0]) - 1)
+        phone[r] = ids[1].setdefault(p.phone, len(ids[1]) - 1)
+        email[r] = ids[2].setdefault(p.email, len(ids[2]) - 1)
+        month[r], day[r] = p.month, p.day
+        sex[r] = more[0].setdefault(p.sex, len(more[0]) - 1)
+        place[r] = more[1].setdefault(p.birth_place, len(more[1]) - 1)
+        postcode[r] = more[2].setdefault(p.postcode, len(more[2]) - 1)
+        commune[r] = more[3].setdefault(p.commune, len(more[3]) - 1)
+        address[r] = more[4].setdefault(p.address, len(more[4]) - 1)
+        several[r] = len(p.surnames) > 1
+        first_surname[r] = surname.setdefault(p.surnames[0], len(surname)) if p.surnames else -1
+        for s, sp in zip(p.surnames, p.surname_phon, strict=True):
+            s_row.append(r)
+            s_init.append(ord(s[0]))
+            s_two.append(two.setdefault(s[:2], len(two) - 1))
+            s_ph.append(ph.setdefault(sp[:_P], len(ph) - 1))
+            s_full.append(surname.setdefault(s, len(surname)))
+    arr = [np.asarray(c, dtype=np.int32) for c in cols]  # codes and dates fit in 31 bits
+    s_arr = [np.asarray(c, dtype=np.int32) for c in (s_row, s_init, s_two, s_ph, s_full)]
+    e_arr = [np.asarray(c, dtype=np.int32) for c in extra[:-1]]
+    values = [list(surname), [v for v in first if v]]
+    return Parts(n, *arr, *s_arr, *e_arr, np.asarray(several, dtype=bool), *values)
+
+
+def _dense(*cols: np.ndarray) -> np.ndarray:
+    """One dense integer code per distinct tuple of the (non-negative) columns."""
+    key = cols[0].astype(np.int64)
+    for c in cols[1:]:
+        c = c.astype(np.int64)
+        key = np.unique(key * (int(c.max()) + 1) + c, return_inverse=True)[1].ravel()
+    return key
+
+
+def _keys(parts: Parts, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """(record, key) rows of one family, possibly repeated; keys are dense codes."""
+    p = parts
+    full = p.date >= 0
+    s_date = p.date[p.s_row]
+    tagged: list[tuple[np.ndarray, list[np.ndarray]]] = []  # (rows, key columns), tag added
+    untagged: list[tuple[np.ndarray, list[np.ndarray]]] = []  # (rows, columns), last tag
+    if family == "pn":
+        ok = (p.s_ph >= 0) & (p.year[p.s_row] > 0)
+        tagged.append((p.s_row[ok], [p.s_ph[ok], p.year[p.s_row][ok]]))
+    elif family == "fd":
+        fi = p.f_init[p.s_row]
+        ok = (s_date >= 0) & (fi >= 0)
+        lo, hi = np.minimum(fi, p.s_init), np.maximum(fi, p.s_init)
+        tagged.append((p.s_row[ok], [lo[ok], hi[ok], s_date[ok]]))
+    elif family == "ff":
+        fp = p.f_ph[p.s_row]
+        ok = (fp >= 0) & (p.s_ph >= 0)
+        lo, hi = np.minimum(fp, p.s_ph), np.maximum(fp, p.s_ph)
+        tagged.append((p.s_row[ok], [lo[ok], hi[ok]]))
+    elif family == "dp":
+        ok = full & (p.where >= 0)
+        tagged.append((np.flatnonzero(ok), [p.date[ok], p.where[ok]]))
+    elif family == "place":
+        sw = p.where[p.s_row]
+        ok = (sw >= 0) & (p.s_ph >= 0)
+        tagged.append((p.s_row[ok], [p.s_ph[ok], sw[ok]]))
+        ok = (p.where >= 0) & (p.f_ph >= 0)
+        tagged.append((np.flatnonzero(ok), [p.f_ph[ok], p.where[ok]]))
+    elif family == "fb":
+        ok = full & (p.f_ph >= 0)
+        tagged.append((np.flatnonzero(ok), [p.f_ph[ok], p.date[ok]]))
+    elif family == "sd":
+        ok = s_date >= 0
+        tagged.append((p.s_row[ok], [p.s_two[ok], s_date[ok]]))
+        ok = full & (p.f_two >= 0)  # the same keys as the surnames' (no tag of its own)
+        untagged.append((np.flatnonzero(ok), [p.f_two[ok], p.date[ok]]))
+    elif family == "ids":
+        for codes in (p.nir, p.phone, p.email):
+            ok = codes >= 0
+            tagged.append((np.flatnonzero(ok), [codes[ok]]))
+    elif family == "names":  # training only (``blocking.names_key``)
+        ok = p.f_full[p.s_row] >= 0
+        tagged.append((p.s_row[ok], [p.f_full[p.s_row][ok], p.s_full[ok]]))
+    elif family == "date":  # training only (``blocking.birth_date_key``)
+        tagged.append((np.flatnonzero(full), [p.date[full]]))
+    else:
+        raise ValueError(f"unknown key family {family!r}")
+    tag = np.concatenate(
+        [np.full(len(r), t, dtype=np.int64) for t, (r, _) in enumerate(tagged)]
+        + [np.full(len(r), len(tagged) - 1, dtype=np.int64) for r, _ in untagged]
+    )
+    tagged += untagged
+    rows = [r for r, _ in tagged]
+    width = max(len(c) for _, c in tagged)
+    stacked = [
+        np.concatenate([c[k] if k < len(c) else np.zeros(len(r), np.int64) for r, c in tagged])
+        for k in range(width)
+    ]
+    row = np.concatenate(rows).astype(np.int64)
+    if not len(row):
+        return row, row
+    return row, _dense(tag, *stacked)
+
+
+def _usable(n: int, row: np.ndarray, key: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (record, block) rows of the blocks of 2 to ``cap`` records, sorted by block
+    then record."""
+    if not len(row):
+        return row.astype(np.int32), row.astype(np.int32)
+    code = np.unique(key.astype(np.int64) * n + row)
+    blk, row = code // n, code % n
+    size = np.bincount(blk)
+    keep = (size[blk] >= 2) & (size[blk] <= cap)
+    return row[keep].astype(np.int32), blk[keep].astype(np.int32)
+
+
+def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
+    """Each record's usable blocks of one family, one row per record padded with -1."""
+    counts = np.bincount(row, minlength=n)
+    width = max(int(counts.max()) if len(counts) else 0, 1)
+    out = np.full((n, width), -1, dtype=np.int32)
+    order = np.argsort(row, kind="stable")
+    r = row[order]
+    starts = np.cumsum(counts) - counts
+    out[r, np.arange(len(r)) - starts[r]] = blk[order]
+    return out
+
+
+class Blocks(NamedTuple):
+    """One family's usable blocks (see the module docstring); ``partners[t]`` is how many
+    records after position ``t`` are in its block."""
+
+    row: np.ndarray
+    blk: np.ndarray
+    mine: np.ndarray
+    partners: np.ndarray
+
+
+def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Blocks]:
+    """The usable blocks of every family of ``blocking.KEY_FAMILIES``, in that order."""
+    out = []
+    for family in FAMILIES:
+        cap = max(2, max_block_size // (_WIDE if family in _WIDE_FAMILIES else 1))
+        row, blk = _usable(parts.n, *_keys(parts, family), cap)
+        partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+        out.append(Blocks(row, blk, _padded(parts.n, row, blk), partners.astype(np.int32)))
+    return out
+
+
+def pairs_at(row: np.ndarray, partners: np.ndarray, lo: int, hi: int):
+    """Index pairs ``(i, j)`` of positions ``lo`` to ``hi`` of a family's blocks with the
+    later records of their block, and the position each pair comes from."""
+    pos = np.arange(lo, hi)
+    part = partners[lo:hi]
+    total = int(part.sum())
+    left = np.repeat(pos, part)
+    offsets = np.arange(total) - np.repeat(np.cumsum(part) - part, part)
+    return row[left].astype(np.int64), row[left + 1 + offsets].astype(np.int64), left
+
+
+def ranges(partners: np.ndarray, chunk: int) -> list[tuple[int, int]]:
+    """Position ranges ``[lo, hi)`` of about ``chunk`` pairs each (a block's first position
+    with many partners may make one larger)."""
+    if not len(partners):
+        return []
+    cum = np.cumsum(partners)
+    cuts = np.searchsorted(cum, np.arange(chunk, int(cum[-1]) + chunk, chunk), side="left")
+    out, lo = [], 0
+    for hi in np.unique(np.minimum(cuts + 1, len(partners))).tolist():
+        if int(cum[hi - 1]) - (int(cum[lo - 1]) if lo else 0):
+            out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def training_codes(
+    parts: Parts, family: str, max_block_size: int = MAX_BLOCK_SIZE, chunk: int = 1 << 20
+) -> np.ndarray:
+    """Sorted distinct pair codes ``i * n + j`` of the records sharing a usable ``names`` or
+    ``date`` key: ``blocking.candidate_codes(records, cap, (names_key,))`` (or
+    ``birth_date_key``), built from the codes, chunk by chunk."""
+    n = parts.n
+    row, blk = _usable(n, *_keys(parts, family), max(2, max_block_size))
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    out = np.empty(int(partners.sum()), dtype=np.int64)
+    at = 0
+    for lo, hi in ranges(partners, chunk):
+        i, j, _ = pairs_at(row, partners, lo, hi)
+        out[at : at + len(i)] = i * n + j
+        at += len(i)
+    return np.unique(out)
+
+
+def sampled_date_codes(
+    parts: Parts, every: int, max_block_size: int = MAX_BLOCK_SIZE
+) -> tuple[np.ndarray, int]:
+    """``(codes[::step], len(codes))`` of ``codes = training_codes(parts, "date")``, with
+    ``step = ceil(len(codes) / every)``, without building ``codes`` (18M pairs at 1M
+    records). A record has one full birth date, so one block: its pairs with the later
+    records of that block are consecutive in the sorted codes, which gives each sampled
+    rank its pair."""
+    n = parts.n
+    row, blk = _usable(n, *_keys(parts, "date"), max(2, max_block_size))
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    order = np.argsort(row, kind="stable")  # positions by record: the codes' order
+    count = partners[order]
+    cum = np.cumsum(count)
+    total = int(cum[-1]) if len(cum) else 0
+    if not total:
+        return np.empty(0, dtype=np.int64), 0
+    ranks = np.arange(0, total, max(1, -(-total // every)))
+    t = np.searchsorted(cum, ranks, side="right")
+    pos = order[t]
+    i = row[pos].astype(np.int64)
+    j = row[pos + 1 + ranks - (cum[t] - count[t])].astype(np.int64)
+    return i * n + j, total
