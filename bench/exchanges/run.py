@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,10 +256,38 @@ def ndjson(rows) -> bytes:
     return "\n".join(json.dumps(row) for row in rows).encode()
 
 
+def plain_bulk_create(organization, content: list[dict]) -> float:
+    """The baseline of the import benches: the same rows written as bare beneficiaries and
+    records with ``bulk_create`` (no validation, matching, audit or event); rows/s."""
+    from hub.registry.models import Beneficiary, PartnerRecord
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        people = Beneficiary.objects.bulk_create(
+            (
+                Beneficiary(birth_name=r["birth_name"], first_names=r["first_names"])
+                for r in content
+            ),
+            batch_size=1000,
+        )
+        PartnerRecord.objects.bulk_create(
+            (
+                PartnerRecord(
+                    organization=organization,
+                    external_id=r["external_id"],
+                    beneficiary=b,
+                    payload=r,
+                )
+                for r, b in zip(content, people, strict=True)
+            ),
+            batch_size=1000,
+        )
+    return len(content) / (time.perf_counter() - start)
+
+
 def bench_import(existing: int, rows: int) -> None:
     from exchanges import imports
     from hub.registry.actors import Actor
-    from hub.registry.models import Beneficiary, PartnerRecord
 
     reset()
     first, second, baseline_org = organizations(3)
@@ -292,130 +317,10 @@ def bench_import(existing: int, rows: int) -> None:
         f" rejected={job.rejected}"
     )
 
-    start = time.perf_counter()
-    with transaction.atomic():
-        people = Beneficiary.objects.bulk_create(
-            (
-                Beneficiary(birth_name=r["birth_name"], first_names=r["first_names"])
-                for r in content
-            ),
-            batch_size=1000,
-        )
-        PartnerRecord.objects.bulk_create(
-            (
-                PartnerRecord(
-                    organization=baseline_org,
-                    external_id=r["external_id"],
-                    beneficiary=b,
-                    payload=r,
-                )
-                for r, b in zip(content, people, strict=True)
-            ),
-            batch_size=1000,
-        )
-    bare = rows / (time.perf_counter() - start)
+    bare = plain_bulk_create(baseline_org, content)
     say(
         f"IMPORT  {rate:,.0f} records/s with {existing} persons present | plain bulk_create "
         f"{bare:,.0f} rows/s | ratio {rate / bare:.3f} (target >= 1,000 records/s)"
-    )
-
-
-# --- Webhooks -------------------------------------------------------------------------------
-
-
-class TimedReceiver:
-    def __init__(self):
-        self.arrivals: dict[str, float] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                now = time.time()
-                try:
-                    subject = json.loads(body)["data"]["subject"]
-                except (ValueError, KeyError, TypeError):
-                    subject = "?"
-                receiver.arrivals.setdefault(subject, now)
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def bench_webhooks(rate: int, seconds: int) -> None:
-    import requests
-
-    from exchanges.models import WebhookEndpoint
-    from exchanges.webhooks import new_secret
-    from hub.outbox.emit import emit
-    from hub.registry.partners import onboard_partner
-    from tests.exchanges.worker import Worker
-
-    if not settings.CELERY_BROKER_URL or not settings.REDIS_URL:
-        say("WEBHOOKS skipped: set CELERY_BROKER_URL and REDIS_URL (shared cache)")
-        return
-    reset()
-    onboarded = onboard_partner(
-        name=f"Bench webhooks {time.time_ns()}", kind="ccas", scopes=["events:read"]
-    )
-    org = onboarded.organization
-    receiver = TimedReceiver()
-    WebhookEndpoint.objects.create(
-        organization=org, client=onboarded.client, url=receiver.url, secret=new_secret()
-    )
-    import tempfile
-
-    tmp = Path(tempfile.mkdtemp())
-    worker = Worker(
-        tmp,
-        concurrency=8,
-        WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",
-        WEBHOOKS_REQUEUE_SECONDS="60",
-        REDIS_URL=os.environ.get("REDIS_URL", ""),
-    )
-    worker.env["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    with worker:
-        total = rate * seconds
-        commits: dict[str, float] = {}
-        start = time.perf_counter()
-        for n in range(total):
-            target = start + n / rate
-            pause = target - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            with transaction.atomic():
-                emit(type="bench.tick", organization_id=org.pk, subject_id=f"W-{n}")
-            commits[f"W-{n}"] = time.time()
-        deadline = time.time() + 60
-        while len(receiver.arrivals) < total and time.time() < deadline:
-            time.sleep(0.1)
-    if os.environ.get("BENCH_WORKER_LOG"):
-        Path(os.environ["BENCH_WORKER_LOG"]).write_text("".join(worker.output))
-    latencies = sorted(receiver.arrivals[s] - commits[s] for s in commits if s in receiver.arrivals)
-    if not latencies:
-        say("WEBHOOKS nothing delivered")
-        return
-    p50 = statistics.median(latencies)
-    p95 = latencies[int(len(latencies) * 0.95) - 1]
-    bare = []
-    for _ in range(200):
-        t0 = time.time()
-        requests.post(receiver.url, data=b'{"data":{"subject":"bare"}}', timeout=5)
-        bare.append(time.time() - t0)
-    bare.sort()
-    bare95 = bare[int(len(bare) * 0.95) - 1]
-    say(
-        f"WEBHOOKS  {len(latencies)}/{total} delivered at {rate} events/s: p50 {p50 * 1000:.0f} ms,"
-        f" p95 {p95 * 1000:.0f} ms commit->receipt | bare POST p95 {bare95 * 1000:.1f} ms |"
-        f" ratio {p95 / bare95:.0f}x (target p95 <= 1000 ms)"
     )
 
 
@@ -437,6 +342,8 @@ def main() -> None:
     if "import" in only:
         bench_import(args.existing, args.rows)
     if "webhooks" in only:
+        from celery_webhooks import bench_webhooks
+
         bench_webhooks(args.rate, args.seconds)
 
 
