@@ -1,6 +1,6 @@
 """Benchmark: our engine vs Splink 5 (DuckDB) on FEBRL 1-4 and synthetic French data.
 
-    /work/venv/bin/python bench/matching/run.py \
+    .venv/bin/python bench/matching/run.py \
         --datasets febrl1,febrl2,febrl3,febrl4,synthetic-10k,synthetic-100k
 
 Each (dataset, engine) runs in its own subprocess so that the peak resident memory
