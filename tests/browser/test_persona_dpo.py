@@ -52,3 +52,29 @@ def test_dpo_finds_a_person_by_name_and_reads_the_art15_report(demo_browser):
     follow(driver, driver.find_element(By.LINK_TEXT, "Export du droit d'accès"))
     wait_text(driver, surname, "#content")
     accessible(driver)
+
+
+def test_dpo_reads_the_evidence_of_the_consents_given_on_the_portal(demo_browser):
+    """From the DPO tools to the consents given on the citizen portal to the CCAS: states in
+    French, no identity, the notice's fingerprint checked on the detail page."""
+    from consent.models import PortalConsent
+
+    driver = demo_browser
+    log_in(driver, "dpo.ccas")
+    driver.get(f"{driver.base}{DPO}")
+    follow(
+        driver,
+        driver.find_element(By.PARTIAL_LINK_TEXT, "Consentements donnés sur le portail citoyen"),
+    )
+    wait_text(driver, "Consentements donnés sur le portail", "h1")
+    ccas = PortalConsent.objects.filter(organization__name="CCAS de Villeurbanne")
+    assert ccas.exists(), "the demo holds portal consents for the CCAS"
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")]
+    assert len(rows) == ccas.count()
+    states = ("En attente de confirmation", "Enregistré comme autorisation", "Retiré", "refusée")
+    assert all(any(state in row for state in states) for row in rows)
+    accessible(driver)
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "#result_list tbody tr a"))
+    detail = wait_text(driver, "Contrôle de l'information", "#content")
+    assert "L'empreinte correspond au texte conservé." in detail
+    accessible(driver)
