@@ -306,6 +306,10 @@ def test_closing_a_case_from_its_close_page(world):
     page = html.unescape(client.get(f"/admin/exchanges/case/{case.pk}/change/").content.decode())
     assert 'data-action="close-case"' in page
     url = f"/admin/exchanges/case/{case.pk}/clore/"
+    crumbs = html.unescape(client.get(url).content.decode()).split('class="breadcrumbs"')[1]
+    crumbs = crumbs.split("</div>")[0]
+    assert '<a href="/admin/exchanges/case/">Accompagnements</a>' in crumbs
+    assert f'href="/admin/exchanges/case/{case.pk}/change/"' in crumbs
     response = client.post(url, {"outcome": "", "end_date": "01/11/2026"})
     assert response.status_code == 200
     assert "La date de fin ne peut pas précéder la date de début." in html.unescape(
