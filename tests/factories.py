@@ -53,6 +53,14 @@ def record_payload(**overrides) -> dict:
     return body
 
 
+def staff_user(**fields):
+    """A saved user: ``UserFactory`` sets the password after creation without saving it, and
+    ``force_login`` needs the stored password's session hash."""
+    user = UserFactory(**fields)
+    user.save()
+    return user
+
+
 def staff_client(organization, role: str = Role.AGENT):
     """A test client logged in as a new member of ``organization`` with ``role`` (its role
     group synced, as the admin's permissions need)."""
@@ -60,8 +68,7 @@ def staff_client(organization, role: str = Role.AGENT):
 
     from hub.registry.roles import ensure_role_groups, sync_user_role_groups
 
-    user = UserFactory()
-    user.save()  # the factory sets the password without saving: force_login needs it saved
+    user = staff_user()
     MembershipFactory(organization=organization, user=user, role=role)
     ensure_role_groups()
     sync_user_role_groups(user)

@@ -7,7 +7,7 @@ from exchanges.records import submit_record
 from hub.registry.actors import Actor
 from hub.registry.models import Role
 from hub.registry.roles import sync_user_role_groups
-from tests.factories import MembershipFactory, UserFactory, record_payload
+from tests.factories import MembershipFactory, record_payload, staff_user
 
 BENEFICIARIES = "/admin/registry/beneficiary/"
 RECORDS = "/admin/registry/partnerrecord/"
@@ -21,14 +21,6 @@ def submit(partner, external_id, **fields):
         payload=record_payload(**fields),
     )
     return result.record
-
-
-def staff_user(**fields):
-    # UserFactory sets the password after creation without saving it; save, so that the
-    # session hash of force_login matches the stored password.
-    user = UserFactory(**fields)
-    user.save()
-    return user
 
 
 def member(organization, role=Role.AGENT, **user_fields):

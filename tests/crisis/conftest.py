@@ -7,7 +7,7 @@ import pytest
 from crisis import register
 from hub.registry.actors import Actor
 from tests.conftest import Partner
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, staff_user
 
 CRISIS_SCOPES = "records:read records:write crisis:read crisis:write crisis:activate events:read"
 
@@ -34,12 +34,6 @@ def commune(db):
 def commune_actor(commune):
     org = commune.organization
     return Actor(organization_id=org.pk, organization_ids=(org.pk,), client_id=None, user_id=None)
-
-
-def staff_user(**fields):
-    user = UserFactory(**fields)
-    user.save()  # the factory sets the password without saving: force_login needs it saved
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from hub.matching import DEFAULT_THRESHOLDS, Model
 from hub.registry.models import Beneficiary, MatchingModel, ReviewItem, Role
-from tests.factories import MembershipFactory, UserFactory, record_payload
+from tests.factories import MembershipFactory, record_payload, staff_user
 
 BLIND = {"certain": 2.0, "probable": 2.0, "possible": 2.0}
 
@@ -50,14 +50,6 @@ def items(people):
         "across": file_item(people["a1"], people["b1"], score=0.97),
         "in_b": file_item(people["b1"], people["b2"], score=0.93),
     }
-
-
-def staff_user(**fields):
-    # UserFactory sets the password after creation without saving it: save, so that the
-    # session hash of force_login matches the stored password.
-    user = UserFactory(**fields)
-    user.save()
-    return user
 
 
 def member(organization, role=Role.AGENT):
