@@ -175,6 +175,9 @@ class Dispatcher:
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.notified: queue.SimpleQueue[str] = queue.SimpleQueue()
+        # Set while LISTEN is in place (PostgreSQL): an event committed before it is found by
+        # the watermark relay instead, which waits for older open transactions.
+        self.listening = threading.Event()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.given_back: queue.SimpleQueue = queue.SimpleQueue()
         self.ready = threading.Condition()

@@ -27,12 +27,14 @@ def listen(dispatcher) -> None:
             wrapper.set_autocommit(True)
             raw = wrapper.connection
             raw.execute(f"LISTEN {CHANNEL}")
+            dispatcher.listening.set()
             dispatcher.wake.set()  # what was sent before LISTEN: the next relay finds it
             while not dispatcher.stopping.is_set():
                 for note in raw.notifies(timeout=1.0):
                     dispatcher.notified.put(note.payload)
                     dispatcher.wake.set()
         except Exception as exc:  # psycopg's errors included
+            dispatcher.listening.clear()
             logger.warning("dispatcher: LISTEN connection lost (%s); reconnecting", exc)
             dispatcher.stopping.wait(1.0)
         finally:
