@@ -35,11 +35,15 @@ __all__ = [
 ]
 
 _P = 4  # phonetic prefix length used in keys (``blocking._P``)
-#: Cap divisor of the families whose keys leave out the full birth date (``WIDE_FAMILIES``).
-_WIDE = 8
 #: Family order of ``blocking.KEY_FAMILIES`` (a pair is emitted by the first that has it).
-FAMILIES = ("pn", "fd", "ff", "dp", "place", "fb", "sd", "ids")
-_WIDE_FAMILIES = {"pn", "ff", "place"}
+FAMILIES = ("pn", "fd", "ff", "dp", "place", "fb", "sd", "ids", "ff2", "pn2", "sp2", "fp2")
+#: Cap divisors of the families whose keys leave out the full birth date
+#: (``blocking.WIDE_FAMILIES``): the date-less ones, then the refined ones.
+_DIVISOR = {"pn": 8, "ff": 8, "place": 8, "ff2": 3, "pn2": 3, "sp2": 3, "fp2": 8}
+
+
+def _cap(family: str, max_block_size: int) -> int:
+    return max(2, max_block_size // _DIVISOR.get(family, 1))
 
 
 class Parts(NamedTuple):
@@ -137,7 +141,55 @@ def _dense(*cols: np.ndarray) -> np.ndarray:
     return key
 
 
-def _keys(parts: Parts, family: str) -> tuple[np.ndarray, np.ndarray]:
+def _over_cap(n: int, rows: np.ndarray, cols: list[np.ndarray], cap: int) -> np.ndarray:
+    """Which (record, key) rows are in a block of more than ``cap`` records (``cols``: the
+    key's non-negative codes)."""
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    code = _dense(*cols)
+    size = np.bincount(np.unique(code * n + rows) // n)
+    return size[code] > cap
+
+
+def _refined(p: Parts, family: str, wide: int) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """The (rows, key columns) of a refined family (``blocking._ff_refined``…), kept only
+    where the coarse key's block is larger than ``wide``: a usable coarse block has all the
+    pairs of the refined blocks inside it already (the same candidates, fewer repeats)."""
+    if family == "ff2":
+        fp = p.f_ph[p.s_row]
+        ok = (fp >= 0) & (p.s_ph >= 0)
+        lo, hi, rows = np.minimum(fp, p.s_ph)[ok], np.maximum(fp, p.s_ph)[ok], p.s_row[ok]
+        over = _over_cap(p.n, rows, [lo, hi], wide)
+        out = []
+        # ``ffy``, ``ffm``, ``ffs`` (a year or month of 0 is unknown, a sex code of -1)
+        for extra, known in ((p.year, p.year > 0), (p.month, p.month > 0), (p.sex, p.sex >= 0)):
+            keep = over & known[rows]
+            out.append((rows[keep], [lo[keep], hi[keep], extra[rows][keep]]))
+        return out
+    if family == "pn2":
+        ok = (p.s_ph >= 0) & (p.year[p.s_row] > 0)
+        rows, ph, year = p.s_row[ok], p.s_ph[ok], p.year[p.s_row][ok]
+        keep = _over_cap(p.n, rows, [ph, year], wide) & (p.f_init[rows] >= 0)
+        return [(rows[keep], [ph[keep], year[keep], p.f_init[rows][keep]])]
+    if family == "sp2":
+        sw = p.where[p.s_row]
+        ok = (sw >= 0) & (p.s_ph >= 0)
+        rows, ph, where = p.s_row[ok], p.s_ph[ok], sw[ok]
+        keep = _over_cap(p.n, rows, [ph, where], wide) & (p.f_init[rows] >= 0)
+        return [(rows[keep], [ph[keep], where[keep], p.f_init[rows][keep]])]
+    # fp2: ``fp`` (first-name phonetic, postcode) and each surname's initial
+    ok = (p.where >= 0) & (p.f_ph >= 0)
+    rows = np.flatnonzero(ok)
+    over = np.zeros(p.n, dtype=bool)
+    over[rows[_over_cap(p.n, rows, [p.f_ph[ok], p.where[ok]], wide)]] = True
+    keep = over[p.s_row]
+    rows = p.s_row[keep]
+    return [(rows, [p.f_ph[rows], p.where[rows], p.s_init[keep]])]
+
+
+def _keys(
+    parts: Parts, family: str, max_block_size: int = MAX_BLOCK_SIZE
+) -> tuple[np.ndarray, np.ndarray]:
     """(record, key) rows of one family, possibly repeated; keys are dense codes."""
     p = parts
     full = p.date >= 0
@@ -178,6 +230,8 @@ def _keys(parts: Parts, family: str) -> tuple[np.ndarray, np.ndarray]:
         for codes in (p.nir, p.phone, p.email):
             ok = codes >= 0
             tagged.append((np.flatnonzero(ok), [codes[ok]]))
+    elif family in ("ff2", "pn2", "sp2", "fp2"):
+        tagged += _refined(p, family, _cap("ff", max_block_size))
     elif family == "names":  # training only (``blocking.names_key``)
         ok = p.f_full[p.s_row] >= 0
         tagged.append((p.s_row[ok], [p.f_full[p.s_row][ok], p.s_full[ok]]))
@@ -240,8 +294,8 @@ def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Bl
     """The usable blocks of every family of ``blocking.KEY_FAMILIES``, in that order."""
     out = []
     for family in FAMILIES:
-        cap = max(2, max_block_size // (_WIDE if family in _WIDE_FAMILIES else 1))
-        row, blk = _usable(parts.n, *_keys(parts, family), cap)
+        cap = _cap(family, max_block_size)
+        row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
         partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
         out.append(Blocks(row, blk, _padded(parts.n, row, blk), partners.astype(np.int32)))
     return out

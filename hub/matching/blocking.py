@@ -43,13 +43,19 @@ def _fd(p: Prepared) -> Iterator[str]:
             yield f"fd:{''.join(sorted((p.first[0], s[0])))}:{p.date}"
 
 
-def _ff(p: Prepared) -> Iterator[str]:
-    """Phonetic first name + phonetic surname, order-free; catches wrong or missing dates."""
+def _ff_pair(p: Prepared) -> Iterator[str]:
+    """The two phonetic prefixes of ``ff`` keys, order-free."""
     if p.first_phon:
         f = p.first_phon[:_P]
         for ph in p.surname_phon:
             if ph:
-                yield "ff:" + ":".join(sorted((f, ph[:_P])))
+                yield ":".join(sorted((f, ph[:_P])))
+
+
+def _ff(p: Prepared) -> Iterator[str]:
+    """Phonetic first name + phonetic surname, order-free; catches wrong or missing dates."""
+    for pair in _ff_pair(p):
+        yield "ff:" + pair
 
 
 def _dp(p: Prepared) -> Iterator[str]:
@@ -82,6 +88,49 @@ def _sd(p: Prepared) -> Iterator[str]:
     if p.month and p.day:
         for name in {*p.surnames, p.first} - {""}:
             yield f"sd:{name[:2]}:{p.date}"
+
+
+# The refined families below split the blocks of the date-less families by one more attribute.
+# Their keys are within the coarse key's block, so they add candidates only where that block is
+# too large to be used (common names in a large registry: JEAN MARTIN among a million persons,
+# MARTIN born in 1984): the pairs of a usable coarse block are candidates already.
+
+
+def _ff_refined(p: Prepared) -> Iterator[str]:
+    """``ff`` and the birth year, the birth month or the sex: one of them survives a typo in
+    the birth date (a wrong day or month, a wrong year) where the date families do not."""
+    for pair in _ff_pair(p):
+        if p.year:
+            yield f"ffy:{pair}:{p.year}"
+        if p.month:
+            yield f"ffm:{pair}:{p.month}"
+        if p.sex:
+            yield f"ffs:{pair}:{p.sex}"
+
+
+def _pn_refined(p: Prepared) -> Iterator[str]:
+    """``pn`` (surname phonetic and birth year) and the first name's initial."""
+    if p.year and p.first:
+        for ph in p.surname_phon:
+            if ph:
+                yield f"pni:{ph[:_P]}:{p.year}:{p.first[0]}"
+
+
+def _sp_refined(p: Prepared) -> Iterator[str]:
+    """``sp`` (surname phonetic in one postcode) and the first name's initial."""
+    where = p.postcode or p.commune
+    if where and p.first:
+        for ph in p.surname_phon:
+            if ph:
+                yield f"spi:{ph[:_P]}:{where}:{p.first[0]}"
+
+
+def _fp_refined(p: Prepared) -> Iterator[str]:
+    """``fp`` (first-name phonetic in one postcode) and a surname's initial."""
+    where = p.postcode or p.commune
+    if where and p.first_phon:
+        for initial in sorted({s[0] for s in p.surnames}):
+            yield f"fps:{p.first_phon[:_P]}:{where}:{initial}"
 
 
 def _ids(p: Prepared) -> Iterator[str]:
@@ -123,6 +172,10 @@ KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
     _fb,
     _sd,
     _ids,
+    _ff_refined,
+    _pn_refined,
+    _sp_refined,
+    _fp_refined,
 )
 
 
@@ -130,11 +183,34 @@ KEY_FAMILIES: tuple[Callable[[Prepared], Iterator[str]], ...] = (
 #: large for common names, so their cap is ``max_block_size`` divided by this (37 by default).
 #: (Capping the place family at 18 saves a quarter of the pairs at 100k records but costs
 #: 0.2 % of blocking recall.)
-WIDE_FAMILIES = {_pn: 8, _ff: 8, _place: 8}
+#: The refined families split those blocks by one attribute: cap 100 (``fps``, within one
+#: postcode, 37). Chosen on the synthetic 1M set, where 14,008 true pairs (3.9 %) shared only
+#: over-cap blocks (``bench/matching/README.md``, *Blocking at 1M*).
+WIDE_FAMILIES = {
+    _pn: 8,
+    _ff: 8,
+    _place: 8,
+    _ff_refined: 3,
+    _pn_refined: 3,
+    _sp_refined: 3,
+    _fp_refined: 8,
+}
 
 
-#: Key prefixes of the wide families (``pn:``, ``ff:``, ``sp:`` and ``fp:``), for indexes.
-_WIDE_PREFIXES = {"pn": 8, "ff": 8, "sp": 8, "fp": 8}
+#: Key prefixes of the wide families (``pn:``, ``ff:``, ``sp:``, ``fp:`` and the refined
+#: ones), for indexes.
+_WIDE_PREFIXES = {
+    "pn": 8,
+    "ff": 8,
+    "sp": 8,
+    "fp": 8,
+    "ffy": 3,
+    "ffm": 3,
+    "ffs": 3,
+    "pni": 3,
+    "spi": 3,
+    "fps": 8,
+}
 
 
 def block_cap(key: str, max_block_size: int = MAX_BLOCK_SIZE) -> int:
