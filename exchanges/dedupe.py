@@ -2,8 +2,8 @@
 
 A run is planned once (``plan_run``): the blocking keys of the ``RecordKey`` index shared by at
 least two records are split into chunks by a stable hash of the key; keys shared by more records
-than the engine's cap (``hub.matching.blocking.MAX_BLOCK_SIZE``) are skipped and remembered on the
-run. Each chunk is then processed by ``run_chunk`` (called by a Celery task, one per chunk):
+than the engine's cap for their family (``hub.matching.block_cap``: the caps of intake and of the
+engine's batch) are skipped and remembered on the run. Each chunk is then processed by ``run_chunk`` (called by a Celery task, one per chunk):
 
 * one worker at a time holds a chunk (a PostgreSQL advisory lock); each decision is its own
   short transaction (the access-log chain lock is never held for a whole chunk, so intake is not
@@ -104,7 +104,8 @@ def plan_run(*, chunks: int | None = None, max_block_size: int = MAX_BLOCK_SIZE)
     sizes = RecordKey.objects.values("key").annotate(n=Count("id")).filter(n__gte=2)
     keys, skipped = [], []
     for row in sizes.order_by("key").iterator():
-        (skipped if row["n"] > max_block_size else keys).append(row["key"])
+        too_large = row["n"] > matching.block_cap(row["key"], max_block_size)
+        (skipped if too_large else keys).append(row["key"])
     if chunks is None:
         chunks = min(max(1, math.ceil(len(keys) / KEYS_PER_CHUNK)), MAX_AUTO_CHUNKS)
     if chunks < 1:
@@ -203,7 +204,9 @@ def _blocks(keys: list[str], max_block_size: int) -> dict[str, list]:
             members[key].append(record_id)
     # the index may have grown since the run was planned: the cap holds at processing time too
     return {
-        k: sorted(ids, key=str) for k, ids in members.items() if 2 <= len(ids) <= max_block_size
+        k: sorted(ids, key=str)
+        for k, ids in members.items()
+        if 2 <= len(ids) <= matching.block_cap(k, max_block_size)
     }
 
 

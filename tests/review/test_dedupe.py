@@ -260,3 +260,30 @@ def test_chunk_interrupted_after_its_decisions_is_redone_harmlessly(planted_prob
     assert pairs() == filed
     run.refresh_from_db()
     assert (run.status, run.done_chunks) == ("done", 1)
+
+
+def test_the_plan_skips_a_block_over_its_familys_cap(partner_a):
+    """The caps of intake and the engine's batch: a date-less key (``ff``: first name and
+    surname) is skipped above 37 records, a key with the full date only above 300."""
+    from hub.registry.models import RecordKey
+
+    use_model(BLIND)
+    put(partner_a, "A-1")
+    record = PartnerRecord.objects.get(external_id="A-1")
+    others = [
+        PartnerRecord.objects.create(
+            organization=record.organization,
+            external_id=f"X-{i}",
+            beneficiary=record.beneficiary,
+            payload={},
+        )
+        for i in range(39)
+    ]
+    RecordKey.objects.bulk_create(
+        [RecordKey(record=r, key=k) for r in others for k in ("ff:JN:MRTN", "dp:19840312:75011")]
+    )
+    run = plan_run()
+    assert "ff:JN:MRTN" in run.skipped_keys
+    assert "dp:19840312:75011" not in run.skipped_keys
+    planned = {k for c in DedupeChunk.objects.filter(run=run) for k in c.keys}
+    assert "dp:19840312:75011" in planned and "ff:JN:MRTN" not in planned
