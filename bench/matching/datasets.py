@@ -12,7 +12,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-SYNTHETIC = {"synthetic-10k": 10_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
+#: name -> (records, surname draw of ``generate.py``)
+SYNTHETIC = {
+    f"synthetic{draw}-{label}": (size, draw.strip("-") or "dense")
+    for draw in ("", "-insee")
+    for label, size in (("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000))
+}
 
 
 def _febrl_date(v: object) -> str:
@@ -69,13 +74,13 @@ def load(name: str, rows: bool = True) -> tuple[list[dict], set[tuple[str, str]]
             recs = _febrl_records(df)
         truth = {tuple(sorted((str(x), str(y)))) for x, y in links}
         return recs, truth, name == "febrl4"
-    size = SYNTHETIC[name]
+    size, surnames = SYNTHETIC[name]
     d = DATA / name
     if not (d / "records.csv").exists():
         sys.path.insert(0, str(HERE))
         from generate import generate, write
 
-        write(d, *generate(size))
+        write(d, *generate(size, surnames=surnames))
     recs = []
     if rows:
         with open(d / "records.csv", encoding="utf-8", newline="") as fh:
