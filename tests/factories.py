@@ -75,3 +75,19 @@ def staff_client(organization, role: str = Role.AGENT):
     client = Client()
     client.force_login(user)
     return client
+
+
+def records_like(record, count: int, prefix: str = "X") -> list:
+    """``count`` bare partner records of ``record``'s organization and person (no payload,
+    no keys): the members of a block the test fills by hand."""
+    from hub.registry.models import PartnerRecord
+
+    return [
+        PartnerRecord.objects.create(
+            organization=record.organization,
+            external_id=f"{prefix}-{i}",
+            beneficiary=record.beneficiary,
+            payload={},
+        )
+        for i in range(count)
+    ]

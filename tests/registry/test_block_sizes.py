@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from hub.registry.models import BlockSize, PartnerRecord, RecordKey
-from tests.factories import record_payload
+from tests.factories import record_payload, records_like
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,7 @@ def test_block_sizes_follow_intake_updates_and_deletions(partner_a, partner_b):
 def test_block_sizes_follow_bulk_writes_and_key_updates(partner_a):
     _put(partner_a, "A-1")
     record = PartnerRecord.objects.get(external_id="A-1")
-    others = [
-        PartnerRecord.objects.create(
-            organization=record.organization,
-            external_id=f"X-{i}",
-            beneficiary=record.beneficiary,
-            payload={},
-        )
-        for i in range(5)
-    ]
+    others = records_like(record, 5)
     RecordKey.objects.bulk_create(
         [RecordKey(record=r, key=k) for r in others for k in ("zz:shared", f"zz:{r.pk}")]
     )

@@ -9,7 +9,7 @@ from exchanges.records import submit_record
 from hub.registry import intake as registry_intake
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, LinkDecision, PartnerRecord, ReviewItem
-from tests.factories import record_payload
+from tests.factories import record_payload, records_like
 
 NIR = "284037511512331"
 
@@ -160,15 +160,7 @@ def test_keys_shared_by_too_many_records_are_not_used_for_candidates(partner_a):
     wide = next(k for k in keys if k.startswith("pn:"))
     assert wide in usable_keys(keys)
     cap = matching.block_cap(wide)
-    others = [
-        PartnerRecord.objects.create(
-            organization=record.organization,
-            external_id=f"X-{i}",
-            beneficiary=record.beneficiary,
-            payload={},
-        )
-        for i in range(cap)
-    ]
+    others = records_like(record, cap)
     RecordKey.objects.bulk_create([RecordKey(record=r, key=wide) for r in others])
     assert wide not in usable_keys(keys)
     assert set(usable_keys(keys)) == set(keys) - {wide}

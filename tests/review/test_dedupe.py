@@ -21,7 +21,7 @@ from hub.registry.models import (
     ReviewItem,
     ReviewStatus,
 )
-from tests.factories import record_payload
+from tests.factories import record_payload, records_like
 
 pytestmark = pytest.mark.django_db
 
@@ -270,15 +270,7 @@ def test_the_plan_skips_a_block_over_its_familys_cap(partner_a):
     use_model(BLIND)
     put(partner_a, "A-1")
     record = PartnerRecord.objects.get(external_id="A-1")
-    others = [
-        PartnerRecord.objects.create(
-            organization=record.organization,
-            external_id=f"X-{i}",
-            beneficiary=record.beneficiary,
-            payload={},
-        )
-        for i in range(39)
-    ]
+    others = records_like(record, 39)
     RecordKey.objects.bulk_create(
         [RecordKey(record=r, key=k) for r in others for k in ("ff:JN:MRTN", "dp:19840312:75011")]
     )
