@@ -299,22 +299,7 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
     (``known``: records whose features the caller holds already). PostgreSQL: two statements
     in one round trip."""
     if not _postgres():
-        out = []
-        for batch in batches([*wanted, *known]):
-            for pk, features, version, beneficiary, parent in PartnerRecord.objects.filter(
-                pk__in=batch
-            ).values_list(
-                "id", "match_features", "version", "beneficiary_id", "beneficiary__merged_into_id"
-            ):
-                current = (
-                    isinstance(features, dict)
-                    and features.get("v") == version
-                    and features.get("e") == engine
-                )
-                out.append(
-                    (pk, version, beneficiary, parent, features["f"] if current else None, current)
-                )
-        return out
+        return _chunk_candidates_sqlite(wanted, known, engine)
     with (
         connection.wrap_database_errors,
         connection.cursor() as first,
@@ -335,6 +320,44 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
         (pk, version, beneficiary, parent, json.loads(text) if text else None, current)
         for pk, version, beneficiary, parent, text, current in fetched
     ]
+
+
+# SQLite (JSON1): the same columns; ids are stored as 32 hex digits.
+_SQLITE_CURRENT = (
+    "coalesce(json_extract(r.match_features, '$.v') = r.version "
+    "AND json_extract(r.match_features, '$.e') = %s, 0)"
+)
+_SQLITE_CANDIDATES_SQL = f"""
+SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id,
+    CASE WHEN %s AND {_SQLITE_CURRENT} THEN json_extract(r.match_features, '$.f') END,
+    {_SQLITE_CURRENT}
+FROM registry_partnerrecord r
+JOIN registry_beneficiary b ON b.id = r.beneficiary_id
+WHERE r.id IN ({{}})
+"""  # noqa: S608 (no value is formatted in)
+
+
+def _chunk_candidates_sqlite(wanted: list, known: list, engine: int) -> list:
+    out = []
+    with connection.cursor() as cursor:
+        for ids, features in ((wanted, 1), (known, 0)):
+            for batch in batches(ids):
+                cursor.execute(
+                    _SQLITE_CANDIDATES_SQL.format(", ".join(["%s"] * len(batch))),
+                    [features, engine, engine, *(pk.hex for pk in batch)],
+                )
+                for pk, version, beneficiary, parent, text, current in cursor.fetchall():
+                    out.append(
+                        (
+                            uuid.UUID(pk),
+                            version,
+                            uuid.UUID(beneficiary),
+                            uuid.UUID(parent) if parent else None,
+                            json.loads(text) if text else None,
+                            bool(current),
+                        )
+                    )
+    return out
 
 
 def stale_identities(record_ids: list):

@@ -9,7 +9,7 @@ row-by-row path (which would give the same outcomes and hide a failure).
 """
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from exchanges import imports
 from hub.registry import lookups, pool
@@ -103,13 +103,11 @@ def test_features_kept_across_chunks_give_the_row_by_row_outcomes(
     for part in by_row:
         assert setwise[part] == by_row[part], part
     assert len(calls) >= 3
-    # The first chunk reads B-2 whole; a later chunk holds it, and (on PostgreSQL, where the
-    # features of the records held are not sent) finds it at another version and reads its
-    # features again.
+    # The first chunk reads B-2 whole; a later chunk holds it, finds it at another version and
+    # reads its features again.
     assert b2 in calls[0][0]
     assert any(b2 in held for _wanted, held in calls[1:])
-    if connection.vendor == "postgresql":
-        assert any(b2 in wanted for wanted, _held in calls[1:])
+    assert any(b2 in wanted for wanted, _held in calls[1:])
 
 
 def test_features_cache_is_bounded(monkeypatch):
