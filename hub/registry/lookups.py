@@ -231,9 +231,9 @@ WITH probe AS MATERIALIZED (
     FROM unnest(%(keys)s::text[], %(caps)s::int[]) AS probe(key, cap)
     LEFT JOIN registry_blocksize size ON size.key = probe.key
 )
-SELECT key, NULL::uuid, records FROM probe WHERE records > %(floor)s
+SELECT key, NULL, records FROM probe WHERE records > %(floor)s
 UNION ALL
-SELECT k.key, k.record_id, NULL FROM probe p
+SELECT k.key, k.record_id::text, NULL FROM probe p
 JOIN registry_recordkey k ON k.key = p.key
 WHERE p.records <= p.cap
 """
@@ -242,7 +242,8 @@ WHERE p.records <= p.cap
 def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = None):
     """``(large, rows)`` for a chunk's blocking ``keys`` and their caps (``block_cap``):
     ``large`` the (key, records) of every key held by more records than the smallest cap,
-    ``rows`` the (key, record id) of every record holding a key whose block is within its cap.
+    ``rows`` the (key, record id as text) of every record holding a key whose block is within
+    its cap (text: a pool of tens of thousands of ids hashes and compares them faster).
 
     ``lock``: advisory lock numbers (``lock_ids``) taken first, on PostgreSQL in the same round
     trip (as ``intake_candidates``: the look-up is a later statement of the pipeline, so it
@@ -252,7 +253,7 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         large = large_blocks(keys, floor)
         sizes = dict(large)
         wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
-        return large, key_rows(wanted) if wanted else []
+        return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
     params = {"keys": keys, "caps": caps, "floor": floor}
     with connection.cursor() as cursor:
         if lock:
@@ -279,7 +280,7 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
 # are joined: an index range of ``merged_into_id IS NOT NULL``, not a hash of the whole table),
 # and the stored features (their ``f`` list, as text) when they are current and wanted.
 _CHUNK_CANDIDATES_SQL = """
-SELECT r.id, r.version, r.beneficiary_id, m.merged_into_id,
+SELECT r.id::text, r.version, r.beneficiary_id, m.merged_into_id,
     CASE WHEN %(features)s AND f.current THEN (r.match_features -> 'f')::text END, f.current
 FROM registry_partnerrecord r
 CROSS JOIN LATERAL (SELECT coalesce(
@@ -294,7 +295,7 @@ WHERE r.id = ANY(%(ids)s::uuid[])
 
 def chunk_candidates(wanted: list, known: list, *, engine: int):
     """``(id, version, beneficiary id, its merged_into, features, current)`` of each record of
-    ``wanted`` and ``known``: ``features`` the stored ``f`` list when they were written for the
+    ``wanted`` and ``known`` (ids as text, ``chunk_keys``'s): ``features`` the stored ``f`` list when they were written for the
     record's version by engine ``engine`` (``current``), for the records of ``wanted`` only
     (``known``: records whose features the caller holds already). PostgreSQL: two statements
     in one round trip."""
@@ -344,12 +345,12 @@ def _chunk_candidates_sqlite(wanted: list, known: list, engine: int) -> list:
             for batch in batches(ids):
                 cursor.execute(
                     _SQLITE_CANDIDATES_SQL.format(", ".join(["%s"] * len(batch))),
-                    [features, engine, engine, *(pk.hex for pk in batch)],
+                    [features, engine, engine, *(pk.replace("-", "") for pk in batch)],
                 )
                 for pk, version, beneficiary, parent, text, current in cursor.fetchall():
                     out.append(
                         (
-                            uuid.UUID(pk),
+                            str(uuid.UUID(pk)),
                             version,
                             uuid.UUID(beneficiary),
                             uuid.UUID(parent) if parent else None,

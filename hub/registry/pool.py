@@ -48,7 +48,7 @@ class Pool:
     def __init__(self, model, features: Features | None = None):
         self.model = model
         self.cut = vector.cut_weight(model)
-        self.by_key: dict[str, list] = defaultdict(list)  # key -> record ids, in order
+        self.by_key: dict[str, list] = defaultdict(list)  # key -> record ids (text), in order
         self.count: dict[str, int] = defaultdict(int)  # key -> records holding it
         self.prepared: dict = {}  # record id -> Prepared
         self.root: dict = {}  # record id -> root beneficiary id
@@ -69,8 +69,8 @@ class Pool:
             if large.get(key, 0) <= cap:
                 self.count[key] = len(self.by_key.get(key, ()))
         cached = self.cache.by_id
-        known = sorted((pk for pk in record_ids if pk in cached), key=str)
-        wanted = sorted((pk for pk in record_ids if pk not in cached), key=str)
+        known = sorted(pk for pk in record_ids if pk in cached)
+        wanted = sorted(pk for pk in record_ids if pk not in cached)
         rows = lookups.chunk_candidates(wanted, known, engine=stored.VERSION)
         merged = {row[2] for row in rows if row[3]}
         parents = intake._parents(merged) if merged else {}
@@ -94,7 +94,7 @@ class Pool:
             self._keep(record_id, version, prepared)
         if again:
             for record_id, version, _b, _p, features, _c in lookups.chunk_candidates(
-                sorted(again, key=str), [], engine=stored.VERSION
+                sorted(again), [], engine=stored.VERSION
             ):
                 try:
                     self._keep(record_id, version, vector.load_stored(record_id, features))
@@ -102,7 +102,8 @@ class Pool:
                     stale.append(record_id)
         # Records written before features were stored, or whose features do not load.
         for record_id, payload, nir_digest, version in lookups.stale_identities(stale):
-            self._keep(record_id, version, intake.prepared_for(record_id, payload, nir_digest))
+            prepared = intake.prepared_for(record_id, payload, nir_digest)
+            self._keep(str(record_id), version, prepared)
 
     def _keep(self, record_id, version, prepared) -> None:
         self.prepared[record_id] = prepared
@@ -113,11 +114,11 @@ class Pool:
 
     def add(self, new) -> None:
         """The row is now a record of the registry (version 1): later rows meet it."""
-        prepared = new.prepared._replace(id=str(new.record_id))
-        self._keep(new.record_id, 1, prepared)
-        self.root[new.record_id] = new.beneficiary_id
+        record_id = str(new.record_id)
+        self._keep(record_id, 1, new.prepared._replace(id=record_id))
+        self.root[record_id] = new.beneficiary_id
         for key in new.keys:
-            self.by_key[key].append(new.record_id)
+            self.by_key[key].append(record_id)
             self.count[key] += 1
 
     def candidates(self, prepared: matching.Prepared, keys: list[str]) -> list[Candidate]:
