@@ -1,6 +1,7 @@
-"""The look-ups of set-wise intake (``hub.registry.bulk``): block sizes, the records of the
-blocks, the candidates' stored features. One statement each on PostgreSQL (an array
-parameter), batches of ids elsewhere; and the single-record look-up (``intake_candidates``)."""
+"""The look-ups of intake: block sizes, the records of the blocks, the candidates' stored
+features. For one record (``intake_candidates``): one statement. For a set-wise chunk
+(``hub.registry.pool``): ``chunk_keys`` and ``chunk_candidates``, one round trip each on
+PostgreSQL (array parameters), batches of ids elsewhere."""
 
 from __future__ import annotations
 
@@ -60,28 +61,6 @@ def key_rows(keys: list[str]):
                 batch,
             )
             out.extend((key, uuid.UUID(record_id)) for key, record_id in cursor.fetchall())
-    return out
-
-
-def candidate_rows(record_ids: list):
-    """(id, match features, version, beneficiary id, its merged_into) of each record."""
-    if _postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.id, r.match_features, r.version, r.beneficiary_id, b.merged_into_id "
-                "FROM registry_partnerrecord r "
-                "JOIN registry_beneficiary b ON b.id = r.beneficiary_id "
-                "WHERE r.id = ANY(%s::uuid[])",
-                [record_ids],
-            )
-            return cursor.fetchall()
-    out = []
-    for batch in batches(record_ids):
-        out.extend(
-            PartnerRecord.objects.filter(pk__in=batch).values_list(
-                "id", "match_features", "version", "beneficiary_id", "beneficiary__merged_into_id"
-            )
-        )
     return out
 
 
