@@ -34,6 +34,7 @@ from exchanges.setwise import submit_many
 from hub import bulkwrite
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
+from hub.registry.pool import Features
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def _submit(actor: Actor, job: ImportJob, index: int, external_id, payload, erro
     return _reported(row, result)
 
 
-def _submit_chunk(actor: Actor, job: ImportJob, todo: list) -> list[ImportRow]:
+def _submit_chunk(actor: Actor, job: ImportJob, todo: list, features=None) -> list[ImportRow]:
     """Every row of the chunk, set-wise (``exchanges.setwise``): the valid rows are matched and
     written together. Should the chunk fail as a whole (a concurrent writer of one of its
     records, say), it is rolled back and its rows go one by one, each in its savepoint."""
@@ -126,7 +127,9 @@ def _submit_chunk(actor: Actor, job: ImportJob, todo: list) -> list[ImportRow]:
     items = [(item[1], schemas.normalized(item[2])) for _row, item in valid]
     try:
         with transaction.atomic():
-            results = submit_many(actor=actor, items=items, request_id=f"import:{job.pk}")
+            results = submit_many(
+                actor=actor, items=items, request_id=f"import:{job.pk}", features=features
+            )
     except Exception:
         logger.exception("import %s: chunk at row %s goes row by row", job.pk, todo[0][0])
         return [_submit(actor, job, *item) for item in todo]
@@ -135,7 +138,7 @@ def _submit_chunk(actor: Actor, job: ImportJob, todo: list) -> list[ImportRow]:
     return rows
 
 
-def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
+def _process_chunk(actor: Actor, job_id, chunk: list, features=None) -> int | None:
     """Commit one chunk. Returns the new ``processed``, or None if the job is finished."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
@@ -145,7 +148,7 @@ def _process_chunk(actor: Actor, job_id, chunk: list) -> int | None:
         if not todo:
             return job.processed
         if SETWISE:
-            rows = _submit_chunk(actor, job, todo)
+            rows = _submit_chunk(actor, job, todo, features)
         else:
             rows = [_submit(actor, job, *item) for item in todo]
         bulkwrite.insert(ImportRow, rows)
@@ -177,6 +180,7 @@ def run_job(*, job_id, progress=None) -> str:
         user_id=job.user_id,
     )
     start = job.processed
+    features = Features()  # candidates met by a chunk, kept for the next ones (bounded)
     chunk: list = []
     processed = start
     for item in iter_rows(importfiles.job_stream(job), job.format):
@@ -184,14 +188,14 @@ def run_job(*, job_id, progress=None) -> str:
             continue
         chunk.append(item)
         if len(chunk) == CHUNK:
-            processed = _process_chunk(actor, job.pk, chunk)
+            processed = _process_chunk(actor, job.pk, chunk, features)
             chunk = []
             if processed is None:
                 return "finished elsewhere"
             if progress:
                 progress(processed, job.total)
     if chunk:
-        processed = _process_chunk(actor, job.pk, chunk)
+        processed = _process_chunk(actor, job.pk, chunk, features)
         if processed is None:
             return "finished elsewhere"
         if progress:

@@ -69,12 +69,15 @@ def known_before(actor: Actor, results: list) -> list[bool]:
     return answers
 
 
-def submit_many(*, actor: Actor, items: list[tuple[str, dict]], request_id: str = "") -> list:
+def submit_many(
+    *, actor: Actor, items: list[tuple[str, dict]], request_id: str = "", features=None
+) -> list:
     """``submit_record`` of each (external_id, normalised payload), in order, in one
-    transaction; returns the ``UpsertResult`` of each."""
+    transaction; returns the ``UpsertResult`` of each. ``features``: a ``pool.Features`` kept
+    by the caller from one chunk to the next."""
     organization = Organization.objects.get(pk=actor.organization_id)
     with transaction.atomic():
-        results = upsert_many(organization=organization, items=items)
+        results = upsert_many(organization=organization, items=items, features=features)
         knew = known_before(actor, results)
         entries, events = [], []
         for result, known in zip(results, knew, strict=True):

@@ -1,9 +1,11 @@
 """Set-wise intake: a chunk of new partner records matched and written in a few statements.
 
 The same decisions as ``services.record_upsert`` applied row after row, in the same order, but:
-one sorted advisory-lock set for the chunk's blocking keys; one query for the block sizes and
-one for the candidates' keys and records; scoring in memory, where each row also meets the
-rows before it in the chunk (duplicates inside a file); then ``bulk_create`` of beneficiaries,
+one sorted advisory-lock set for the chunk's blocking keys and, in the same round trip, one
+statement for the block sizes and the records of the usable blocks, then one for the
+candidates' stored features (``hub.registry.pool``, which keeps them for the job's next
+chunks); scoring in memory, where each row also meets the rows before it in the chunk
+(duplicates inside a file); then ``bulk_create`` of beneficiaries,
 records, keys, decisions and review items, and each touched golden record refreshed once.
 
 ``upsert_many`` keeps the row order exactly: a row about a record that already exists (in the
@@ -13,7 +15,6 @@ the new records before it have been written, so every row sees what the rows bef
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,11 +22,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from hub import bulkwrite, matching
-from hub.matching import vector
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
-from hub.registry.lookups import batches, candidate_rows, key_rows, large_blocks
+from hub.registry.lookups import batches
 from hub.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
@@ -35,6 +35,7 @@ from hub.registry.models import (
     RecordKey,
     ReviewItem,
 )
+from hub.registry.pool import Features, Pool
 from hub.registry.services import UpsertResult, record_upsert, split_nir
 
 
@@ -51,98 +52,6 @@ class _New:
     record_id: object = None
     beneficiary_id: object = None
     decision: IntakeDecision | None = None
-
-
-class _Pool:
-    """Candidate records (from the database and from the segment) and their prepared form."""
-
-    def __init__(self, model):
-        self.model = model
-        self.cut = vector.cut_weight(model)
-        self.by_key: dict[str, list] = defaultdict(list)  # key -> record ids, in order
-        self.count: dict[str, int] = defaultdict(int)  # key -> records holding it
-        self.prepared: dict = {}  # record id -> Prepared
-        self.root: dict = {}  # record id -> root beneficiary id
-        self.raw: dict = {}  # record id -> (payload, nir_digest), prepared when first met
-
-    def load(self, keys: list[str]) -> None:
-        """Block sizes and the records of every block small enough to be used."""
-        caps = {key: matching.block_cap(key) for key in keys}
-        large = dict(large_blocks(keys, min(caps.values())))
-        wanted = [key for key in keys if large.get(key, 0) <= caps[key]]
-        self.count.update(large)
-        record_ids = set()
-        for key, record_id in key_rows(wanted):
-            self.by_key[key].append(record_id)
-            record_ids.add(record_id)
-        for key in wanted:
-            self.count[key] = len(self.by_key.get(key, ()))
-        rows = candidate_rows(sorted(record_ids, key=str))
-        merged = {row[3] for row in rows if row[4]}
-        parents = intake._parents(merged) if merged else {}
-        stale = []
-        for record_id, features, version, beneficiary_id, _parent in rows:
-            self.root[record_id] = intake.root_of(beneficiary_id, parents)
-            if isinstance(features, str):
-                features = json.loads(features)
-            self.raw[record_id] = (None, "", features, version)
-            if not intake.features_current(features, version):
-                stale.append(record_id)
-        for batch in batches(stale):  # records written before features were stored
-            for record_id, payload, nir_digest, version in PartnerRecord.objects.filter(
-                pk__in=batch
-            ).values_list("id", "payload", "nir_hash", "version"):
-                self.raw[record_id] = (payload, nir_digest, None, version)
-
-    def usable(self, keys: list[str]) -> list[str]:
-        return [key for key in keys if self.count[key] <= matching.block_cap(key)]
-
-    def features(self, record_id) -> matching.Prepared:
-        prepared = self.prepared.get(record_id)
-        if prepared is None:
-            raw = self.raw.pop(record_id)
-            prepared = None
-            if intake.features_current(raw[2], raw[3]):
-                try:
-                    prepared = vector.load_stored(record_id, raw[2]["f"])
-                except (KeyError, TypeError, ValueError):
-                    prepared = None
-            if prepared is None:
-                prepared = intake.candidate_features(record_id, *raw)
-            self.prepared[record_id] = prepared
-        return prepared
-
-    def add(self, new: _New) -> None:
-        """The row is now a record of the registry: later rows meet it."""
-        self.prepared[new.record_id] = new.prepared._replace(id=str(new.record_id))
-        self.root[new.record_id] = new.beneficiary_id
-        for key in new.keys:
-            self.by_key[key].append(new.record_id)
-            self.count[key] += 1
-
-    def candidates(self, prepared: matching.Prepared, keys: list[str]) -> list[Candidate]:
-        """``intake.score_candidates`` against the pool, its ungraded candidates left out
-        (they decide nothing); a candidate that cannot reach a grade is not compared in full
-        (``vector.compare_graded``)."""
-        usable = self.usable(keys)
-        seen: dict = {}
-        for key in usable:
-            for record_id in self.by_key.get(key, ()):
-                seen.setdefault(record_id, None)
-        best: dict = {}
-        for record_id in list(seen)[: intake.MAX_CANDIDATE_RECORDS]:
-            comparison = vector.compare_graded(
-                self.model, prepared, self.features(record_id), self.cut
-            )
-            if comparison is None or not comparison.grade:
-                continue
-            root = self.root[record_id]
-            current = best.get(root)
-            if current is None or comparison.score > current.score:
-                best[root] = Candidate(
-                    root, comparison.score, comparison.grade, list(comparison.explanation)
-                )
-        return sorted(best.values(), key=lambda c: (-c.score, str(c.beneficiary_id)))
 
 
 def _decide(candidates: list[Candidate]) -> IntakeDecision:
@@ -168,12 +77,11 @@ def _decide(candidates: list[Candidate]) -> IntakeDecision:
     )
 
 
-def _match(segment: list[_New]) -> None:
+def _match(segment: list[_New], features: Features | None) -> None:
     keys = sorted({key for new in segment for key in new.keys})
-    intake.lock_keys(keys)  # one sorted lock set for the whole segment
-    pool = _Pool(intake.current_model())
+    pool = Pool(intake.current_model(), features)
     if keys:
-        pool.load(keys)
+        pool.load(keys)  # one sorted lock set for the whole segment, then its look-ups
     for new in segment:
         new.decision = _decide(pool.candidates(new.prepared, new.keys))
         new.record_id = uuid.uuid4()
@@ -295,10 +203,10 @@ def _file_reviews(reviews: dict) -> None:
     )
 
 
-def _flush(organization, segment: list[_New], results: list, current: dict) -> None:
+def _flush(organization, segment: list[_New], results: list, current: dict, features) -> None:
     if not segment:
         return
-    _match(segment)
+    _match(segment, features)
     records = _write(organization, segment)
     for new, record in zip(segment, records, strict=True):
         current[record.external_id] = record
@@ -315,10 +223,13 @@ def _flush(organization, segment: list[_New], results: list, current: dict) -> N
     segment.clear()
 
 
-def upsert_many(*, organization: Organization, items: list[tuple[str, dict]]) -> list:
+def upsert_many(
+    *, organization: Organization, items: list[tuple[str, dict]], features: Features | None = None
+) -> list:
     """``record_upsert`` of every (external_id, validated payload), in order, set-wise.
 
-    Runs in the caller's transaction; returns one ``UpsertResult`` per item.
+    Runs in the caller's transaction; returns one ``UpsertResult`` per item. ``features``: the
+    candidates' prepared form kept from the previous chunks of the same job (``pool.Features``).
     """
     results: list = [None] * len(items)
     split = [split_nir(payload) for _external_id, payload in items]
@@ -342,7 +253,7 @@ def upsert_many(*, organization: Organization, items: list[tuple[str, dict]]) ->
             continue
         if record is not None or external_id in in_segment:
             # An update: written in its turn, once what the rows before it wrote is written.
-            _flush(organization, segment, results, current)
+            _flush(organization, segment, results, current, features)
             in_segment.clear()
             result = record_upsert(
                 organization=organization, external_id=external_id, payload=items[position][1]
@@ -357,5 +268,5 @@ def upsert_many(*, organization: Organization, items: list[tuple[str, dict]]) ->
             )
         )
         in_segment.add(external_id)
-    _flush(organization, segment, results, current)
+    _flush(organization, segment, results, current, features)
     return results

@@ -1,6 +1,7 @@
-"""The look-ups of set-wise intake (``hub.registry.bulk``): block sizes, the records of the
-blocks, the candidates' stored features. One statement each on PostgreSQL (an array
-parameter), batches of ids elsewhere; and the single-record look-up (``intake_candidates``)."""
+"""The look-ups of intake: block sizes, the records of the blocks, the candidates' stored
+features. For one record (``intake_candidates``): one statement. For a set-wise chunk
+(``hub.registry.pool``): ``chunk_keys`` and ``chunk_candidates``, one round trip each on
+PostgreSQL (array parameters), batches of ids elsewhere."""
 
 from __future__ import annotations
 
@@ -60,28 +61,6 @@ def key_rows(keys: list[str]):
                 batch,
             )
             out.extend((key, uuid.UUID(record_id)) for key, record_id in cursor.fetchall())
-    return out
-
-
-def candidate_rows(record_ids: list):
-    """(id, match features, version, beneficiary id, its merged_into) of each record."""
-    if _postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.id, r.match_features, r.version, r.beneficiary_id, b.merged_into_id "
-                "FROM registry_partnerrecord r "
-                "JOIN registry_beneficiary b ON b.id = r.beneficiary_id "
-                "WHERE r.id = ANY(%s::uuid[])",
-                [record_ids],
-            )
-            return cursor.fetchall()
-    out = []
-    for batch in batches(record_ids):
-        out.extend(
-            PartnerRecord.objects.filter(pk__in=batch).values_list(
-                "id", "match_features", "version", "beneficiary_id", "beneficiary__merged_into_id"
-            )
-        )
     return out
 
 
@@ -218,3 +197,156 @@ def lock_block_sizes(keys: list[str]) -> None:
                 "ORDER BY key FOR UPDATE) AS locked",
                 [sorted(keys)],
             )
+
+
+# --- The chunk's look-ups (``hub.registry.pool``) ----------------------------------------------
+
+# The block sizes of a chunk's keys and the records of the usable blocks, in one statement: the
+# sizes are read once (a join on the block-size table's primary key, not a scan of it), the
+# large blocks come back as (key, NULL, records), the usable ones as (key, record id, NULL).
+_CHUNK_KEYS_SQL = """
+WITH probe AS MATERIALIZED (
+    SELECT probe.key, probe.cap, coalesce(size.records, 0) AS records
+    FROM unnest(%(keys)s::text[], %(caps)s::int[]) AS probe(key, cap)
+    LEFT JOIN registry_blocksize size ON size.key = probe.key
+)
+SELECT key, NULL, records FROM probe WHERE records > %(floor)s
+UNION ALL
+SELECT k.key, k.record_id::text, NULL FROM probe p
+JOIN registry_recordkey k ON k.key = p.key
+WHERE p.records <= p.cap
+"""
+
+
+def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = None):
+    """``(large, rows)`` for a chunk's blocking ``keys`` and their caps (``block_cap``):
+    ``large`` the (key, records) of every key held by more records than the smallest cap,
+    ``rows`` the (key, record id as text) of every record holding a key whose block is within
+    its cap (text: a pool of tens of thousands of ids hashes and compares them faster).
+
+    ``lock``: advisory lock numbers (``lock_ids``) taken first, on PostgreSQL in the same round
+    trip (as ``intake_candidates``: the look-up is a later statement of the pipeline, so it
+    sees what the previous holders of the locks committed)."""
+    floor = min(caps)
+    if not _postgres():
+        large = large_blocks(keys, floor)
+        sizes = dict(large)
+        wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
+        return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
+    params = {"keys": keys, "caps": caps, "floor": floor}
+    with connection.cursor() as cursor:
+        if lock:
+            with (
+                connection.wrap_database_errors,
+                connection.cursor() as locker,
+                connection.connection.pipeline(),
+            ):
+                locker.execute(LOCK_SQL, [lock])
+                cursor.execute(_CHUNK_KEYS_SQL, params)
+        else:
+            cursor.execute(_CHUNK_KEYS_SQL, params)
+        fetched = cursor.fetchall()
+    large, rows = [], []
+    for key, record_id, records in fetched:
+        if record_id is None:
+            large.append((key, records))
+        else:
+            rows.append((key, record_id))
+    return large, rows
+
+
+# The candidates of a chunk: version, beneficiary and its merged_into (only merged beneficiaries
+# are joined: an index range of ``merged_into_id IS NOT NULL``, not a hash of the whole table),
+# and the stored features (their ``f`` list, as text) when they are current and wanted.
+_CHUNK_CANDIDATES_SQL = """
+SELECT r.id::text, r.version, r.beneficiary_id, m.merged_into_id,
+    CASE WHEN %(features)s AND f.current THEN (r.match_features -> 'f')::text END, f.current
+FROM registry_partnerrecord r
+CROSS JOIN LATERAL (SELECT coalesce(
+    r.match_features @> jsonb_build_object('v', r.version, 'e', %(engine)s), false
+) AS current) f
+LEFT JOIN (
+    SELECT id, merged_into_id FROM registry_beneficiary WHERE merged_into_id IS NOT NULL
+) m ON m.id = r.beneficiary_id
+WHERE r.id = ANY(%(ids)s::uuid[])
+"""
+
+
+def chunk_candidates(wanted: list, known: list, *, engine: int):
+    """``(id, version, beneficiary id, its merged_into, features, current)`` of each record of
+    ``wanted`` and ``known`` (ids as text, ``chunk_keys``'s): ``features`` the stored ``f`` list when they were written for the
+    record's version by engine ``engine`` (``current``), for the records of ``wanted`` only
+    (``known``: records whose features the caller holds already). PostgreSQL: two statements
+    in one round trip."""
+    if not _postgres():
+        return _chunk_candidates_sqlite(wanted, known, engine)
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as first,
+        connection.cursor() as second,
+    ):
+        with connection.connection.pipeline():
+            first.execute(
+                _CHUNK_CANDIDATES_SQL, {"ids": wanted, "features": True, "engine": engine}
+            )
+            if known:
+                second.execute(
+                    _CHUNK_CANDIDATES_SQL, {"ids": known, "features": False, "engine": engine}
+                )
+        fetched = first.fetchall()
+        if known:
+            fetched += second.fetchall()
+    return [
+        (pk, version, beneficiary, parent, json.loads(text) if text else None, current)
+        for pk, version, beneficiary, parent, text, current in fetched
+    ]
+
+
+# SQLite (JSON1): the same columns; ids are stored as 32 hex digits.
+_SQLITE_CURRENT = (
+    "coalesce(json_extract(r.match_features, '$.v') = r.version "
+    "AND json_extract(r.match_features, '$.e') = %s, 0)"
+)
+_SQLITE_CANDIDATES_SQL = f"""
+SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id,
+    CASE WHEN %s AND {_SQLITE_CURRENT} THEN json_extract(r.match_features, '$.f') END,
+    {_SQLITE_CURRENT}
+FROM registry_partnerrecord r
+JOIN registry_beneficiary b ON b.id = r.beneficiary_id
+WHERE r.id IN ({{}})
+"""  # noqa: S608 (no value is formatted in)
+
+
+def _chunk_candidates_sqlite(wanted: list, known: list, engine: int) -> list:
+    out = []
+    with connection.cursor() as cursor:
+        for ids, features in ((wanted, 1), (known, 0)):
+            for batch in batches(ids):
+                cursor.execute(
+                    _SQLITE_CANDIDATES_SQL.format(", ".join(["%s"] * len(batch))),
+                    [features, engine, engine, *(pk.replace("-", "") for pk in batch)],
+                )
+                for pk, version, beneficiary, parent, text, current in cursor.fetchall():
+                    out.append(
+                        (
+                            str(uuid.UUID(pk)),
+                            version,
+                            uuid.UUID(beneficiary),
+                            uuid.UUID(parent) if parent else None,
+                            json.loads(text) if text else None,
+                            bool(current),
+                        )
+                    )
+    return out
+
+
+def stale_identities(record_ids: list):
+    """(id, payload, nir_hash, version) of records whose stored features cannot be used."""
+    out = []
+    for batch in batches(record_ids):
+        out.extend(
+            PartnerRecord.objects.filter(pk__in=batch).values_list(
+                "id", "payload", "nir_hash", "version"
+            )
+        )
+    return out
