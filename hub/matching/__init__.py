@@ -12,7 +12,7 @@ Public API::
     nir_is_valid(nir) -> bool
 """
 
-from .blocking import block_cap, blocking_keys, candidate_codes, candidate_pairs
+from .blocking import block_cap, blocking_keys, candidate_codes, candidate_pairs, coarse_keys
 from .compare import COMPARISONS, LEVELS, compare_levels
 from .engine import Pair, deduplicate, estimate, train
 from .model import DEFAULT_THRESHOLDS, Comparison, Model
@@ -28,6 +28,7 @@ __all__ = [
     "Pair",
     "Prepared",
     "block_cap",
+    "coarse_keys",
     "blocking_keys",
     "candidate_codes",
     "candidate_pairs",
