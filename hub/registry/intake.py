@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 
 from hub import matching
 from hub.matching import stored
@@ -138,14 +137,6 @@ def candidate_features(
     return prepared_for(record_id, payload, nir_digest)
 
 
-def lock_keys(keys: list[str]) -> None:
-    if not settings.USES_POSTGRES or not keys:
-        return
-    with connection.cursor() as cursor:
-        # One round trip; the locks are taken in sorted order, so intakes cannot deadlock.
-        cursor.execute(lookups.LOCK_SQL, [lookups.lock_ids(keys)])
-
-
 def root_of(beneficiary_id, parents: dict) -> object:
     seen = set()
     while parents.get(beneficiary_id) and beneficiary_id not in seen:
@@ -213,7 +204,7 @@ def score_candidates(
     probe on them. The answer then depends on nothing the caller may not see.
     ``graded_only``: leave out the beneficiaries no record of which reaches a grade (what
     every caller drops anyway); candidates that cannot reach one are then not compared whole.
-    ``lock``: first take the advisory locks of ``keys`` (``lock_keys``), in the same round
+    ``lock``: first take the advisory locks of ``keys`` (``lookups.lock_ids``), in the same round
     trip as the look-up on PostgreSQL.
     """
     if not keys:
