@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .batch import Encoded, bounded, compare_pairs, cut_weight_of, encode
+from .batch import Encoded, bounded, cut_weight_of, encode, score_pairs
 from .batch_keys import Blocks, Parts, family_blocks, pairs_at, ranges
 from .batch_shared import RecordFile, SharedDir, mapped
 from .model import Model
@@ -88,8 +88,7 @@ def _init(spec: dict, model: Model, cut: float) -> None:
 def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
     store, cut, *state = _STATE
     i, j, count = survivors(*state, task)
-    records = store.records(np.unique(np.concatenate([i, j])))
-    return compare_pairs(records, state[2], i.tolist(), j.tolist(), cut), count
+    return score_pairs(store, state[1], state[2], i, j, cut), count
 
 
 def _release_memory() -> None:
@@ -123,12 +122,14 @@ def scored(
     workers: int,
     parts: Parts,
     stats: dict | None = None,
+    base: dict[str, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, int, float]]:
     """``(i, j, score)`` of every candidate pair scoring at least ``cut`` (each once).
-    ``stats``, when given, receives the number of candidate pairs."""
+    ``stats``, when given, receives the number of candidate pairs; ``base``: the records'
+    ``batch.columns`` when already made."""
     families = family_blocks(parts, max_block_size)
-    encoded = encode(recs, model, parts)
-    del parts  # what is left of it is in ``encoded``
+    encoded = encode(recs, model, parts, base)
+    del parts, base  # what is left of them is in ``encoded``
     tasks = tasks_of(families)
     candidates = 0
     if not use_workers(workers, len(recs)):
@@ -136,7 +137,7 @@ def scored(
         for task in tasks:
             i, j, count = survivors(*state, task)
             candidates += count
-            yield from compare_pairs(recs, model, i.tolist(), j.tolist(), cut)
+            yield from score_pairs(recs, encoded, model, i, j, cut)
     else:
         shared = SharedDir()
         try:

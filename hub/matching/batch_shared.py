@@ -72,6 +72,11 @@ class RecordFile:
             self.blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self.offsets = mapped(offsets)
 
+    def __getitem__(self, k: int) -> Prepared:
+        """Record ``k``, read from the file (what ``batch_levels.levels`` asks for)."""
+        a, b = self.offsets[k : k + 2].tolist()
+        return Prepared._make(marshal.loads(self.blob[a:b]))  # noqa: S302 (marshalled by this run)
+
     def records(self, indices: np.ndarray) -> dict[int, Prepared]:
         blob, make = self.blob, Prepared._make
         starts, ends = self.offsets[indices].tolist(), self.offsets[indices + 1].tolist()

@@ -30,9 +30,11 @@ the number of household pairs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from .blocking import candidate_pairs, household_key
+import numpy as np
+
+from .blocking import candidate_codes, household_key
 from .compare import COMPARISONS, compare_levels
 from .record import Prepared
 
@@ -96,6 +98,7 @@ def estimate_household_share(
     household: dict[str, Sequence[float]],
     prior: float,
     max_block_size: int,
+    levels_of: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> float:
     """Share of household-member pairs among all pairs of ``records`` (0 when none is seen).
 
@@ -103,14 +106,20 @@ def estimate_household_share(
     dates both differ, takes away the duplicates expected to look so (``prior`` times the pairs
     times that pattern's probability under ``m``), and divides by ``P(that | household)``
     (``household``: the output of ``household_levels``) and by the number of pairs of records
-    that both have a surname and an address.
+    that both have a surname and an address. ``levels_of(i, j)``, when given, gives the
+    pairs' levels as ``compare_levels`` would, as rows of an array (``batch_levels.levels``).
     """
-    pairs = candidate_pairs(records, max_block_size, (household_key,))
-    seen = 0
-    for i, j in pairs:
-        lv = compare_levels(records[i], records[j])[0]
-        if lv[_S] == 0 and lv[_A] == 0 and lv[_F] in _F_DIFFERENT and lv[_D] == _D_DIFFERENT:
-            seen += 1
+    n_rec = max(len(records), 1)
+    codes = candidate_codes(records, max_block_size, (household_key,))
+    i, j = codes // n_rec, codes % n_rec
+    if levels_of is not None:
+        lv = levels_of(i, j)
+    else:
+        rows = [compare_levels(records[a], records[b])[0] for a, b in zip(i.tolist(), j.tolist())]
+        lv = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(COMPARISONS))
+    f_different = np.isin(lv[:, _F], sorted(_F_DIFFERENT))
+    agree = (lv[:, _S] == 0) & (lv[:, _A] == 0) & (lv[:, _D] == _D_DIFFERENT)
+    seen = int((agree & f_different).sum())
     n = sum(1 for p in records if p.address and p.surnames)
     total = n * (n - 1) // 2
     if not total:

@@ -1,0 +1,230 @@
+"""``compare_levels`` for arrays of pairs, from the records' integer codes.
+
+Each field's level is decided by codes where they decide it (a value missing on one side, two
+equal values, the birth-date rules, postcodes); where they do not (two different surnames may
+be a typo, two first names a usual form), the comparator of ``compare.py`` is called once per
+distinct combination of the codes it depends on, on the first pair that has it, and its level
+is given to every pair with the same codes. The levels are therefore exactly those of
+``compare_levels`` (``tests/matching/test_matching_batch_levels.py`` checks it pair by pair),
+for a fraction of the Python calls: the pairs of a block share their values.
+
+``records`` is anything indexable by a record's position (a list, or the workers' lazy
+``batch_shared.RecordFile``): only the records of one pair per distinct combination are read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .compare import (
+    D_EXACT,
+    D_PLACEHOLDER,
+    F_CROSSED,
+    F_DIFF_SEX,
+    F_EXACT,
+    F_FUZZY,
+    F_MISS,
+    F_PHON,
+    F_SWAPPED,
+    N_EXACT,
+    N_FUZZY,
+    N_MISS,
+    N_PHON,
+    N_SWAPPED,
+    PLACE_FUZZY,
+    _address,
+    _crossed,
+    _email,
+    _exactish,
+    _first,
+    _jw,
+    _place,
+    _surname,
+    _swapped,
+)
+from .record import Prepared
+
+__all__ = ["date_levels", "level_codes", "levels", "pattern_counts"]
+
+N_FIELDS = 10
+_S, _F, _SEX, _D, _PLACE, _CITY, _ADDRESS, _PHONE, _EMAIL, _NIR = range(N_FIELDS)
+
+
+def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
+    """The codes ``levels`` reads beyond ``batch.encode``'s: one per distinct surname set
+    (``sk``: the surnames, their phonetic keys and words), first-name field (``fk``: the
+    first name and everything derived from it) and sex (``sx``, and ``fsx`` for the sex the
+    first name implies, in the same code space); ``-1``: none."""
+    sk: dict = {(): -1}
+    fk: dict = {("",): -1}
+    sx: dict[str, int] = {"": -1}
+    n = len(records)
+    cols = [[0] * n for _ in range(4)]
+    c_sk, c_fk, c_sx, c_fsx = cols
+    for r, p in enumerate(records):
+        key = (p.surnames, p.surname_phon, p.surname_tokens) if p.surnames else ()
+        c_sk[r] = sk.setdefault(key, len(sk) - 1)
+        if p.first:
+            key = (p.first, p.first_tokens, p.first_set, p.first_phon, p.first_sex, p.first_usual)
+        else:
+            key = ("",)
+        c_fk[r] = fk.setdefault(key, len(fk) - 1)
+        c_sx[r] = sx.setdefault(p.sex, len(sx) - 1)
+        c_fsx[r] = sx.setdefault(p.first_sex, len(sx) - 1)
+    names = ("sk", "fk", "sx", "fsx")
+    return {k: np.asarray(c, dtype=np.int32) for k, c in zip(names, cols, strict=True)}
+
+
+def date_levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``compare._date`` (and the exact fast path of ``compare_levels``), vectorised."""
+    ya, yb, ma, mb, da, db = e.year[i], e.year[j], e.month[i], e.month[j], e.day[i], e.day[j]
+    va, vb = e.date[i], e.date[j]
+    level = np.full(len(i), 6, dtype=np.int64)  # different
+    full_a, full_b = (ma > 0) & (da > 0), (mb > 0) & (db > 0)
+    both = full_a & full_b
+    same_year = ya == yb
+    # both full: swap, 01/01, one-character typo, year off by one (first rule that holds)
+    rule = np.full(len(i), 6, dtype=np.int64)
+    digits_a, digits_b = e.digits[i], e.digits[j]
+    diff = digits_a != digits_b
+    ham = diff.sum(axis=1)
+    swap_adj = (
+        diff[:, :-1]
+        & diff[:, 1:]
+        & (digits_a[:, :-1] == digits_b[:, 1:])
+        & (digits_a[:, 1:] == digits_b[:, :-1])
+    ).any(axis=1)
+    typo = (ham == 1) | ((ham == 2) & swap_adj)
+    rule = np.where((np.abs(ya - yb) == 1) & (ma == mb) & (da == db), 5, rule)
+    rule = np.where(typo, 4, rule)
+    placeholder = ((ma == 1) & (da == 1)) | ((mb == 1) & (db == 1))
+    rule = np.where(same_year & placeholder, 2, rule)
+    rule = np.where(same_year & (ma == db) & (da == mb), 3, rule)
+    level = np.where(both, rule, level)
+    # at least one partial date
+    part = ~both
+    year_off = (np.abs(ya - yb) == 1) & (ma == mb)
+    months_differ = (ma > 0) & (mb > 0) & (ma != mb)
+    partial_rule = np.where(~same_year, np.where(year_off, 5, 6), np.where(months_differ, 6, 2))
+    level = np.where(part, partial_rule, level)
+    exact = np.where((ma == 1) & (da == 1), D_PLACEHOLDER, D_EXACT)
+    level = np.where(va == vb, np.where(da > 0, exact, 2), level)
+    return np.where((ya == 0) | (yb == 0), 7, level)
+
+
+def _per_combo(
+    sel: np.ndarray,
+    cols: Sequence[np.ndarray],
+    fn: Callable[[Prepared, Prepared], object],
+    i: np.ndarray,
+    j: np.ndarray,
+    records,
+) -> np.ndarray:
+    """``fn(records[i[k]], records[j[k]])`` for the pairs ``sel``, called once per distinct
+    row of ``cols`` (arrays over all pairs, ``fn`` depending on nothing else)."""
+    if not len(sel):
+        return np.empty(0, dtype=np.int8)
+    key = None
+    for c in cols:
+        c = c[sel].astype(np.int64) + 2  # codes are >= -2
+        key = c if key is None else np.unique(key * (int(c.max()) + 1) + c, return_inverse=True)[1]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    a, b = i[sel[first]].tolist(), j[sel[first]].tolist()
+    values = [fn(records[x], records[y]) for x, y in zip(a, b, strict=True)]
+    return np.asarray(values, dtype=np.int8)[inverse.ravel()]
+
+
+def _surname_level(a: Prepared, b: Prepared) -> int:
+    return _surname(a, b)[0]
+
+
+def _first_level(a: Prepared, b: Prepared) -> int:
+    return _first(a, b)[0]
+
+
+def _same_city(a: Prepared, b: Prepared) -> bool:
+    return _jw(a.commune, b.commune) >= PLACE_FUZZY
+
+
+def _coded(e, name: str, i, j, fn, records) -> np.ndarray:
+    """exact (0) / ``fn`` / missing (3) of a field coded by value (``-1``: missing)."""
+    codes = getattr(e, name)
+    a, b = codes[i], codes[j]
+    out = np.where((a < 0) | (b < 0), 3, 0).astype(np.int8)
+    sel = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
+    out[sel] = _per_combo(
+        sel, (a, b), lambda p, q: fn(getattr(p, name), getattr(q, name)), i, j, records
+    )
+    return out
+
+
+def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
+    """``compare_levels(records[i[k]], records[j[k]])[0]`` of every pair, as rows of an
+    ``int8`` array (``e``: ``batch.encode``'s codes with ``level_codes``')."""
+    n = len(i)
+    out = np.empty((n, N_FIELDS), dtype=np.int8)
+    ska, skb, fa, fb = e.sk[i], e.sk[j], e.first[i], e.first[j]
+    # surname
+    s = np.full(n, N_MISS, dtype=np.int8)
+    known = (ska >= 0) & (skb >= 0)
+    s[known & (ska == skb)] = N_EXACT
+    sel = np.flatnonzero(known & (ska != skb))
+    s[sel] = _per_combo(sel, (ska, skb), _surname_level, i, j, records)
+    # first names (the same sex stated on both sides matters for names of two sexes)
+    f = np.full(n, F_MISS, dtype=np.int8)
+    known = (fa >= 0) & (fb >= 0)
+    f[known & (fa == fb)] = F_EXACT
+    sel = np.flatnonzero(known & (fa != fb))
+    sxa, sxb = e.sx[i], e.sx[j]
+    same_sex = (sxa >= 0) & (sxa == sxb)
+    f[sel] = _per_combo(sel, (e.fk[i], e.fk[j], same_sex), _first_level, i, j, records)
+    # names exchanged, or crossed
+    swap = np.zeros(n, dtype=bool)
+    sel = np.flatnonzero((s >= N_PHON) & (s != N_MISS) & (f >= F_PHON) & (f < F_MISS))
+    swap[sel] = _per_combo(sel, (ska, fa, skb, fb), _swapped, i, j, records).astype(bool)
+    cross = np.zeros(n, dtype=bool)
+    sel = np.flatnonzero(~swap & (s >= N_FUZZY) & (f >= F_FUZZY) & (f <= F_DIFF_SEX))
+    cross[sel] = _per_combo(sel, (ska, fa, skb, fb), _crossed, i, j, records).astype(bool)
+    s[swap] = N_SWAPPED
+    f[swap] = F_SWAPPED
+    f[cross] = F_CROSSED
+    out[:, _S], out[:, _F] = s, f
+    # sex: a missing sex is read from the first name unless the names are of two sexes
+    fill = ((sxa < 0) | (sxb < 0)) & (f != F_DIFF_SEX) & (f != F_CROSSED)
+    xa = np.where(fill & (sxa < 0), e.fsx[i], sxa)
+    xb = np.where(fill & (sxb < 0), e.fsx[j], sxb)
+    out[:, _SEX] = np.where((xa < 0) | (xb < 0), 2, np.where(xa == xb, 0, 1))
+    out[:, _D] = date_levels(e, i, j)
+    out[:, _PLACE] = _coded(e, "birth_place", i, j, _place, records)
+    out[:, _ADDRESS] = _coded(e, "address", i, j, _address, records)
+    out[:, _PHONE] = _coded(e, "phone", i, j, _exactish, records)
+    out[:, _EMAIL] = _coded(e, "email", i, j, _email, records)
+    out[:, _NIR] = _coded(e, "nir", i, j, _exactish, records)
+    out[:, _CITY] = _city_levels(e, i, j, records)
+    return out
+
+
+def _city_levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
+    """``compare._city`` (and ``compare_levels``' same-place fast path): only two different
+    communes need a Jaro-Winkler similarity."""
+    pa, pb, ca, cb = e.postcode[i], e.postcode[j], e.commune[i], e.commune[j]
+    pc, ci = (pa >= 0) & (pb >= 0), (ca >= 0) & (cb >= 0)
+    same_pc = pc & (pa == pb)
+    same_ci = ci & (ca == cb)
+    sel = np.flatnonzero(ci & (ca != cb))
+    same_ci[sel] = _per_combo(sel, (ca, cb), _same_city, i, j, records).astype(bool)
+    out = np.where(same_ci, 2, 3)
+    out = np.where(same_pc, np.where(same_ci | ~ci, 0, 1), out)
+    out = np.where(~pc & ~ci, 4, out)
+    return np.where(same_pc & (ca == cb), 0, out)
+
+
+def pattern_counts(lv: np.ndarray) -> Counter:
+    """Counts of the distinct level patterns (rows of ``levels``), as tuples of ints."""
+    if not len(lv):
+        return Counter()
+    rows, counts = np.unique(lv, axis=0, return_counts=True)
+    return Counter({tuple(r): c for r, c in zip(rows.tolist(), counts.tolist(), strict=True)})
