@@ -1,17 +1,17 @@
-"""The batch's pipeline: candidate pairs and their bound in workers, comparisons here.
+"""The batch's pipeline: candidate pairs, their bound and their scores, task by task.
 
 The work is cut into tasks, each a range of positions in one key family's blocks (about
 ``CHUNK_PAIRS`` pairs, ``batch_keys.ranges``). A task makes its pairs from the family's blocks,
 keeps each pair only where it is first met (its smallest shared block of the first family that
 has one: a few integer comparisons per pair against the records' blocks of the earlier
-families, no set of the pairs already emitted), and bounds them (``batch.bounded``); what it
-returns is the codes of the pairs left, about one in ten. Those are compared in this process
-(``batch.compare_pairs``), which holds the ``Prepared`` records.
+families, no set of the pairs already emitted), bounds them (``batch.bounded``) and scores the
+pairs left, about one in ten, from their levels (``batch.score_pairs``).
 
-With ``workers`` > 1 the tasks run in that many worker processes, started from a fork server
-(not from this process, whose heap they would copy page by page) and reading the blocks, the
-records' integer codes and the records themselves from files in RAM (``batch_shared``); they
-compare the pairs they keep, so this process only gathers the results.
+With ``workers`` > 1 this process works as one of them and ``workers - 1`` others are started
+from a fork server (not from this process, whose heap they would copy page by page); every
+one takes its next task from a counter they share, so none waits while tasks are left. All map
+the blocks and the records' integer codes from files in RAM (``batch_shared``); the other
+workers read from the records' file only the few records the levels ask for.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import queue
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -35,9 +36,6 @@ __all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "scored", "survivors", "use_wo
 PARALLEL_MIN_RECORDS = 20_000
 #: Candidate pairs made and bounded together (numpy arrays of this length).
 CHUNK_PAIRS = 1 << 17
-
-_STATE: tuple = ()
-
 
 def _shares(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Whether records ``i`` and ``j`` share a usable block of one family."""
@@ -77,18 +75,100 @@ def survivors(
     return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
 
 
-def _init(spec: dict, model: Model, cut: float) -> None:
-    """A worker's start: map what the run directory holds."""
-    global _STATE
+def _init(spec: dict, model: Model, cut: float, store=None) -> tuple:
+    """A worker's state: what the run directory holds, mapped (``store``: the records, when
+    this process holds them)."""
     families = [Blocks(*(mapped(p) for p in paths)) for paths in spec["families"]]
     encoded = Encoded({k: mapped(p) for k, p in spec["encoded"].items()})
-    _STATE = (RecordFile(*spec["records"]), cut, families, encoded, model, cut_weight_of(cut))
+    store = RecordFile(*spec["records"]) if store is None else store
+    return (store, cut, families, encoded, model, cut_weight_of(cut))
 
 
-def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
-    store, cut, *state = _STATE
-    i, j, count = survivors(*state, task)
-    return score_pairs(store, state[1], state[2], i, j, cut), count
+def _task(state: tuple, task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
+    store, cut, *rest = state
+    i, j, count = survivors(*rest, task)
+    return score_pairs(store, rest[1], rest[2], i, j, cut), count
+
+
+def _claimed(counter, n: int) -> Iterator[int]:
+    """The tasks this process takes, one at a time from the counter all processes share
+    (a process that is done early takes more: no task list is split in advance)."""
+    while True:
+        with counter.get_lock():
+            k = counter.value
+            counter.value = k + 1
+        if k >= n:
+            return
+        yield k
+
+
+def _packed(found: list[tuple[int, int, float]], count: int) -> tuple:
+    """A task's result as three arrays (cheaper to send than tuples; floats exact)."""
+    i, j, score = zip(*found, strict=True) if found else ((), (), ())
+    return (np.array(i, np.int32), np.array(j, np.int32), np.array(score, np.float64), count)
+
+
+def _worker(spec: dict, model: Model, cut: float, tasks: list, counter, results) -> None:
+    """A worker process: tasks from the shared counter until there are none, each result
+    put on ``results``; ``None`` at the end (or the error)."""
+    try:
+        state = _init(spec, model, cut)
+        for k in _claimed(counter, len(tasks)):
+            results.put(_packed(*_task(state, tasks[k])))
+    except BaseException as exc:  # the parent raises it
+        results.put(("error", repr(exc)))
+        raise
+    results.put(None)
+
+
+def _parallel(
+    recs: Sequence[Prepared], model: Model, cut: float, spec: dict, tasks: list, workers: int
+) -> Iterator[tuple[list[tuple[int, int, float]], int]]:
+    """Each task's ``(found, candidates)``: this process works as one of the ``workers``
+    (on the mapped files and its own records), the others are started from a fork server
+    and take their tasks from the same counter."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    counter, results = ctx.Value("q", 0), ctx.Queue()
+    args = (spec, model, cut, tasks, counter, results)
+    procs = [ctx.Process(target=_worker, args=args, daemon=True) for _ in range(workers - 1)]
+    for proc in procs:
+        proc.start()
+    try:
+        running = len(procs)
+
+        def received(block: bool) -> Iterator[tuple]:
+            nonlocal running
+            while running:
+                try:
+                    item = results.get(timeout=1.0) if block else results.get_nowait()
+                except queue.Empty:
+                    if not block:
+                        return
+                    if not any(p.is_alive() for p in procs):
+                        raise RuntimeError("a batch worker stopped without its results") from None
+                    continue
+                if item is None:
+                    running -= 1
+                elif isinstance(item[0], str):  # ("error", what)
+                    raise RuntimeError(f"a batch worker failed: {item[1]}")
+                else:
+                    i, j, score, count = item
+                    found = zip(i.tolist(), j.tolist(), score.tolist(), strict=True)
+                    yield list(found), count
+
+        state = _init(spec, model, cut, recs)
+        for k in _claimed(counter, len(tasks)):
+            yield _task(state, tasks[k])
+            yield from received(block=False)
+        yield from received(block=True)
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
 
 
 def _release_memory() -> None:
@@ -149,14 +229,11 @@ def scored(
                 "encoded": {k: shared.put(f"e.{k}", v) for k, v in vars(encoded).items()},
                 "records": shared.put_records(recs),
             }
-            del families, encoded  # the workers read the files
+            del families, encoded  # every worker (this process too) reads the files
             _release_memory()
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])
-            with ctx.Pool(workers, initializer=_init, initargs=(spec, model, cut)) as pool:
-                for found, count in pool.imap(_task, tasks):
-                    candidates += count
-                    yield from found
+            for found, count in _parallel(recs, model, cut, spec, tasks, workers):
+                candidates += count
+                yield from found
         finally:
             shared.remove()
     if stats is not None:
