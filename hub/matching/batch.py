@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .batch_keys import Parts, parts_of
-from .batch_levels import date_levels, level_codes, levels
+from .batch_levels import date_levels, level_codes, levels, name_tables, second_surnames
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
@@ -79,7 +79,10 @@ def columns(records: Sequence[Prepared], parts: Parts | None = None) -> dict[str
         "phone": p.phone,
         "email": p.email,
         "nir": p.nir,
+        "s_first": p.surname,
+        "s_second": second_surnames(p),
         **level_codes(records),
+        **name_tables(p.surname_values, p.first_values),
     }
 
 

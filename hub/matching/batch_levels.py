@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.process import cpdist
 
 from .compare import (
     D_EXACT,
@@ -29,11 +31,15 @@ from .compare import (
     F_MISS,
     F_PHON,
     F_SWAPPED,
+    N_DIFF,
     N_EXACT,
     N_FUZZY,
     N_MISS,
+    N_PARTIAL,
     N_PHON,
     N_SWAPPED,
+    N_TYPO,
+    NAME_FUZZY,
     PLACE_FUZZY,
     _address,
     _crossed,
@@ -43,11 +49,17 @@ from .compare import (
     _jw,
     _place,
     _surname,
-    _swapped,
 )
 from .record import Prepared
 
-__all__ = ["date_levels", "level_codes", "levels", "pattern_counts"]
+__all__ = [
+    "date_levels",
+    "level_codes",
+    "levels",
+    "name_tables",
+    "pattern_counts",
+    "second_surnames",
+]
 
 N_FIELDS = 10
 _S, _F, _SEX, _D, _PLACE, _CITY, _ADDRESS, _PHONE, _EMAIL, _NIR = range(N_FIELDS)
@@ -61,12 +73,21 @@ def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
     sk: dict = {(): -1}
     fk: dict = {("",): -1}
     sx: dict[str, int] = {"": -1}
+    ph: dict[str, int] = {"": -1}
     n = len(records)
-    cols = [[0] * n for _ in range(4)]
-    c_sk, c_fk, c_sx, c_fsx = cols
+    cols = [[-1] * n for _ in range(7)]
+    c_sk, c_fk, c_sx, c_fsx, c_ph, c_ph2, c_simple = cols
     for r, p in enumerate(records):
-        key = (p.surnames, p.surname_phon, p.surname_tokens) if p.surnames else ()
+        names = p.surnames
+        key = (names, p.surname_phon, p.surname_tokens) if names else ()
         c_sk[r] = sk.setdefault(key, len(sk) - 1)
+        if names:
+            phons = p.surname_phon
+            c_ph[r] = ph.setdefault(phons[0], len(ph) - 1)
+            if len(names) > 1:
+                c_ph2[r] = ph.setdefault(phons[1], len(ph) - 1)
+            tokens = key[2]
+            c_simple[r] = len(names) <= 2 and len(tokens) == len(names) and tokens.issuperset(names)
         if p.first:
             key = (p.first, p.first_tokens, p.first_set, p.first_phon, p.first_sex, p.first_usual)
         else:
@@ -74,8 +95,96 @@ def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
         c_fk[r] = fk.setdefault(key, len(fk) - 1)
         c_sx[r] = sx.setdefault(p.sex, len(sx) - 1)
         c_fsx[r] = sx.setdefault(p.first_sex, len(sx) - 1)
-    names = ("sk", "fk", "sx", "fsx")
-    return {k: np.asarray(c, dtype=np.int32) for k, c in zip(names, cols, strict=True)}
+    out = {k: np.asarray(c, dtype=np.int32) for k, c in zip(_CODES, cols[:-1], strict=True)}
+    out["s_simple"] = np.asarray(c_simple, dtype=np.int8) > 0
+    return out
+
+
+#: ``level_codes``' arrays: the surname set, the first-name field, the sex and the one the
+#: first name implies, the phonetic keys of the first two surnames; ``s_simple``: at most two
+#: surnames, each of one word (their words are the surnames themselves).
+_CODES = ("sk", "fk", "sx", "fsx", "s_ph", "s_ph2")
+
+
+def second_surnames(parts) -> np.ndarray:
+    """Each record's second surname (``batch_keys.Parts.s_full`` code), ``-1`` without one."""
+    count = np.bincount(parts.s_row, minlength=parts.n)
+    start = np.cumsum(count) - count  # a record's surnames are consecutive rows
+    out = np.full(parts.n, -1, dtype=np.int32)
+    two = np.flatnonzero(count >= 2)
+    out[two] = parts.s_full[start[two] + 1]
+    return out
+
+
+def name_tables(surnames: Sequence[str], firsts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The surnames and first names by code (``batch_keys.Parts.surname_values`` and
+    ``first_values``) as fixed-width string arrays, which ``levels`` compares in
+    ``rapidfuzz.process.cpdist`` (and which workers map like the codes)."""
+    return {
+        "sv": np.array(list(surnames) or [""], dtype=str),
+        "fv": np.array(list(firsts) or [""], dtype=str),
+    }
+
+
+def _strings(table: np.ndarray, codes: np.ndarray) -> list[str]:
+    return table[codes].tolist()
+
+
+def _close(x: list[str], y: list[str]) -> np.ndarray:
+    """``compare._close`` of each pair: equal, or Jaro-Winkler >= ``NAME_FUZZY``."""
+    return cpdist(x, y, scorer=JaroWinkler.normalized_similarity, score_cutoff=NAME_FUZZY) > 0
+
+
+def _osa1(x: list[str], y: list[str]) -> np.ndarray:
+    """OSA distance of each pair, ``2`` for anything over 1."""
+    return cpdist(x, y, scorer=OSA.distance, score_cutoff=1)
+
+
+def _lengths(x: list[str]) -> np.ndarray:
+    return np.fromiter(map(len, x), dtype=np.int64, count=len(x))
+
+
+def _near(x: list[str], y: list[str]) -> np.ndarray:
+    """``compare._near`` of each pair."""
+    lx, ly = _lengths(x), _lengths(y)
+    d = _osa1(x, y)
+    return (d == 0) | ((np.abs(lx - ly) <= 1) & (np.minimum(lx, ly) >= 4) & (d <= 1))
+
+
+def _few_surnames(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``compare._surname`` of pairs of records of one or two one-word surnames
+    (``s_simple``): exact when they share one, else the best level of every pair of their
+    names (``_name_level``); their words are their names, so no word is shared either."""
+    best = np.full(len(i), N_DIFF, dtype=np.int8)
+    firsts, seconds = (e.s_first, e.s_ph), (e.s_second, e.s_ph2)
+    for (ca, pa), (cb, pb) in (
+        (firsts, firsts),
+        (firsts, seconds),
+        (seconds, firsts),
+        (seconds, seconds),
+    ):
+        a, b = ca[i], cb[j]
+        k = np.flatnonzero((a >= 0) & (b >= 0))
+        if len(k):
+            level = _name_pair(e, a[k], b[k], pa[i[k]], pb[j[k]])
+            best[k] = np.minimum(best[k], level)
+    return best
+
+
+def _name_pair(e, a: np.ndarray, b: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """``_name_level`` of one pair of surnames (codes ``a``, ``b``, phonetic codes ``pa``,
+    ``pb``): exact, else the first of partial, phonetic, typo, fuzzy that holds."""
+    x, y = _strings(e.sv, a), _strings(e.sv, b)
+    lx, ly = _lengths(x), _lengths(y)
+    inside = np.fromiter(
+        (u in v or v in u for u, v in zip(x, y, strict=True)), dtype=bool, count=len(x)
+    )
+    partial = inside & (np.minimum(lx, ly) >= 3)
+    phon = (pa >= 0) & (pa == pb)
+    typo = _osa1(x, y) <= 1
+    fuzzy = _close(x, y)
+    out = np.select([partial, phon, typo, fuzzy], [N_PARTIAL, N_PHON, N_TYPO, N_FUZZY], N_DIFF)
+    return np.where(a == b, N_EXACT, out).astype(np.int8)
 
 
 def date_levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -171,7 +280,11 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     s = np.full(n, N_MISS, dtype=np.int8)
     known = (ska >= 0) & (skb >= 0)
     s[known & (ska == skb)] = N_EXACT
-    sel = np.flatnonzero(known & (ska != skb))
+    differ = known & (ska != skb)
+    simple = differ & e.s_simple[i] & e.s_simple[j]
+    sel = np.flatnonzero(simple)
+    s[sel] = _few_surnames(e, i[sel], j[sel])
+    sel = np.flatnonzero(differ & ~simple)
     s[sel] = _per_combo(sel, (ska, skb), _surname_level, i, j, records)
     # first names (the same sex stated on both sides matters for names of two sexes)
     f = np.full(n, F_MISS, dtype=np.int8)
@@ -184,9 +297,20 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     # names exchanged, or crossed
     swap = np.zeros(n, dtype=bool)
     sel = np.flatnonzero((s >= N_PHON) & (s != N_MISS) & (f >= F_PHON) & (f < F_MISS))
-    swap[sel] = _per_combo(sel, (ska, fa, skb, fb), _swapped, i, j, records).astype(bool)
+    if len(sel):
+        sa, sb = e.s_first[i[sel]], e.s_first[j[sel]]
+        first_a, first_b = _strings(e.fv, fa[sel]), _strings(e.fv, fb[sel])
+        both = _close(_strings(e.sv, sa), first_b) & _close(_strings(e.sv, sb), first_a)
+        swap[sel] = both
     cross = np.zeros(n, dtype=bool)
-    sel = np.flatnonzero(~swap & (s >= N_FUZZY) & (f >= F_FUZZY) & (f <= F_DIFF_SEX))
+    may = ~swap & (s >= N_FUZZY) & (f >= F_FUZZY) & (f <= F_DIFF_SEX) & (ska >= 0) & (skb >= 0)
+    one = may & (e.surname[i] >= 0) & (e.surname[j] >= 0)  # one surname each (not _MULTI)
+    sel = np.flatnonzero(one)
+    if len(sel):
+        sa, sb = _strings(e.sv, e.s_first[i[sel]]), _strings(e.sv, e.s_first[j[sel]])
+        first_a, first_b = _strings(e.fv, fa[sel]), _strings(e.fv, fb[sel])
+        cross[sel] = _near(sa, first_b) | _near(sb, first_a)
+    sel = np.flatnonzero(may & ~one)
     cross[sel] = _per_combo(sel, (ska, fa, skb, fb), _crossed, i, j, records).astype(bool)
     s[swap] = N_SWAPPED
     f[swap] = F_SWAPPED

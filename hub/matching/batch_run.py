@@ -37,6 +37,7 @@ PARALLEL_MIN_RECORDS = 20_000
 #: Candidate pairs made and bounded together (numpy arrays of this length).
 CHUNK_PAIRS = 1 << 17
 
+
 def _shares(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Whether records ``i`` and ``j`` share a usable block of one family."""
     a, b = blocks[i], blocks[j]

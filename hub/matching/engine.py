@@ -18,7 +18,7 @@ from .batch_levels import pattern_counts
 from .batch_run import scored
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, names_key
 from .compare import COMPARISONS
-from .household import estimate_household_share, household_levels
+from .household import estimate_household_share, household_codes, household_levels
 from .model import Model
 from .record import Prepared, prepare
 
@@ -271,7 +271,13 @@ def _fit(
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
     household = household_levels(m, u, base.sharing)
     share = estimate_household_share(
-        records, m, household, prior, max_block_size, lambda i, j: pair_levels(e, i, j, records)
+        records,
+        m,
+        household,
+        prior,
+        max_block_size,
+        lambda i, j: pair_levels(e, i, j, records),
+        None if parts is None else household_codes(parts, max_block_size),
     )
     model = Model(
         m=m,

@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 
 from hub.matching import Model, compare_levels, prepare, train
 from hub.matching.batch import Encoded, columns, compare_pairs, encode, score_pairs
+from hub.matching.batch_keys import parts_of
 from hub.matching.batch_levels import levels, pattern_counts
-from hub.matching.blocking import candidate_codes
+from hub.matching.blocking import candidate_codes, household_key
 from hub.matching.engine import _as_prepared
+from hub.matching.household import household_codes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "matching"))
 from generate import generate  # noqa: E402
+
 from tests.matching.test_matching_properties import records as hypothesis_records  # noqa: E402
 
 #: Records meant to meet every branch of the comparators: several surnames, compound and
@@ -134,3 +137,13 @@ def test_score_pairs_of_edge_records_with_several_surnames(household):
     for cut in (1e-9, 0.5):
         found = score_pairs(prepared, e, model, i, j, cut)
         assert found == compare_pairs(prepared, model, i.tolist(), j.tolist(), cut)
+
+
+@pytest.mark.parametrize("cap", [300, 2])
+def test_household_codes_are_those_of_the_string_keys(synthetic, cap):
+    prepared, _ = synthetic
+    extra = _edge_records()
+    both = _as_prepared([*prepared, *extra])
+    expected = candidate_codes(both, cap, (household_key,))
+    assert np.array_equal(household_codes(parts_of(both), cap), expected)
+    assert len(expected) > (10 if cap > 2 else 0)
