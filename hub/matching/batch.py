@@ -21,6 +21,7 @@ import numpy as np
 
 from .batch_keys import Parts, parts_of
 from .batch_levels import date_levels, level_codes, levels, name_tables, second_surnames
+from .batch_strings import string_codes
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
@@ -83,6 +84,7 @@ def columns(records: Sequence[Prepared], parts: Parts | None = None) -> dict[str
         "s_second": second_surnames(p),
         **level_codes(records),
         **name_tables(p.surname_values, p.first_values),
+        **string_codes(records),  # birth place, commune, address, phone, e-mail, NIR
     }
 
 

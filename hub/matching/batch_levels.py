@@ -21,6 +21,7 @@ import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
+from .batch_strings import COMPARE, values
 from .compare import (
     D_EXACT,
     D_PLACEHOLDER,
@@ -40,14 +41,8 @@ from .compare import (
     N_SWAPPED,
     N_TYPO,
     NAME_FUZZY,
-    PLACE_FUZZY,
-    _address,
     _crossed,
-    _email,
-    _exactish,
     _first,
-    _jw,
-    _place,
     _surname,
 )
 from .record import Prepared
@@ -254,20 +249,25 @@ def _first_level(a: Prepared, b: Prepared) -> int:
     return _first(a, b)[0]
 
 
-def _same_city(a: Prepared, b: Prepared) -> bool:
-    return _jw(a.commune, b.commune) >= PLACE_FUZZY
-
-
-def _coded(e, name: str, i, j, fn, records) -> np.ndarray:
-    """exact (0) / ``fn`` / missing (3) of a field coded by value (``-1``: missing)."""
+def _coded(e, name: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """exact (0) / the comparator of two values (``batch_strings.COMPARE``, once per
+    distinct pair of values) / missing (3) of a field coded by value (``-1``: missing)."""
     codes = getattr(e, name)
     a, b = codes[i], codes[j]
     out = np.where((a < 0) | (b < 0), 3, 0).astype(np.int8)
     sel = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
-    out[sel] = _per_combo(
-        sel, (a, b), lambda p, q: fn(getattr(p, name), getattr(q, name)), i, j, records
-    )
+    out[sel] = _per_value_pair(e, name, a[sel], b[sel])
     return out
+
+
+def _per_value_pair(e, name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``COMPARE[name]`` of the values of codes ``a`` and ``b``, once per distinct pair."""
+    if not len(a):
+        return np.empty(0, dtype=np.int8)
+    width = int(max(a.max(), b.max())) + 1
+    pair, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
+    x, y = values(e, name, pair // width), values(e, name, pair % width)
+    return np.asarray(COMPARE[name](x, y), dtype=np.int8)[inverse.ravel()]
 
 
 def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
@@ -322,16 +322,16 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     xb = np.where(fill & (sxb < 0), e.fsx[j], sxb)
     out[:, _SEX] = np.where((xa < 0) | (xb < 0), 2, np.where(xa == xb, 0, 1))
     out[:, _D] = date_levels(e, i, j)
-    out[:, _PLACE] = _coded(e, "birth_place", i, j, _place, records)
-    out[:, _ADDRESS] = _coded(e, "address", i, j, _address, records)
-    out[:, _PHONE] = _coded(e, "phone", i, j, _exactish, records)
-    out[:, _EMAIL] = _coded(e, "email", i, j, _email, records)
-    out[:, _NIR] = _coded(e, "nir", i, j, _exactish, records)
-    out[:, _CITY] = _city_levels(e, i, j, records)
+    out[:, _PLACE] = _coded(e, "birth_place", i, j)
+    out[:, _ADDRESS] = _coded(e, "address", i, j)
+    out[:, _PHONE] = _coded(e, "phone", i, j)
+    out[:, _EMAIL] = _coded(e, "email", i, j)
+    out[:, _NIR] = _coded(e, "nir", i, j)
+    out[:, _CITY] = _city_levels(e, i, j)
     return out
 
 
-def _city_levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
+def _city_levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``compare._city`` (and ``compare_levels``' same-place fast path): only two different
     communes need a Jaro-Winkler similarity."""
     pa, pb, ca, cb = e.postcode[i], e.postcode[j], e.commune[i], e.commune[j]
@@ -339,7 +339,7 @@ def _city_levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     same_pc = pc & (pa == pb)
     same_ci = ci & (ca == cb)
     sel = np.flatnonzero(ci & (ca != cb))
-    same_ci[sel] = _per_combo(sel, (ca, cb), _same_city, i, j, records).astype(bool)
+    same_ci[sel] = _per_value_pair(e, "commune", ca[sel], cb[sel]).astype(bool)
     out = np.where(same_ci, 2, 3)
     out = np.where(same_pc, np.where(same_ci | ~ci, 0, 1), out)
     out = np.where(~pc & ~ci, 4, out)

@@ -59,8 +59,9 @@ class SharedDir:
 
 
 def mapped(path: str) -> np.ndarray:
-    """A read-only view of an array written by ``SharedDir.put``."""
-    return np.load(path, mmap_mode="r")
+    """A read-only view of an array written by ``SharedDir.put`` (a plain ``ndarray`` on
+    the mapped file: indexing a ``numpy.memmap`` makes a memmap of each result, slowly)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
 class RecordFile:
@@ -71,11 +72,22 @@ class RecordFile:
             size = os.fstat(fh.fileno()).st_size
             self.blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self.offsets = mapped(offsets)
+        self._at = memoryview(self.offsets) if len(self.offsets) else memoryview(b"")
+        self._seen: dict[int, Prepared] = {}
 
     def __getitem__(self, k: int) -> Prepared:
-        """Record ``k``, read from the file (what ``batch_levels.levels`` asks for)."""
-        a, b = self.offsets[k : k + 2].tolist()
-        return Prepared._make(marshal.loads(self.blob[a:b]))  # noqa: S302 (marshalled by this run)
+        """Record ``k``, read from the file once until ``forget`` (what
+        ``batch_levels.levels`` asks for: a few records, each maybe for several fields)."""
+        p = self._seen.get(k)
+        if p is None:
+            at = self._at
+            p = Prepared._make(marshal.loads(self.blob[at[k] : at[k + 1]]))  # noqa: S302
+            self._seen[k] = p
+        return p
+
+    def forget(self) -> None:
+        """Let go of the records read so far (a task's)."""
+        self._seen.clear()
 
     def records(self, indices: np.ndarray) -> dict[int, Prepared]:
         blob, make = self.blob, Prepared._make

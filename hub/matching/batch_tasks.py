@@ -78,7 +78,10 @@ def init_state(spec: dict, model: Model, cut: float, store=None) -> tuple:
 def run_task(state: tuple, task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
     store, cut, *rest = state
     i, j, count = survivors(*rest, task)
-    return score_pairs(store, rest[1], rest[2], i, j, cut), count
+    found = score_pairs(store, rest[1], rest[2], i, j, cut)
+    if isinstance(store, RecordFile):
+        store.forget()
+    return found, count
 
 
 def release_memory() -> None:
