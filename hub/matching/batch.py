@@ -245,7 +245,7 @@ def compare_pairs(
 
 
 def score_pairs(
-    records, e: Encoded, model: Model, i: np.ndarray, j: np.ndarray, cut: float
+    e: Encoded, model: Model, i: np.ndarray, j: np.ndarray, cut: float
 ) -> list[tuple[int, int, float]]:
     """``compare_pairs`` from the records' codes: the levels of every pair at once
     (``batch_levels.levels``), the weight of each distinct level pattern once
@@ -255,7 +255,7 @@ def score_pairs(
     if not len(i):
         return []
     cut_weight = cut_weight_of(cut)
-    lv = levels(e, i, j, records)
+    lv = levels(e, i, j)
     packed = np.zeros(len(i), dtype=np.int64)
     for f in range(lv.shape[1]):
         packed |= lv[:, f].astype(np.int64) << (4 * f)
@@ -293,7 +293,8 @@ def score_pairs(
         w, w_h = weights[p]
         if s_ex:
             if multi:
-                common = set(records[x].surnames).intersection(records[y].surnames)
+                surnames = e.tables[0]
+                common = set(surnames[e.sk[x]][0]).intersection(surnames[e.sk[y]][0])
                 tfs = tf_adjust("surname", 0, min(common))
             w += tfs
         if f_ex:
@@ -316,4 +317,4 @@ def score_chunk(
     n = len(records)
     i, j = codes // n, codes % n
     keep = bounded(model, encoded, i, j, cut_weight_of(cut))
-    return score_pairs(records, encoded, model, i[keep], j[keep], cut)
+    return score_pairs(encoded, model, i[keep], j[keep], cut)

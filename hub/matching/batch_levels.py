@@ -8,14 +8,16 @@ is given to every pair with the same codes. The levels are therefore exactly tho
 ``compare_levels`` (``tests/matching/test_matching_batch_levels.py`` checks it pair by pair),
 for a fraction of the Python calls: the pairs of a block share their values.
 
-``records`` is anything indexable by a record's position (a list, or the workers' lazy
-``batch_shared.RecordFile``): only the records of one pair per distinct combination are read.
+The comparators called on a combination read the names of the pair it was met on from the
+tables of ``level_codes`` (each distinct surname set and first-name field once, as ``Names``),
+so no record is read: workers need only the codes and these tables.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -48,10 +50,12 @@ from .compare import (
 from .record import Prepared
 
 __all__ = [
+    "Names",
     "date_levels",
     "level_codes",
     "levels",
     "name_tables",
+    "names_of",
     "pattern_counts",
     "second_surnames",
 ]
@@ -90,9 +94,34 @@ def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
         c_fk[r] = fk.setdefault(key, len(fk) - 1)
         c_sx[r] = sx.setdefault(p.sex, len(sx) - 1)
         c_fsx[r] = sx.setdefault(p.first_sex, len(sx) - 1)
-    out = {k: np.asarray(c, dtype=np.int32) for k, c in zip(_CODES, cols[:-1], strict=True)}
+    out: dict = {k: np.asarray(c, dtype=np.int32) for k, c in zip(_CODES, cols[:-1], strict=True)}
     out["s_simple"] = np.asarray(c_simple, dtype=np.int8) > 0
+    # by code, the value of code -1 last (a list's [-1])
+    surnames = [*list(sk)[1:], ((), (), frozenset())]
+    firsts = [*list(fk)[1:], ("", (), frozenset(), "", "", frozenset())]
+    out["tables"] = (surnames, firsts, [*list(sx)[1:], ""])
     return out
+
+
+class Names(NamedTuple):
+    """What the name comparators of ``compare.py`` read of a record."""
+
+    surnames: tuple[str, ...]
+    surname_phon: tuple[str, ...]
+    surname_tokens: frozenset[str]
+    first: str
+    first_tokens: tuple[str, ...]
+    first_set: frozenset[str]
+    first_phon: str
+    first_sex: str
+    first_usual: frozenset[str]
+    sex: str
+
+
+def names_of(e, k: int) -> Names:
+    """The ``Names`` of record ``k`` (from ``e.tables``)."""
+    surnames, firsts, sexes = e.tables
+    return Names(*surnames[e.sk[k]], *firsts[e.fk[k]], sexes[e.sx[k]])
 
 
 #: ``level_codes``' arrays: the surname set, the first-name field, the sex and the one the
@@ -225,10 +254,10 @@ def _per_combo(
     fn: Callable[[Prepared, Prepared], object],
     i: np.ndarray,
     j: np.ndarray,
-    records,
+    e,
 ) -> np.ndarray:
-    """``fn(records[i[k]], records[j[k]])`` for the pairs ``sel``, called once per distinct
-    row of ``cols`` (arrays over all pairs, ``fn`` depending on nothing else)."""
+    """``fn(names_of(i[k]), names_of(j[k]))`` for the pairs ``sel``, called once per
+    distinct row of ``cols`` (arrays over all pairs, ``fn`` depending on nothing else)."""
     if not len(sel):
         return np.empty(0, dtype=np.int8)
     key = None
@@ -237,7 +266,7 @@ def _per_combo(
         key = c if key is None else np.unique(key * (int(c.max()) + 1) + c, return_inverse=True)[1]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     a, b = i[sel[first]].tolist(), j[sel[first]].tolist()
-    values = [fn(records[x], records[y]) for x, y in zip(a, b, strict=True)]
+    values = [fn(names_of(e, x), names_of(e, y)) for x, y in zip(a, b, strict=True)]
     return np.asarray(values, dtype=np.int8)[inverse.ravel()]
 
 
@@ -270,7 +299,7 @@ def _per_value_pair(e, name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(COMPARE[name](x, y), dtype=np.int8)[inverse.ravel()]
 
 
-def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
+def levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``compare_levels(records[i[k]], records[j[k]])[0]`` of every pair, as rows of an
     ``int8`` array (``e``: ``batch.encode``'s codes with ``level_codes``')."""
     n = len(i)
@@ -285,7 +314,7 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     sel = np.flatnonzero(simple)
     s[sel] = _few_surnames(e, i[sel], j[sel])
     sel = np.flatnonzero(differ & ~simple)
-    s[sel] = _per_combo(sel, (ska, skb), _surname_level, i, j, records)
+    s[sel] = _per_combo(sel, (ska, skb), _surname_level, i, j, e)
     # first names (the same sex stated on both sides matters for names of two sexes)
     f = np.full(n, F_MISS, dtype=np.int8)
     known = (fa >= 0) & (fb >= 0)
@@ -293,7 +322,7 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
     sel = np.flatnonzero(known & (fa != fb))
     sxa, sxb = e.sx[i], e.sx[j]
     same_sex = (sxa >= 0) & (sxa == sxb)
-    f[sel] = _per_combo(sel, (e.fk[i], e.fk[j], same_sex), _first_level, i, j, records)
+    f[sel] = _per_combo(sel, (e.fk[i], e.fk[j], same_sex), _first_level, i, j, e)
     # names exchanged, or crossed
     swap = np.zeros(n, dtype=bool)
     sel = np.flatnonzero((s >= N_PHON) & (s != N_MISS) & (f >= F_PHON) & (f < F_MISS))
@@ -311,7 +340,7 @@ def levels(e, i: np.ndarray, j: np.ndarray, records) -> np.ndarray:
         first_a, first_b = _strings(e.fv, fa[sel]), _strings(e.fv, fb[sel])
         cross[sel] = _near(sa, first_b) | _near(sb, first_a)
     sel = np.flatnonzero(may & ~one)
-    cross[sel] = _per_combo(sel, (ska, fa, skb, fb), _crossed, i, j, records).astype(bool)
+    cross[sel] = _per_combo(sel, (ska, e.fk[i], skb, e.fk[j]), _crossed, i, j, e).astype(bool)
     s[swap] = N_SWAPPED
     f[swap] = F_SWAPPED
     f[cross] = F_CROSSED

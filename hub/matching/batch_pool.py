@@ -4,7 +4,7 @@ fork server and take their tasks from the counter all share.
 The others are started (in a thread: a fork server takes a few tenths of a second to import
 numpy) before anything else, and wait for their work on a queue. The first one free builds
 the key families' blocks (``batch_keys.family_blocks``, from the integer parts written to the
-run directory) while this process writes the records' codes and the records themselves; then
+run directory) while this process writes the records' codes; then
 every worker, this one included, maps the blocks and takes task after task from the shared
 counter, so that none waits while tasks are left. Results come back as arrays.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -22,7 +22,6 @@ from .batch_keys import Blocks, Parts, family_blocks
 from .batch_shared import SharedDir, mapped
 from .batch_tasks import init_state, release_memory, run_task, tasks_of
 from .model import Model
-from .record import Prepared
 
 __all__ = ["Pool"]
 
@@ -142,17 +141,15 @@ class Pool:
             i, j, score, count = item
             yield list(zip(i.tolist(), j.tolist(), score.tolist(), strict=True)), count
 
-    def run(
-        self, recs: Sequence[Prepared], model: Model, cut: float, spec: dict
-    ) -> Iterator[tuple[Found, int]]:
+    def run(self, model: Model, cut: float, spec: dict) -> Iterator[tuple[Found, int]]:
         """Each task's ``(found, candidates)``, once the blocks are built: this process
-        works on its own records and the mapped files like every worker."""
+        works on the mapped files like every worker."""
         item = self._get(block=True)
         if not (isinstance(item[0], str) and item[0] == "blocks"):
             raise RuntimeError("a batch worker sent a result before the blocks")
         spec = {**spec, "families": item[1]}
-        state = init_state(spec, model, cut, recs)
-        tasks = tasks_of(state[2])
+        state = init_state(spec, model, cut)
+        tasks = tasks_of(state[1])  # the families
         for _ in self.procs:
             self.inbox.put(("run", spec, model, cut, tasks))
         for k in _claimed(self.counter, len(tasks)):

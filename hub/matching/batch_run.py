@@ -71,7 +71,7 @@ def scored(
         for task in tasks_of(families):
             i, j, count = survivors(*state, task)
             candidates += count
-            yield from score_pairs(recs, encoded, model, i, j, cut)
+            yield from score_pairs(encoded, model, i, j, cut)
     else:
         shared = SharedDir()
         pool = Pool(workers, shared)  # started first: they boot meanwhile
@@ -79,13 +79,18 @@ def scored(
             encoded = encode(recs, model, parts, base)
             pool.blocks(parts, max_block_size)  # a worker builds them meanwhile
             del parts, base
+            columns = vars(encoded)
             spec = {
-                "encoded": {k: shared.put(f"e.{k}", v) for k, v in vars(encoded).items()},
-                "records": shared.put_records(recs),
+                "encoded": {
+                    k: shared.put(f"e.{k}", v)
+                    for k, v in columns.items()
+                    if isinstance(v, np.ndarray)
+                },
+                "tables": columns["tables"],  # sent to the workers with their work
             }
             del encoded  # every worker (this process too) reads the files
             release_memory()
-            for found, count in pool.run(recs, model, cut, spec):
+            for found, count in pool.run(model, cut, spec):
                 candidates += count
                 yield from found
         finally:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .batch import Encoded, bounded, cut_weight_of, score_pairs
 from .batch_keys import Blocks, pairs_at, ranges
-from .batch_shared import RecordFile, mapped
+from .batch_shared import mapped
 from .model import Model
 
 __all__ = [
@@ -66,22 +66,19 @@ def survivors(
     return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
 
 
-def init_state(spec: dict, model: Model, cut: float, store=None) -> tuple:
-    """A worker's state: what the run directory holds, mapped (``store``: the records, when
-    this process holds them)."""
+def init_state(spec: dict, model: Model, cut: float) -> tuple:
+    """A worker's state: what the run directory holds, mapped, and the name tables."""
     families = [Blocks(*(mapped(p) for p in paths)) for paths in spec["families"]]
-    encoded = Encoded({k: mapped(p) for k, p in spec["encoded"].items()})
-    store = RecordFile(*spec["records"]) if store is None else store
-    return (store, cut, families, encoded, model, cut_weight_of(cut))
+    encoded = Encoded(
+        {**{k: mapped(p) for k, p in spec["encoded"].items()}, "tables": spec["tables"]}
+    )
+    return (cut, families, encoded, model, cut_weight_of(cut))
 
 
 def run_task(state: tuple, task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
-    store, cut, *rest = state
+    cut, *rest = state
     i, j, count = survivors(*rest, task)
-    found = score_pairs(store, rest[1], rest[2], i, j, cut)
-    if isinstance(store, RecordFile):
-        store.forget()
-    return found, count
+    return score_pairs(rest[1], rest[2], i, j, cut), count
 
 
 def release_memory() -> None:

@@ -82,7 +82,7 @@ def _estimate_u(
     records: Sequence[Prepared], base: Model, seed: int, e: Encoded
 ) -> dict[str, list[float]]:
     """u from random pairs (nearly all non-matches); rarely seen levels keep the prior u."""
-    lv = pair_levels(e, *_arrays(_random_pairs(len(records), U_SAMPLE_PAIRS, seed)), records)
+    lv = pair_levels(e, *_arrays(_random_pairs(len(records), U_SAMPLE_PAIRS, seed)))
     counts = [
         np.bincount(lv[:, f], minlength=len(names)).tolist()
         for f, (_, names) in enumerate(COMPARISONS)
@@ -174,7 +174,7 @@ def _patterns(records: Sequence[Prepared], pairs, e: Encoded) -> Counter:
     every pair)."""
     i, j = pairs if isinstance(pairs, tuple) else _arrays(pairs)
     step = max(1, -(-len(i) // EM_MAX_PAIRS))
-    return pattern_counts(pair_levels(e, i[::step], j[::step], records))
+    return pattern_counts(pair_levels(e, i[::step], j[::step]))
 
 
 _NAME_FIELDS = frozenset({"surname", "first_names"})
@@ -276,7 +276,7 @@ def _fit(
         household,
         prior,
         max_block_size,
-        lambda i, j: pair_levels(e, i, j, records),
+        lambda i, j: pair_levels(e, i, j),
         None if parts is None else household_codes(parts, max_block_size),
     )
     model = Model(
