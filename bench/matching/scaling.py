@@ -31,8 +31,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
-def worker(name: str, workers: int) -> dict:
+def worker(name: str, workers: int, force: bool = False) -> dict:
     sys.path.insert(0, str(ROOT))
+    if force:  # worker processes whatever the number of records
+        import hub.matching.batch_run as batch_run
+
+        batch_run.PARALLEL_MIN_RECORDS = 0
     from hub.matching import prepare, train
     from hub.matching.batch import columns
     from hub.matching.batch_keys import parts_of
@@ -66,10 +70,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", default="synthetic-100k")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument(
+        "--force-workers",
+        action="store_true",
+        help="use worker processes below batch_run.PARALLEL_MIN_RECORDS records too",
+    )
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.dataset, a.worker)))
+        print(json.dumps(worker(a.dataset, a.worker, a.force_workers)))
         return
     print(f"load average at start: {os.getloadavg()}", flush=True)
     print(
@@ -80,6 +89,7 @@ def main() -> None:
     first = None
     for w in (int(x) for x in a.workers.split(",")):
         cmd = [sys.executable, __file__, "--dataset", a.dataset, "--worker", str(w)]
+        cmd += ["--force-workers"] if a.force_workers else []
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode:
             print(f"<!-- {w} workers failed: {out.stderr.strip().splitlines()[-1:]} -->")
