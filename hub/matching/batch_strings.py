@@ -10,6 +10,7 @@ values, in ``rapidfuzz.process.cpdist`` where they use a distance: the same leve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -26,21 +27,21 @@ FIELDS = ("birth_place", "commune", "address", "phone", "email", "nir")
 
 
 def string_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
-    """``{field: codes, field + "_text": UTF-8 buffer, field + "_at": offsets}``."""
-    n = len(records)
-    tables: list[dict[str, int]] = [{"": -1} for _ in FIELDS]
-    cols = [[-1] * n for _ in FIELDS]
-    getters = [(t, c, t.setdefault) for t, c in zip(tables, cols, strict=True)]
-    for r, p in enumerate(records):
-        row = (p.birth_place, p.commune, p.address, p.phone, p.email, p.nir)
-        for (table, col, put), v in zip(getters, row, strict=True):
-            col[r] = put(v, len(table) - 1)
+    """``{field: codes, field + "_text": UTF-8 buffer, field + "_at": offsets}``, one field
+    at a time (one table of distinct values held at once: 1M records have ~1M addresses)."""
     out: dict[str, np.ndarray] = {}
-    for name, table, col in zip(FIELDS, tables, cols, strict=True):
-        encoded = [v.encode("utf-8") for v in list(table)[1:]]
+    for name in FIELDS:
+        table: dict[str, int] = {"": -1}
+        put = table.setdefault
+        out[name] = np.fromiter(
+            (put(v, len(table) - 1) for v in map(attrgetter(name), records)),
+            dtype=np.int32,
+            count=len(records),
+        )
+        encoded = [v.encode("utf-8") for v in table if v]
+        del table, put
         at = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(b) for b in encoded], out=at[1:])
-        out[name] = np.asarray(col, dtype=np.int32)
         out[name + "_text"] = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
         out[name + "_at"] = at
     return out
