@@ -32,9 +32,9 @@ from .record import Prepared
 __all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "scored", "survivors", "tasks_of", "use_workers"]
 
 #: Below this many records, worker processes cost more than they save: at 100k records the
-#: scoring phase is ~2.2 s of CPU in one process, and a second process adds ~1.1 s of CPU (a
-#: fork server importing numpy, the records written to a file and read back, the blocks
-#: mapped) for at most ~1 s of wall time (bench/matching/README.md, 2026-12-01).
+#: scoring phase is ~2.3 s of CPU in one process, and a second one adds ~0.5 s of CPU (a fork
+#: server importing numpy, the codes and blocks written and mapped, the name tables sent) for
+#: under 1 s of wall time (bench/matching/README.md, 2026-12-01).
 PARALLEL_MIN_RECORDS = 200_000
 
 
