@@ -28,12 +28,15 @@ from .compare import (
     D_EXACT,
     D_PLACEHOLDER,
     F_CROSSED,
+    F_DIFF,
     F_DIFF_SEX,
     F_EXACT,
     F_FUZZY,
     F_MISS,
+    F_PARTIAL,
     F_PHON,
     F_SWAPPED,
+    F_TYPO,
     N_DIFF,
     N_EXACT,
     N_FUZZY,
@@ -96,6 +99,12 @@ def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
         c_fsx[r] = sx.setdefault(p.first_sex, len(sx) - 1)
     out: dict = {k: np.asarray(c, dtype=np.int32) for k, c in zip(_CODES, cols[:-1], strict=True)}
     out["s_simple"] = np.asarray(c_simple, dtype=np.int8) > 0
+    # per first-name field: one given name, no usual form (then ``_first_names`` decides)
+    phon: dict[str, int] = {"": -1}
+    simple = [len(t) == 1 and t[0] == f and not u for f, t, _, _, _, u in list(fk)[1:]]
+    f_ph = [phon.setdefault(k[3], len(phon) - 1) for k in list(fk)[1:]]
+    out["f_simple"] = np.asarray([*simple, False], dtype=bool)[out["fk"]]
+    out["f_ph"] = np.asarray([*f_ph, -1], dtype=np.int32)[out["fk"]]
     # by code, the value of code -1 last (a list's [-1])
     surnames = [*list(sk)[1:], ((), (), frozenset())]
     firsts = [*list(fk)[1:], ("", (), frozenset(), "", "", frozenset())]
@@ -193,6 +202,32 @@ def _few_surnames(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
             level = _name_pair(e, a[k], b[k], pa[i[k]], pb[j[k]])
             best[k] = np.minimum(best[k], level)
     return best
+
+
+def _first_names(e, i: np.ndarray, j: np.ndarray, same_sex: np.ndarray) -> np.ndarray:
+    """``compare._first`` of two different first names of one given name each, without
+    usual forms (``f_simple``): the first of partial (one a prefix of the other), phonetic,
+    typo, fuzzy that holds; names of two sexes are ``different_sex`` unless both records
+    state the same sex (``typo`` at best then)."""
+    x, y = _strings(e.fv, e.first[i]), _strings(e.fv, e.first[j])
+    lx, ly = _lengths(x), _lengths(y)
+    prefix = np.fromiter(
+        (u.startswith(v) or v.startswith(u) for u, v in zip(x, y, strict=True)),
+        dtype=bool,
+        count=len(x),
+    )
+    partial = prefix & (np.minimum(lx, ly) >= 3)
+    pa, pb = e.f_ph[i], e.f_ph[j]
+    phon = (pa >= 0) & (pa == pb)
+    level = np.select(
+        [partial, phon, _osa1(x, y) <= 1, _close(x, y)],
+        [F_PARTIAL, F_PHON, F_TYPO, F_FUZZY],
+        F_DIFF,
+    )
+    sa, sb = e.fsx[i], e.fsx[j]
+    two = (sa >= 0) & (sb >= 0) & (sa != sb)
+    level = np.where(two, np.where(same_sex, np.maximum(level, F_TYPO), F_DIFF_SEX), level)
+    return level.astype(np.int8)
 
 
 def _name_pair(e, a: np.ndarray, b: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
@@ -319,9 +354,13 @@ def levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     f = np.full(n, F_MISS, dtype=np.int8)
     known = (fa >= 0) & (fb >= 0)
     f[known & (fa == fb)] = F_EXACT
-    sel = np.flatnonzero(known & (fa != fb))
+    differ = known & (fa != fb)
     sxa, sxb = e.sx[i], e.sx[j]
     same_sex = (sxa >= 0) & (sxa == sxb)
+    simple = differ & e.f_simple[i] & e.f_simple[j]
+    sel = np.flatnonzero(simple)
+    f[sel] = _first_names(e, i[sel], j[sel], same_sex[sel])
+    sel = np.flatnonzero(differ & ~simple)
     f[sel] = _per_combo(sel, (e.fk[i], e.fk[j], same_sex), _first_level, i, j, e)
     # names exchanged, or crossed
     swap = np.zeros(n, dtype=bool)
