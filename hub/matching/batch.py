@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .batch_codes import level_codes, name_tables, second_surnames
 from .batch_keys import Parts, parts_of
-from .batch_levels import date_levels, level_codes, levels, name_tables, second_surnames
+from .batch_levels import date_levels, levels
 from .batch_strings import string_codes
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
