@@ -9,9 +9,10 @@ pairs left, about one in ten, from their levels (``batch.score_pairs``).
 
 With ``workers`` > 1 this process works as one of them and ``workers - 1`` others are started
 from a fork server (not from this process, whose heap they would copy page by page); every
-one takes its next task from a counter they share, so none waits while tasks are left. All map
-the blocks and the records' integer codes from files in RAM (``batch_shared``); the other
-workers read from the records' file only the few records the levels ask for.
+one takes its next task from a counter they share, so none waits while tasks are left
+(``batch_pool``). All map the blocks and the records' integer codes from files in RAM
+(``batch_shared``); the name tables the levels read (``batch_codes``) are sent to them with
+their work, so no worker reads a record.
 """
 
 from __future__ import annotations

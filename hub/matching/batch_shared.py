@@ -4,9 +4,10 @@ Workers forked from the process that holds the records inherit its heap: every s
 worker allocates lands in the free slots of that heap and copies its page (about 270 MiB a
 worker at 1M records, measured). The workers are therefore started from a fresh server process
 (``forkserver``), and what they read is handed over as files in a RAM-backed directory
-(``/dev/shm`` where there is one): each numpy array as an ``.npy`` file mapped read-only, the
-records marshalled one after the other into one file with their offsets. A page of those files
-is held once however many workers map it; the directory is removed when the run ends.
+(``/dev/shm`` where there is one): each numpy array as an ``.npy`` file mapped read-only. A
+page of those files is held once however many workers map it; the directory is removed when
+the run ends. (``put_records``/``RecordFile``, records marshalled into one file and read back
+one by one, are no longer used by the batch: its workers read codes and name tables only.)
 """
 
 from __future__ import annotations
