@@ -19,17 +19,31 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .batch_codes import level_codes, name_tables, second_surnames
 from .batch_keys import Parts, parts_of
+from .batch_levels import date_levels, levels
+from .batch_strings import string_codes
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
 
-__all__ = ["Encoded", "bounded", "compare_pairs", "encode", "score_chunk", "upper_bound"]
+__all__ = [
+    "Encoded",
+    "bounded",
+    "columns",
+    "compare_pairs",
+    "encode",
+    "score_chunk",
+    "score_pairs",
+    "upper_bound",
+]
 
 _NAMES = [name for name, _ in COMPARISONS]
 _F = {name: i for i, name in enumerate(_NAMES)}
 _TF_ONE = math.log2(TF_BOUND)
 _MULTI = -2  # several surnames: the surname level is not decided by codes
+_S_EXACT = 0  # the exact level of surnames and of first names
+_F_EXACT = 0
 
 
 class Encoded:
@@ -46,69 +60,52 @@ def _tf(model: Model, name: str, index: int, values: list[str], codes: np.ndarra
     return np.where(codes >= 0, np.append(table, 0.0)[codes], 0.0)
 
 
-def encode(records: Sequence[Prepared], model: Model, parts: Parts | None = None) -> Encoded:
+def columns(records: Sequence[Prepared], parts: Parts | None = None) -> dict[str, np.ndarray]:
     """One integer code per record and field (from ``batch_keys.parts_of``, computed here
-    unless given), and the term-frequency correction an exact agreement on the record's name
-    would get (``Model._tf_adjust``)."""
+    unless given, and ``batch_levels.level_codes``): what ``levels`` reads."""
     p = parts_of(records) if parts is None else parts
     date = p.year * 10_000 + p.month * 100 + p.day
+    return {
+        "surname": np.where(p.several, _MULTI, p.surname),
+        "first": p.f_full,
+        "sex": p.sex,
+        "year": p.year,
+        "month": p.month,
+        "day": p.day,
+        "date": date,
+        "digits": ((date[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(np.int8),
+        "birth_place": p.birth_place,
+        "postcode": p.postcode,
+        "commune": p.commune,
+        "address": p.address,
+        "phone": p.phone,
+        "email": p.email,
+        "nir": p.nir,
+        "s_first": p.surname,
+        "s_second": second_surnames(p),
+        **level_codes(records),
+        **name_tables(p.surname_values, p.first_values),
+        **string_codes(records),  # birth place, commune, address, phone, e-mail, NIR
+    }
+
+
+def encode(
+    records: Sequence[Prepared],
+    model: Model,
+    parts: Parts | None = None,
+    base: dict[str, np.ndarray] | None = None,
+) -> Encoded:
+    """``columns`` (``base`` when given) and the term-frequency correction an exact
+    agreement on the record's name would get (``Model._tf_adjust``)."""
+    p = parts_of(records) if parts is None else parts
+    cols = columns(records, p) if base is None else base
     return Encoded(
         {
-            "surname": np.where(p.several, _MULTI, p.surname),
-            "first": p.f_full,
-            "sex": p.sex,
-            "year": p.year,
-            "month": p.month,
-            "day": p.day,
-            "date": date,
-            "digits": ((date[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(np.int8),
-            "birth_place": p.birth_place,
-            "postcode": p.postcode,
-            "commune": p.commune,
-            "address": p.address,
-            "phone": p.phone,
-            "email": p.email,
-            "nir": p.nir,
+            **cols,
             "tf_s": _tf(model, "surname", 0, p.surname_values, p.surname),
             "tf_f": _tf(model, "first_names", 1, p.first_values, p.f_full),
         }
     )
-
-
-def _date_levels(e: Encoded, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """``compare._date`` (and the exact fast path of ``compare_levels``), vectorised."""
-    ya, yb, ma, mb, da, db = e.year[i], e.year[j], e.month[i], e.month[j], e.day[i], e.day[j]
-    va, vb = e.date[i], e.date[j]
-    level = np.full(len(i), 6, dtype=np.int64)  # different
-    full_a, full_b = (ma > 0) & (da > 0), (mb > 0) & (db > 0)
-    both = full_a & full_b
-    same_year = ya == yb
-    # both full: swap, 01/01, one-character typo, year off by one (first rule that holds)
-    rule = np.full(len(i), 6, dtype=np.int64)
-    digits_a, digits_b = e.digits[i], e.digits[j]
-    diff = digits_a != digits_b
-    ham = diff.sum(axis=1)
-    swap_adj = (
-        diff[:, :-1]
-        & diff[:, 1:]
-        & (digits_a[:, :-1] == digits_b[:, 1:])
-        & (digits_a[:, 1:] == digits_b[:, :-1])
-    ).any(axis=1)
-    typo = (ham == 1) | ((ham == 2) & swap_adj)
-    rule = np.where((np.abs(ya - yb) == 1) & (ma == mb) & (da == db), 5, rule)
-    rule = np.where(typo, 4, rule)
-    placeholder = ((ma == 1) & (da == 1)) | ((mb == 1) & (db == 1))
-    rule = np.where(same_year & placeholder, 2, rule)
-    rule = np.where(same_year & (ma == db) & (da == mb), 3, rule)
-    level = np.where(both, rule, level)
-    # at least one partial date
-    part = ~both
-    year_off = (np.abs(ya - yb) == 1) & (ma == mb)
-    months_differ = (ma > 0) & (mb > 0) & (ma != mb)
-    partial_rule = np.where(~same_year, np.where(year_off, 5, 6), np.where(months_differ, 6, 2))
-    level = np.where(part, partial_rule, level)
-    level = np.where(va == vb, np.where(da > 0, np.where((ma == 1) & (da == 1), 1, 0), 2), level)
-    return np.where((ya == 0) | (yb == 0), 7, level)
 
 
 def _best(table: list[float], levels: Sequence[int]) -> float:
@@ -148,7 +145,7 @@ def _bound_of(
             same_f = (fa == fb) & (fa >= 0)
             tf_f = e.tf_f[i]
         elif name == "birth_date":
-            dates = _date_levels(e, i, j)
+            dates = date_levels(e, i, j)
         for total, (weights, tf) in zip(out, tables, strict=True):
             w = weights[f]
             if name == "surname":
@@ -248,6 +245,67 @@ def compare_pairs(
     return out
 
 
+def score_pairs(
+    e: Encoded, model: Model, i: np.ndarray, j: np.ndarray, cut: float
+) -> list[tuple[int, int, float]]:
+    """``compare_pairs`` from the records' codes: the levels of every pair at once
+    (``batch_levels.levels``), the weight of each distinct level pattern once
+    (``Model._pattern``), term frequencies from ``e``; the pairs whose weight may reach the
+    cut are then scored one by one exactly as ``Model.weight_of`` does. ``records``: anything
+    indexable by position (only a few are read)."""
+    if not len(i):
+        return []
+    cut_weight = cut_weight_of(cut)
+    lv = levels(e, i, j)
+    packed = np.zeros(len(i), dtype=np.int64)
+    for f in range(lv.shape[1]):
+        packed |= lv[:, f].astype(np.int64) << (4 * f)
+    _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    patterns = [tuple(row) for row in lv[first].tolist()]
+    weights = [model._pattern(p) for p in patterns]
+    w_rand = np.array([w for w, _ in weights])[inverse]
+    s_exact = lv[:, 0] == _S_EXACT
+    f_exact = lv[:, 1] == _F_EXACT
+    several_a, several_b = e.surname[i] == _MULTI, e.surname[j] == _MULTI
+    # an exact surname's value: the single surname of one side, else ``min`` of the common
+    # ones (at most ``_TF_ONE`` here, computed below)
+    tf_s = np.where(~several_a, e.tf_s[i], np.where(~several_b, e.tf_s[j], _TF_ONE))
+    tf_f = e.tf_f[i]
+    bound = w_rand + np.where(s_exact, tf_s, 0.0) + np.where(f_exact, tf_f, 0.0)
+    if model._h_prior_weight is not None:
+        w_home = np.array([w for _, w in weights])[inverse]
+        bound = -np.logaddexp2(-bound, -w_home)
+    keep = np.flatnonzero(bound >= cut_weight - 1e-9)
+    out = []
+    combine, probability, tf_adjust = model._combine, model.probability, model._tf_adjust
+    both = several_a & several_b
+    for x, y, p, s_ex, f_ex, tfs, tff, multi in zip(
+        i[keep].tolist(),
+        j[keep].tolist(),
+        inverse[keep].tolist(),
+        s_exact[keep].tolist(),
+        f_exact[keep].tolist(),
+        tf_s[keep].tolist(),
+        tf_f[keep].tolist(),
+        both[keep].tolist(),
+        strict=True,
+    ):
+        w, w_h = weights[p]
+        if s_ex:
+            if multi:
+                surnames = e.tables[0]
+                common = set(surnames[e.sk[x]][0]).intersection(surnames[e.sk[y]][0])
+                tfs = tf_adjust("surname", 0, min(common))
+            w += tfs
+        if f_ex:
+            w += tff
+        score = probability(combine(w, w_h))
+        if score >= cut:
+            out.append((x, y, score))
+    return out
+
+
 def score_chunk(
     records: Sequence[Prepared],
     encoded: Encoded,
@@ -260,4 +318,4 @@ def score_chunk(
     n = len(records)
     i, j = codes // n, codes % n
     keep = bounded(model, encoded, i, j, cut_weight_of(cut))
-    return compare_pairs(records, model, i[keep].tolist(), j[keep].tolist(), cut)
+    return score_pairs(encoded, model, i[keep], j[keep], cut)

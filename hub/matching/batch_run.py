@@ -1,101 +1,42 @@
-"""The batch's pipeline: candidate pairs and their bound in workers, comparisons here.
+"""The batch's pipeline: candidate pairs, their bound and their scores, task by task.
 
 The work is cut into tasks, each a range of positions in one key family's blocks (about
 ``CHUNK_PAIRS`` pairs, ``batch_keys.ranges``). A task makes its pairs from the family's blocks,
 keeps each pair only where it is first met (its smallest shared block of the first family that
 has one: a few integer comparisons per pair against the records' blocks of the earlier
-families, no set of the pairs already emitted), and bounds them (``batch.bounded``); what it
-returns is the codes of the pairs left, about one in ten. Those are compared in this process
-(``batch.compare_pairs``), which holds the ``Prepared`` records.
+families, no set of the pairs already emitted), bounds them (``batch.bounded``) and scores the
+pairs left, about one in ten, from their levels (``batch.score_pairs``).
 
-With ``workers`` > 1 the tasks run in that many worker processes, started from a fork server
-(not from this process, whose heap they would copy page by page) and reading the blocks, the
-records' integer codes and the records themselves from files in RAM (``batch_shared``); they
-compare the pairs they keep, so this process only gathers the results.
+With ``workers`` > 1 this process works as one of them and ``workers - 1`` others are started
+from a fork server (not from this process, whose heap they would copy page by page); every
+one takes its next task from a counter they share, so none waits while tasks are left
+(``batch_pool``). All map the blocks and the records' integer codes from files in RAM
+(``batch_shared``); the name tables the levels read (``batch_codes``) are sent to them with
+their work, so no worker reads a record.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .batch import Encoded, bounded, compare_pairs, cut_weight_of, encode
-from .batch_keys import Blocks, Parts, family_blocks, pairs_at, ranges
-from .batch_shared import RecordFile, SharedDir, mapped
+from .batch import encode, score_pairs
+from .batch_keys import Parts, family_blocks
+from .batch_pool import Pool
+from .batch_shared import SharedDir
+from .batch_tasks import CHUNK_PAIRS, cut_weight_of, release_memory, survivors, tasks_of
 from .model import Model
 from .record import Prepared
 
-__all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "scored", "survivors", "use_workers"]
+__all__ = ["CHUNK_PAIRS", "PARALLEL_MIN_RECORDS", "scored", "survivors", "tasks_of", "use_workers"]
 
-#: Below this many records, worker processes cost more than they save.
-PARALLEL_MIN_RECORDS = 20_000
-#: Candidate pairs made and bounded together (numpy arrays of this length).
-CHUNK_PAIRS = 1 << 17
-
-_STATE: tuple = ()
-
-
-def _shares(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Whether records ``i`` and ``j`` share a usable block of one family."""
-    a, b = blocks[i], blocks[j]
-    if blocks.shape[1] == 1:
-        return (a[:, 0] == b[:, 0]) & (a[:, 0] >= 0)
-    return ((a[:, :, None] == b[:, None, :]) & (a >= 0)[:, :, None]).any(axis=(1, 2))
-
-
-def _first_block(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Smallest block id records ``i`` and ``j`` share in one family (they share one)."""
-    a, b = blocks[i], blocks[j]
-    if blocks.shape[1] == 1:
-        return a[:, 0]
-    same = (a[:, :, None] == b[:, None, :]).any(axis=2) & (a >= 0)
-    return np.where(same, a, np.iinfo(np.int32).max).min(axis=1)
-
-
-def survivors(
-    families: Sequence[Blocks],
-    encoded: Encoded,
-    model: Model,
-    cut_weight: float,
-    task: tuple[int, int, int],
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(i, j, candidates)`` of one task: the pairs of positions ``lo`` to ``hi`` of family
-    ``f`` met there first whose bound reaches ``cut_weight``, and the number of candidate
-    pairs the task had (each candidate pair is in exactly one task)."""
-    f, lo, hi = task
-    fam = families[f]
-    i, j, left = pairs_at(fam.row, fam.partners, lo, hi)
-    keep = _first_block(fam.mine, i, j) == fam.blk[left]
-    for earlier in families[:f]:
-        keep &= ~_shares(earlier.mine, i, j)
-    i, j = i[keep], j[keep]
-    left = bounded(model, encoded, i, j, cut_weight)
-    return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
-
-
-def _init(spec: dict, model: Model, cut: float) -> None:
-    """A worker's start: map what the run directory holds."""
-    global _STATE
-    families = [Blocks(*(mapped(p) for p in paths)) for paths in spec["families"]]
-    encoded = Encoded({k: mapped(p) for k, p in spec["encoded"].items()})
-    _STATE = (RecordFile(*spec["records"]), cut, families, encoded, model, cut_weight_of(cut))
-
-
-def _task(task: tuple[int, int, int]) -> tuple[list[tuple[int, int, float]], int]:
-    store, cut, *state = _STATE
-    i, j, count = survivors(*state, task)
-    records = store.records(np.unique(np.concatenate([i, j])))
-    return compare_pairs(records, state[2], i.tolist(), j.tolist(), cut), count
-
-
-def _release_memory() -> None:
-    """Hand the memory just freed back to the system (glibc keeps it for reuse otherwise)."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+#: Below this many records, worker processes cost more than they save: at 100k records the
+#: scoring phase is ~2.3 s of CPU in one process, and a second one adds ~0.5 s of CPU (a fork
+#: server importing numpy, the codes and blocks written and mapped, the name tables sent) for
+#: under 1 s of wall time (bench/matching/README.md, 2026-12-01).
+PARALLEL_MIN_RECORDS = 200_000
 
 
 def use_workers(workers: int, n_records: int) -> bool:
@@ -109,12 +50,6 @@ def use_workers(workers: int, n_records: int) -> bool:
     )
 
 
-def tasks_of(families: Sequence[Blocks], chunk: int | None = None) -> list[tuple[int, int, int]]:
-    """``(family, lo, hi)`` of about ``chunk`` (``CHUNK_PAIRS``) pairs each."""
-    size = chunk or CHUNK_PAIRS
-    return [(f, lo, hi) for f, fam in enumerate(families) for lo, hi in ranges(fam.partners, size)]
-
-
 def scored(
     recs: Sequence[Prepared],
     model: Model,
@@ -123,40 +58,44 @@ def scored(
     workers: int,
     parts: Parts,
     stats: dict | None = None,
+    base: dict[str, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, int, float]]:
     """``(i, j, score)`` of every candidate pair scoring at least ``cut`` (each once).
-    ``stats``, when given, receives the number of candidate pairs."""
-    families = family_blocks(parts, max_block_size)
-    encoded = encode(recs, model, parts)
-    del parts  # what is left of it is in ``encoded``
-    tasks = tasks_of(families)
+    ``stats``, when given, receives the number of candidate pairs; ``base``: the records'
+    ``batch.columns`` when already made."""
     candidates = 0
     if not use_workers(workers, len(recs)):
+        families = family_blocks(parts, max_block_size)
+        encoded = encode(recs, model, parts, base)
+        del parts, base  # what is left of them is in ``encoded``
         state = (families, encoded, model, cut_weight_of(cut))
-        for task in tasks:
+        for task in tasks_of(families):
             i, j, count = survivors(*state, task)
             candidates += count
-            yield from compare_pairs(recs, model, i.tolist(), j.tolist(), cut)
+            yield from score_pairs(encoded, model, i, j, cut)
     else:
         shared = SharedDir()
+        pool = Pool(workers, shared)  # started first: they boot meanwhile
         try:
+            encoded = encode(recs, model, parts, base)
+            pool.blocks(parts, max_block_size)  # a worker builds them meanwhile
+            del parts, base
+            columns = vars(encoded)
             spec = {
-                "families": [
-                    [shared.put(f"{k}.{name}", getattr(fam, name)) for name in Blocks._fields]
-                    for k, fam in enumerate(families)
-                ],
-                "encoded": {k: shared.put(f"e.{k}", v) for k, v in vars(encoded).items()},
-                "records": shared.put_records(recs),
+                "encoded": {
+                    k: shared.put(f"e.{k}", v)
+                    for k, v in columns.items()
+                    if isinstance(v, np.ndarray)
+                },
+                "tables": columns["tables"],  # sent to the workers with their work
             }
-            del families, encoded  # the workers read the files
-            _release_memory()
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])
-            with ctx.Pool(workers, initializer=_init, initargs=(spec, model, cut)) as pool:
-                for found, count in pool.imap(_task, tasks):
-                    candidates += count
-                    yield from found
+            del encoded  # every worker (this process too) reads the files
+            release_memory()
+            for found, count in pool.run(model, cut, spec):
+                candidates += count
+                yield from found
         finally:
+            pool.close()
             shared.remove()
     if stats is not None:
         stats["candidates"] = candidates

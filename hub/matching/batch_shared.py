@@ -4,9 +4,10 @@ Workers forked from the process that holds the records inherit its heap: every s
 worker allocates lands in the free slots of that heap and copies its page (about 270 MiB a
 worker at 1M records, measured). The workers are therefore started from a fresh server process
 (``forkserver``), and what they read is handed over as files in a RAM-backed directory
-(``/dev/shm`` where there is one): each numpy array as an ``.npy`` file mapped read-only, the
-records marshalled one after the other into one file with their offsets. A page of those files
-is held once however many workers map it; the directory is removed when the run ends.
+(``/dev/shm`` where there is one): each numpy array as an ``.npy`` file mapped read-only. A
+page of those files is held once however many workers map it; the directory is removed when
+the run ends. (``put_records``/``RecordFile``, records marshalled into one file and read back
+one by one, are no longer used by the batch: its workers read codes and name tables only.)
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ class SharedDir:
 
 
 def mapped(path: str) -> np.ndarray:
-    """A read-only view of an array written by ``SharedDir.put``."""
-    return np.load(path, mmap_mode="r")
+    """A read-only view of an array written by ``SharedDir.put`` (a plain ``ndarray`` on
+    the mapped file: indexing a ``numpy.memmap`` makes a memmap of each result, slowly)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
 class RecordFile:
@@ -71,6 +73,22 @@ class RecordFile:
             size = os.fstat(fh.fileno()).st_size
             self.blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self.offsets = mapped(offsets)
+        self._at = memoryview(self.offsets) if len(self.offsets) else memoryview(b"")
+        self._seen: dict[int, Prepared] = {}
+
+    def __getitem__(self, k: int) -> Prepared:
+        """Record ``k``, read from the file once until ``forget`` (what
+        ``batch_levels.levels`` asks for: a few records, each maybe for several fields)."""
+        p = self._seen.get(k)
+        if p is None:
+            at = self._at
+            p = Prepared._make(marshal.loads(self.blob[at[k] : at[k + 1]]))  # noqa: S302
+            self._seen[k] = p
+        return p
+
+    def forget(self) -> None:
+        """Let go of the records read so far (a task's)."""
+        self._seen.clear()
 
     def records(self, indices: np.ndarray) -> dict[int, Prepared]:
         blob, make = self.blob, Prepared._make

@@ -9,11 +9,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import NamedTuple
 
+import numpy as np
+
+from .batch import Encoded, columns
 from .batch_keys import Parts, parts_of, sampled_date_codes, training_codes
+from .batch_levels import levels as pair_levels
+from .batch_levels import pattern_counts
 from .batch_run import scored
 from .blocking import MAX_BLOCK_SIZE, birth_date_key, candidate_codes, names_key
-from .compare import COMPARISONS, compare_levels
-from .household import estimate_household_share, household_levels
+from .compare import COMPARISONS
+from .household import estimate_household_share, household_codes, household_levels
 from .model import Model
 from .record import Prepared, prepare
 
@@ -67,13 +72,21 @@ def _random_pairs(n: int, k: int, seed: int) -> list[tuple[int, int]]:
     return sorted(seen)
 
 
-def _estimate_u(records: Sequence[Prepared], base: Model, seed: int) -> dict[str, list[float]]:
+def _arrays(pairs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs as two arrays."""
+    flat = np.fromiter((k for pair in pairs for k in pair), np.int64, 2 * len(pairs))
+    return flat[0::2], flat[1::2]
+
+
+def _estimate_u(
+    records: Sequence[Prepared], base: Model, seed: int, e: Encoded
+) -> dict[str, list[float]]:
     """u from random pairs (nearly all non-matches); rarely seen levels keep the prior u."""
-    counts = [Counter() for _ in COMPARISONS]
-    for i, j in _random_pairs(len(records), U_SAMPLE_PAIRS, seed):
-        levels, _, _ = compare_levels(records[i], records[j])
-        for c, lv in zip(counts, levels, strict=True):
-            c[lv] += 1
+    lv = pair_levels(e, *_arrays(_random_pairs(len(records), U_SAMPLE_PAIRS, seed)))
+    counts = [
+        np.bincount(lv[:, f], minlength=len(names)).tolist()
+        for f, (_, names) in enumerate(COMPARISONS)
+    ]
     u: dict[str, list[float]] = {}
     for (name, levels), c in zip(COMPARISONS, counts, strict=True):
         k = len(levels) - 1
@@ -147,19 +160,21 @@ def _em(
     return m, lam
 
 
-def _sampled(records: Sequence[Prepared], codes) -> list[tuple[int, int]]:
+def _sampled(records: Sequence[Prepared], codes) -> tuple[np.ndarray, np.ndarray]:
     """The evenly spaced subset of sorted pair ``codes`` that ``_patterns`` would take of the
-    same pairs as tuples, without building the tuples of all (18M same-date pairs at 1M)."""
+    same pairs, as index arrays (no tuple of all: 18M same-date pairs at 1M)."""
     n = max(len(records), 1)
-    sub = codes[:: max(1, -(-len(codes) // EM_MAX_PAIRS))]
-    return list(zip((sub // n).tolist(), (sub % n).tolist(), strict=True))
+    sub = np.asarray(codes, dtype=np.int64)[:: max(1, -(-len(codes) // EM_MAX_PAIRS))]
+    return sub // n, sub % n
 
 
-def _patterns(records: Sequence[Prepared], pairs: Sequence[tuple[int, int]]) -> Counter:
-    """Level-pattern counts over ``pairs`` (an evenly spaced subset of at most
-    ``EM_MAX_PAIRS``: EM needs pattern frequencies, not every pair)."""
-    step = max(1, -(-len(pairs) // EM_MAX_PAIRS))
-    return Counter(compare_levels(records[i], records[j])[0] for i, j in pairs[::step])
+def _patterns(records: Sequence[Prepared], pairs, e: Encoded) -> Counter:
+    """Level-pattern counts over ``pairs`` (index arrays ``(i, j)`` or a list of pairs; an
+    evenly spaced subset of at most ``EM_MAX_PAIRS``: EM needs pattern frequencies, not
+    every pair)."""
+    i, j = pairs if isinstance(pairs, tuple) else _arrays(pairs)
+    step = max(1, -(-len(i) // EM_MAX_PAIRS))
+    return pattern_counts(pair_levels(e, i[::step], j[::step]))
 
 
 _NAME_FIELDS = frozenset({"surname", "first_names"})
@@ -189,11 +204,12 @@ EM_START_SHARE = 0.01
 
 def _fit(
     records: Sequence[Prepared],
-    candidates: Callable[[], tuple[Counter, int]],
+    candidates: Callable[[Encoded], tuple[Counter, int]],
     base: Model | None = None,
     seed: int = SEED,
     max_block_size: int = MAX_BLOCK_SIZE,
     parts: Parts | None = None,
+    e: Encoded | None = None,
 ) -> Model:
     """u by random sampling; m by two EM sessions (Splink's recipe):
 
@@ -213,15 +229,20 @@ def _fit(
 
     The household share (pairs of two people living together, ``household.py``) is counted
     on the records; the sharing rates are the base model's.
+
+    Every pair's levels come from ``batch_levels.levels`` (``e``: the records' codes, made
+    here unless given), the same as ``compare_levels``'.
     """
     base = base or Model.default()
-    u = _estimate_u(records, base, seed)
+    if e is None:
+        e = Encoded(columns(records, parts))
+    u = _estimate_u(records, base, seed, e)
     m = {k: list(v) for k, v in base.m.items()}
     if parts is None:
         names_codes = candidate_codes(records, max_block_size, (names_key,))
     else:  # the same codes, from the batch's integer parts
         names_codes = training_codes(parts, "names", max_block_size)
-    by_names = _patterns(records, _sampled(records, names_codes))
+    by_names = _patterns(records, _sampled(records, names_codes), e)
     n_names = len(names_codes)
     del names_codes
     lam_names = None
@@ -233,7 +254,7 @@ def _fit(
     else:  # the same sample, drawn from the ranks of the pairs (none of them is built)
         sample, _ = sampled_date_codes(parts, EM_MAX_PAIRS, max_block_size)
         date_pairs = _sampled(records, sample)
-    by_date = _patterns(records, date_pairs)
+    by_date = _patterns(records, date_pairs, e)
     if sum(by_date.values()) >= MIN_EM_PAIRS:
         m2, _ = _em(by_date, base.m, u, fixed=_OTHER_FIELDS, lam=EM_START_SHARE)
         m.update({k: m2[k] for k in _NAME_FIELDS})
@@ -244,12 +265,20 @@ def _fit(
         recall = m["first_names"][0] * m["surname"][0]
         matches = lam_names * n_names / max(recall, 0.05)
     else:
-        patterns, n_pairs = candidates()
+        patterns, n_pairs = candidates(e)
         _, lam = _em(patterns, m, u, lam=EM_START_SHARE, update_m=False)
         matches = lam * n_pairs
     prior = min(max(matches / total_pairs, 1e-12), 0.5)
     household = household_levels(m, u, base.sharing)
-    share = estimate_household_share(records, m, household, prior, max_block_size)
+    share = estimate_household_share(
+        records,
+        m,
+        household,
+        prior,
+        max_block_size,
+        lambda i, j: pair_levels(e, i, j),
+        None if parts is None else household_codes(parts, max_block_size),
+    )
     model = Model(
         m=m,
         u=u,
@@ -276,7 +305,7 @@ def estimate(
     """
     recs = list(prepared_records)
     pairs = list(pairs)
-    return _fit(recs, lambda: (_patterns(recs, pairs), len(pairs)), base, seed)
+    return _fit(recs, lambda e: (_patterns(recs, pairs, e), len(pairs)), base, seed)
 
 
 def train(
@@ -292,10 +321,10 @@ def train(
 
 def _candidate_patterns(
     recs: Sequence[Prepared], max_block_size: int
-) -> Callable[[], tuple[Counter, int]]:
-    def patterns() -> tuple[Counter, int]:
+) -> Callable[[Encoded], tuple[Counter, int]]:
+    def patterns(e: Encoded) -> tuple[Counter, int]:
         codes = candidate_codes(recs, max_block_size)
-        return _patterns(recs, _sampled(recs, codes)), len(codes)
+        return _patterns(recs, _sampled(recs, codes), e), len(codes)
 
     return patterns
 
@@ -337,17 +366,18 @@ def _deduplicate(
 ) -> list[Pair]:
     recs = _as_prepared(records)
     parts = parts_of(recs)
+    base = columns(recs, parts)  # the records' codes, for training and scoring
     if model is None:
         if len(recs) >= MIN_TRAIN_RECORDS:
             patterns = _candidate_patterns(recs, max_block_size)
-            model = _fit(recs, patterns, None, SEED, max_block_size, parts)
+            model = _fit(recs, patterns, None, SEED, max_block_size, parts, Encoded(base))
         else:
             model = Model.default()
     cut = model.thresholds["possible"] if threshold is None else threshold
     out: list[Pair] = []
     grade = model.grade
-    results = scored(recs, model, cut, max_block_size, workers, parts)
-    del parts  # ``scored`` lets it go once the blocks and codes are made
+    results = scored(recs, model, cut, max_block_size, workers, parts, base=base)
+    del parts, base  # ``scored`` lets them go once the blocks and codes are made
     for i, j, score in results:
         a, b = recs[i].id, recs[j].id
         if b < a:

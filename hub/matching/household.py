@@ -30,9 +30,12 @@ the number of household pairs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from .blocking import candidate_pairs, household_key
+import numpy as np
+
+from .batch_keys import Parts, pairs_at
+from .blocking import candidate_codes, household_key
 from .compare import COMPARISONS, compare_levels
 from .record import Prepared
 
@@ -40,6 +43,7 @@ __all__ = [
     "DEFAULT_HOUSEHOLD_SHARE",
     "DEFAULT_SHARING",
     "estimate_household_share",
+    "household_codes",
     "household_levels",
 ]
 
@@ -96,6 +100,8 @@ def estimate_household_share(
     household: dict[str, Sequence[float]],
     prior: float,
     max_block_size: int,
+    levels_of: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    codes: np.ndarray | None = None,
 ) -> float:
     """Share of household-member pairs among all pairs of ``records`` (0 when none is seen).
 
@@ -103,14 +109,23 @@ def estimate_household_share(
     dates both differ, takes away the duplicates expected to look so (``prior`` times the pairs
     times that pattern's probability under ``m``), and divides by ``P(that | household)``
     (``household``: the output of ``household_levels``) and by the number of pairs of records
-    that both have a surname and an address.
+    that both have a surname and an address. ``levels_of(i, j)``, when given, gives the
+    pairs' levels as ``compare_levels`` would, as rows of an array (``batch_levels.levels``);
+    ``codes``, the pairs' codes when already made (``household_codes``).
     """
-    pairs = candidate_pairs(records, max_block_size, (household_key,))
-    seen = 0
-    for i, j in pairs:
-        lv = compare_levels(records[i], records[j])[0]
-        if lv[_S] == 0 and lv[_A] == 0 and lv[_F] in _F_DIFFERENT and lv[_D] == _D_DIFFERENT:
-            seen += 1
+    n_rec = max(len(records), 1)
+    if codes is None:
+        codes = candidate_codes(records, max_block_size, (household_key,))
+    i, j = codes // n_rec, codes % n_rec
+    if levels_of is not None:
+        lv = levels_of(i, j)
+    else:
+        pairs = zip(i.tolist(), j.tolist(), strict=True)
+        rows = [compare_levels(records[a], records[b])[0] for a, b in pairs]
+        lv = np.asarray(rows, dtype=np.int64).reshape(len(rows), len(COMPARISONS))
+    f_different = np.isin(lv[:, _F], sorted(_F_DIFFERENT))
+    agree = (lv[:, _S] == 0) & (lv[:, _A] == 0) & (lv[:, _D] == _D_DIFFERENT)
+    seen = int((agree & f_different).sum())
     n = sum(1 for p in records if p.address and p.surnames)
     total = n * (n - 1) // 2
     if not total:
@@ -119,3 +134,25 @@ def estimate_household_share(
     if relatives <= 0:
         return 0.0
     return min(relatives / (total * _pattern_probability(household)), 0.5)
+
+
+def household_codes(parts: Parts, max_block_size: int) -> np.ndarray:
+    """``blocking.candidate_codes(records, max_block_size, (household_key,))`` from the
+    batch's integer parts: the sorted distinct codes ``i * n + j`` of the records sharing a
+    surname, a postcode (else commune) and an address line, in blocks of at most
+    ``max_block_size`` records."""
+    p, n = parts, parts.n
+    ok = (p.address[p.s_row] >= 0) & (p.where[p.s_row] >= 0)
+    rows = p.s_row[ok].astype(np.int64)
+    key = p.s_full[ok].astype(np.int64)
+    for col in (p.where[p.s_row][ok], p.address[p.s_row][ok]):
+        col = col.astype(np.int64)
+        key = np.unique(key * (int(col.max(initial=0)) + 1) + col, return_inverse=True)[1].ravel()
+    code = np.unique(key * n + rows)
+    blk, row = code // max(n, 1), code % max(n, 1)
+    size = np.bincount(blk) if len(blk) else np.zeros(0, dtype=np.int64)
+    keep = (size[blk] >= 2) & (size[blk] <= max(2, max_block_size))
+    row, blk = row[keep], blk[keep]
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    i, j, _ = pairs_at(row, partners, 0, len(row))
+    return np.unique(i * n + j)

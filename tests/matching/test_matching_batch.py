@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from hub.matching import blocking_keys, candidate_pairs, compare_levels, deduplicate, prepare, train
-from hub.matching.batch import _date_levels, encode, upper_bound
+from hub.matching.batch import encode, upper_bound
+from hub.matching.batch_levels import date_levels as _date_levels
 from hub.matching.blocking import KEY_FAMILIES, WIDE_FAMILIES, candidate_codes, stream_candidates
 from hub.matching.engine import _as_prepared
 

@@ -117,3 +117,16 @@ def test_records_and_arrays_read_back_from_the_run_directory_are_the_originals(d
     finally:
         shared.remove()
     assert not shared.path.exists()
+
+
+def test_records_read_back_one_by_one_are_the_originals(data):
+    prepared, _ = data
+    shared = SharedDir()
+    try:
+        store = RecordFile(*shared.put_records(prepared))
+        for k in (0, 7, len(prepared) - 1, 7):
+            assert store[k] == prepared[k]
+        store.forget()
+        assert store[3] == prepared[3]
+    finally:
+        shared.remove()

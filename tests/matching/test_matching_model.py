@@ -310,9 +310,27 @@ def test_emails_one_character_apart_are_different_people(model):
     assert next(e for e in c.explanation if e["field"] == "email")["level"] == "different"
 
 
-def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypatch):
+@pytest.mark.parametrize("workers", [2, 3])
+def test_worker_processes_give_the_same_pairs(synthetic, deduplicated, monkeypatch, workers):
     import hub.matching.batch_run as batch_run
+    import hub.matching.batch_tasks as batch_tasks
 
     monkeypatch.setattr(batch_run, "PARALLEL_MIN_RECORDS", 1)
-    monkeypatch.setattr(batch_run, "CHUNK_PAIRS", 64)
-    assert deduplicate(synthetic[0], workers=2) == deduplicated
+    monkeypatch.setattr(batch_tasks, "CHUNK_PAIRS", 64)  # many tasks, shared by all
+    assert deduplicate(synthetic[0], workers=workers) == deduplicated
+
+
+def test_a_failing_worker_is_an_error_not_a_wait():
+    from hub.matching.batch_pool import Pool
+    from hub.matching.batch_shared import SharedDir
+
+    shared = SharedDir()
+    pool = Pool(2, shared)
+    try:
+        spec = {"families": [], "encoded": {"x": str(shared.path / "none.npy")}, "records": ()}
+        pool.inbox.put(("run", spec, Model.default(), 0.5, [(0, 0, 1)]))
+        with pytest.raises(RuntimeError, match="a batch worker failed"):
+            list(pool.results_of(block=True))
+    finally:
+        pool.close()
+        shared.remove()
