@@ -118,6 +118,24 @@ def lock_ids(keys: list[str]) -> list[int]:
     )
 
 
+def _locked_fetch(sql: str, params: dict, lock: list[int] | None) -> list:
+    """The rows of ``sql`` (PostgreSQL), after the advisory locks ``lock`` if any, in one round
+    trip: a pipeline, so the query is a later statement and, under READ COMMITTED, sees what
+    the previous holders of the locks committed."""
+    with connection.cursor() as cursor:
+        if lock:
+            with (
+                connection.wrap_database_errors,
+                connection.cursor() as locker,
+                connection.connection.pipeline(),
+            ):
+                locker.execute(LOCK_SQL, [lock])
+                cursor.execute(sql, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def intake_candidates(
     keys: list[str],
     caps: list[int],
@@ -139,18 +157,7 @@ def intake_candidates(
     what the previous holders of the locks committed)."""
     if _postgres():
         params = {"keys": keys, "caps": caps, "engine": engine, "whole": whole, "limit": limit}
-        with connection.cursor() as cursor:
-            if lock:
-                with (
-                    connection.wrap_database_errors,
-                    connection.cursor() as locker,
-                    connection.connection.pipeline(),
-                ):
-                    locker.execute(LOCK_SQL, [lock])
-                    cursor.execute(_INTAKE_SQL, params)
-            else:
-                cursor.execute(_INTAKE_SQL, params)
-            fetched = cursor.fetchall()
+        fetched = _locked_fetch(_INTAKE_SQL, params, lock)
         if not fetched:
             return [], []
         rows = [(*row[1:6], _json(row[6]), _json(row[7]), row[8]) for row in fetched]
@@ -241,18 +248,7 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
         return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
     params = {"keys": keys, "caps": caps, "floor": floor}
-    with connection.cursor() as cursor:
-        if lock:
-            with (
-                connection.wrap_database_errors,
-                connection.cursor() as locker,
-                connection.connection.pipeline(),
-            ):
-                locker.execute(LOCK_SQL, [lock])
-                cursor.execute(_CHUNK_KEYS_SQL, params)
-        else:
-            cursor.execute(_CHUNK_KEYS_SQL, params)
-        fetched = cursor.fetchall()
+    fetched = _locked_fetch(_CHUNK_KEYS_SQL, params, lock)
     large, rows = [], []
     for key, record_id, records in fetched:
         if record_id is None:
