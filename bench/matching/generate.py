@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 
 import hard
-from names import F_FIRST, M_FIRST, STREETS, SURNAMES, SYL_A, SYL_B, USUAL
+from names import CITIES, F_FIRST, M_FIRST, STREETS, SURNAMES, SYL_A, SYL_B, USUAL
 
 FIELDS = [
     "id",
@@ -46,47 +46,6 @@ FIELDS = [
 SYL_C = ("", "", "", "el", "ou", "an", "er", "i", "o", "ac", "ill")
 
 
-CITIES: list[tuple[str, str, str]] = [  # (postcode, city, insee)
-    *[(f"750{i:02d}", "Paris", f"751{i:02d}") for i in range(1, 21)],
-    *[(f"6900{i}", "Lyon", f"6938{i}") for i in range(1, 10)],
-    *[(f"130{i:02d}", "Marseille", f"132{i:02d}") for i in range(1, 17)],
-    ("31000", "Toulouse", "31555"),
-    ("06000", "Nice", "06088"),
-    ("44000", "Nantes", "44109"),
-    ("67000", "Strasbourg", "67482"),
-    ("34000", "Montpellier", "34172"),
-    ("33000", "Bordeaux", "33063"),
-    ("59000", "Lille", "59350"),
-    ("35000", "Rennes", "35238"),
-    ("51100", "Reims", "51454"),
-    ("42000", "Saint-Étienne", "42218"),
-    ("83000", "Toulon", "83137"),
-    ("38000", "Grenoble", "38185"),
-    ("21000", "Dijon", "21231"),
-    ("49000", "Angers", "49007"),
-    ("30000", "Nîmes", "30189"),
-    ("93200", "Saint-Denis", "93066"),
-    ("97400", "Saint-Denis", "97411"),
-    ("63000", "Clermont-Ferrand", "63113"),
-    ("87000", "Limoges", "87085"),
-    ("37000", "Tours", "37261"),
-    ("80000", "Amiens", "80021"),
-    ("57000", "Metz", "57463"),
-    ("25000", "Besançon", "25056"),
-    ("66000", "Perpignan", "66136"),
-    ("45000", "Orléans", "45234"),
-    ("14000", "Caen", "14118"),
-    ("68100", "Mulhouse", "68224"),
-    ("76000", "Rouen", "76540"),
-    ("54000", "Nancy", "54395"),
-    ("95100", "Argenteuil", "95018"),
-    ("93100", "Montreuil", "93048"),
-    ("20000", "Ajaccio", "2A004"),
-    ("20200", "Bastia", "2B033"),
-    ("62300", "Lens", "62498"),
-    ("02100", "Saint-Quentin", "02691"),
-    ("01000", "Bourg-en-Bresse", "01053"),
-]
 STREET_TYPES = [("rue", "r"), ("avenue", "av"), ("boulevard", "bd"), ("place", "pl")]
 
 _PHONETIC_SWAPS = (
