@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .blocking import MAX_BLOCK_SIZE
+from .blocking import MAX_BLOCK_SIZE, pad_blocks
 from .record import Prepared
 
 __all__ = [
@@ -268,18 +268,6 @@ def _usable(n: int, row: np.ndarray, key: np.ndarray, cap: int) -> tuple[np.ndar
     return row[keep].astype(np.int32), blk[keep].astype(np.int32)
 
 
-def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
-    """Each record's usable blocks of one family, one row per record padded with -1."""
-    counts = np.bincount(row, minlength=n)
-    width = max(int(counts.max()) if len(counts) else 0, 1)
-    out = np.full((n, width), -1, dtype=np.int32)
-    order = np.argsort(row, kind="stable")
-    r = row[order]
-    starts = np.cumsum(counts) - counts
-    out[r, np.arange(len(r)) - starts[r]] = blk[order]
-    return out
-
-
 class Blocks(NamedTuple):
     """One family's usable blocks (see the module docstring); ``partners[t]`` is how many
     records after position ``t`` are in its block."""
@@ -297,7 +285,7 @@ def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Bl
         cap = _cap(family, max_block_size)
         row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
         partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
-        out.append(Blocks(row, blk, _padded(parts.n, row, blk), partners.astype(np.int32)))
+        out.append(Blocks(row, blk, pad_blocks(parts.n, row, blk), partners.astype(np.int32)))
     return out
 
 

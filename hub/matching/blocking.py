@@ -266,7 +266,7 @@ def _usable_blocks(
     return row[order], blk[order]
 
 
-def _padded(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
+def pad_blocks(n: int, row: np.ndarray, blk: np.ndarray) -> np.ndarray:
     """Each record's usable blocks of one family, one row per record padded with -1."""
     counts = np.bincount(row, minlength=n)
     width = max(int(counts.max()) if len(counts) else 0, 1)
@@ -310,7 +310,7 @@ def stream_candidates(
         row, blk = _usable_blocks(records, family, cap)
         if not len(row):
             continue
-        mine = _padded(n, row, blk)
+        mine = pad_blocks(n, row, blk)
         # position t of a block [start, end) pairs with t + 1 .. end - 1
         partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
         cum = np.cumsum(partners)
