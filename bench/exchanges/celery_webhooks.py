@@ -4,44 +4,15 @@ bench is ``webhooks.py``."""
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from receiver import TimedReceiver
 from run import reset, say
-
-
-class TimedReceiver:
-    def __init__(self):
-        self.arrivals: dict[str, float] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                now = time.time()
-                try:
-                    subject = json.loads(body)["data"]["subject"]
-                except (ValueError, KeyError, TypeError):
-                    subject = "?"
-                receiver.arrivals.setdefault(subject, now)
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def bench_webhooks(rate: int, seconds: int) -> None:
@@ -87,7 +58,7 @@ def bench_webhooks(rate: int, seconds: int) -> None:
                 time.sleep(pause)
             with transaction.atomic():
                 emit(type="bench.tick", organization_id=org.pk, subject_id=f"W-{n}")
-            commits[f"W-{n}"] = time.time()
+            commits[f"W-{n}"] = time.monotonic()
         deadline = time.time() + 60
         while len(receiver.arrivals) < total and time.time() < deadline:
             time.sleep(0.1)
@@ -101,9 +72,9 @@ def bench_webhooks(rate: int, seconds: int) -> None:
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     bare = []
     for _ in range(200):
-        t0 = time.time()
+        t0 = time.monotonic()
         requests.post(receiver.url, data=b'{"data":{"subject":"bare"}}', timeout=5)
-        bare.append(time.time() - t0)
+        bare.append(time.monotonic() - t0)
     bare.sort()
     bare95 = bare[int(len(bare) * 0.95) - 1]
     say(

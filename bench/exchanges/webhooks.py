@@ -19,7 +19,6 @@ The database is wiped of exchanges/registry rows at start: use a dedicated one.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import statistics
@@ -27,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +43,7 @@ import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from receiver import TimedReceiver  # noqa: E402
 
 WRITERS = 4
 
@@ -66,39 +65,6 @@ def reset() -> None:
             + ", ".join(f'"{t}"' for t in tables)
             + " CASCADE; SET session_replication_role = DEFAULT"
         )
-
-
-class TimedReceiver:
-    """Records the first arrival (monotonic) of each subject; answers 204."""
-
-    def __init__(self):
-        self.arrivals: dict[str, float] = {}
-        self.requests = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                now = time.monotonic()
-                try:
-                    subject = json.loads(body)["data"]["subject"]
-                except (ValueError, KeyError, TypeError):
-                    subject = "?"
-                receiver.requests += 1
-                receiver.arrivals.setdefault(subject, now)
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def start_dispatcher() -> subprocess.Popen:
