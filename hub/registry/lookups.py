@@ -6,9 +6,10 @@ PostgreSQL (array parameters), batches of ids elsewhere."""
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 
+import orjson
+import psycopg
 from django.db import connection
 
 from hub.matching import coarse_keys
@@ -95,7 +96,15 @@ FROM fresh r JOIN registry_beneficiary b ON b.id = r.beneficiary_id
 
 
 def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def _bound_cursor():
+    """A cursor of Django's connection that binds its parameters on the server (Django's own
+    quotes each into the statement's text): an array of 20,000 ids travels as one value,
+    neither quoted one by one in Python nor parsed back by the server."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 # Transaction-scoped advisory locks, taken in sorted order so that lockers cannot deadlock.
@@ -283,11 +292,7 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
     in one round trip."""
     if not _postgres():
         return _chunk_candidates_sqlite(wanted, known, engine)
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as first,
-        connection.cursor() as second,
-    ):
+    with connection.wrap_database_errors, _bound_cursor() as first, _bound_cursor() as second:
         with connection.connection.pipeline():
             first.execute(
                 _CHUNK_CANDIDATES_SQL, {"ids": wanted, "features": True, "engine": engine}
@@ -300,7 +305,7 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
         if known:
             fetched += second.fetchall()
     return [
-        (pk, version, beneficiary, parent, json.loads(text) if text else None, current)
+        (pk, version, beneficiary, parent, orjson.loads(text) if text else None, current)
         for pk, version, beneficiary, parent, text, current in fetched
     ]
 
@@ -336,7 +341,7 @@ def _chunk_candidates_sqlite(wanted: list, known: list, engine: int) -> list:
                             version,
                             uuid.UUID(beneficiary),
                             uuid.UUID(parent) if parent else None,
-                            json.loads(text) if text else None,
+                            orjson.loads(text) if text else None,
                             bool(current),
                         )
                     )
