@@ -32,6 +32,7 @@ from exchanges.models import ImportJob, ImportRow, ImportStatus
 from exchanges.records import submit_record
 from exchanges.setwise import submit_many
 from hub import bulkwrite
+from hub.collector import Chunks
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
 from hub.registry.pool import Features
@@ -181,6 +182,7 @@ def run_job(*, job_id, progress=None) -> str:
     )
     start = job.processed
     features = Features()  # candidates met by a chunk, kept for the next ones (bounded)
+    collector = Chunks()  # no automatic garbage collection inside a chunk
     chunk: list = []
     processed = start
     for item in iter_rows(importfiles.job_stream(job), job.format):
@@ -188,14 +190,16 @@ def run_job(*, job_id, progress=None) -> str:
             continue
         chunk.append(item)
         if len(chunk) == CHUNK:
-            processed = _process_chunk(actor, job.pk, chunk, features)
+            with collector.chunk():
+                processed = _process_chunk(actor, job.pk, chunk, features)
             chunk = []
             if processed is None:
                 return "finished elsewhere"
             if progress:
                 progress(processed, job.total)
     if chunk:
-        processed = _process_chunk(actor, job.pk, chunk, features)
+        with collector.chunk():
+            processed = _process_chunk(actor, job.pk, chunk, features)
         if processed is None:
             return "finished elsewhere"
         if progress:

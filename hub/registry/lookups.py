@@ -131,13 +131,9 @@ def _locked_fetch(sql: str, params: dict, lock: list[int] | None) -> list:
     """The rows of ``sql`` (PostgreSQL), after the advisory locks ``lock`` if any, in one round
     trip: a pipeline, so the query is a later statement and, under READ COMMITTED, sees what
     the previous holders of the locks committed."""
-    with connection.cursor() as cursor:
+    with connection.wrap_database_errors, _bound_cursor() as cursor:
         if lock:
-            with (
-                connection.wrap_database_errors,
-                connection.cursor() as locker,
-                connection.connection.pipeline(),
-            ):
+            with _bound_cursor() as locker, connection.connection.pipeline():
                 locker.execute(LOCK_SQL, [lock])
                 cursor.execute(sql, params)
         else:
