@@ -110,8 +110,19 @@ def _bound_cursor():
 # Transaction-scoped advisory locks, taken in sorted order so that lockers cannot deadlock.
 LOCK_SQL = (
     "SELECT count(pg_advisory_xact_lock(k)) FROM "
-    "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS ks"
+    "(SELECT unnest(string_to_array(%s, ',')::bigint[]) AS k ORDER BY 1) AS ks"
 )
+
+_SEPARATOR = "\x1f"  # the unit separator: no blocking key holds a control character
+
+
+def _joined(values: list, separator: str = ",") -> str:
+    """A list of thousands of values as one text parameter, split by the server
+    (``string_to_array``): psycopg adapts a list item by item in Python, a string at once."""
+    text = separator.join(map(str, values))
+    if values and text.count(separator) != len(values) - 1:
+        raise ValueError("a value holds the separator")
+    return text
 
 
 def lock_ids(keys: list[str]) -> list[int]:
@@ -134,7 +145,7 @@ def _locked_fetch(sql: str, params: dict, lock: list[int] | None) -> list:
     with connection.wrap_database_errors, _bound_cursor() as cursor:
         if lock:
             with _bound_cursor() as locker, connection.connection.pipeline():
-                locker.execute(LOCK_SQL, [lock])
+                locker.execute(LOCK_SQL, [_joined(lock)])
                 cursor.execute(sql, params)
         else:
             cursor.execute(sql, params)
@@ -226,7 +237,9 @@ def lock_block_sizes(keys: list[str]) -> None:
 _CHUNK_KEYS_SQL = """
 WITH probe AS MATERIALIZED (
     SELECT probe.key, probe.cap, coalesce(size.records, 0) AS records
-    FROM unnest(%(keys)s::text[], %(caps)s::int[]) AS probe(key, cap)
+    FROM unnest(
+        string_to_array(%(keys)s, chr(31)), string_to_array(%(caps)s, ',')::int[]
+    ) AS probe(key, cap)
     LEFT JOIN registry_blocksize size ON size.key = probe.key
 )
 SELECT key, NULL, records FROM probe WHERE records > %(floor)s
@@ -252,7 +265,7 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         sizes = dict(large)
         wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
         return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
-    params = {"keys": keys, "caps": caps, "floor": floor}
+    params = {"keys": _joined(keys, _SEPARATOR), "caps": _joined(caps), "floor": floor}
     fetched = _locked_fetch(_CHUNK_KEYS_SQL, params, lock)
     large, rows = [], []
     for key, record_id, records in fetched:
@@ -276,7 +289,7 @@ CROSS JOIN LATERAL (SELECT coalesce(
 LEFT JOIN (
     SELECT id, merged_into_id FROM registry_beneficiary WHERE merged_into_id IS NOT NULL
 ) m ON m.id = r.beneficiary_id
-WHERE r.id = ANY(%(ids)s::uuid[])
+WHERE r.id = ANY(string_to_array(%(ids)s, ',')::uuid[])
 """
 
 
@@ -291,11 +304,13 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
     with connection.wrap_database_errors, _bound_cursor() as first, _bound_cursor() as second:
         with connection.connection.pipeline():
             first.execute(
-                _CHUNK_CANDIDATES_SQL, {"ids": wanted, "features": True, "engine": engine}
+                _CHUNK_CANDIDATES_SQL,
+                {"ids": _joined(wanted), "features": True, "engine": engine},
             )
             if known:
                 second.execute(
-                    _CHUNK_CANDIDATES_SQL, {"ids": known, "features": False, "engine": engine}
+                    _CHUNK_CANDIDATES_SQL,
+                    {"ids": _joined(known), "features": False, "engine": engine},
                 )
         fetched = first.fetchall()
         if known:
