@@ -9,8 +9,10 @@ the same family (``tests/matching/test_matching_batch_keys.py`` checks it agains
 ``blocking.candidate_codes``), so the candidate pairs are the same.
 
 A family's blocks are kept as ``Blocks``: for each usable block (2 to ``cap`` records) its
-records, sorted by block then record (``row``, ``blk``), and each record's blocks padded to a
-small matrix (``mine``): compact ``int32`` arrays, shared by forked workers without a copy.
+records, sorted by block then record (``row``, ``blk``), and each record's blocks padded with
+``-1`` to a small matrix stored by column (``mine[k]``: every record's ``k``-th block, so that
+a chunk of pairs reads one column at a time): compact ``int32`` arrays, shared by the workers
+without a copy.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .batch_strings import string_table
 from .blocking import MAX_BLOCK_SIZE, pad_blocks
 from .record import Prepared
 
 __all__ = [
     "Blocks",
     "Parts",
+    "family_block",
     "family_blocks",
     "pairs_at",
     "parts_of",
@@ -40,6 +44,10 @@ FAMILIES = ("pn", "fd", "ff", "dp", "place", "fb", "sd", "ids", "ff2", "pn2", "s
 #: Cap divisors of the families whose keys leave out the full birth date
 #: (``blocking.WIDE_FAMILIES``): the date-less ones, then the refined ones.
 _DIVISOR = {"pn": 8, "ff": 8, "place": 8, "ff2": 3, "pn2": 3, "sp2": 3, "fp2": 8}
+
+
+#: The fields of ``Parts.texts``, in the order of ``parts_of``'s tables.
+_STRINGS = ("birth_place", "commune", "address", "nir", "phone", "email")
 
 
 def _cap(family: str, max_block_size: int) -> int:
@@ -78,6 +86,10 @@ class Parts(NamedTuple):
     several: np.ndarray  # more than one surname
     surname_values: list[str]  # by ``s_full`` code
     first_values: list[str]  # by ``f_full`` code
+    #: the values of the string fields ``batch_strings`` compares (``birth_place``,
+    #: ``commune``, ``address``, ``nir``, ``phone``, ``email``: their codes above), as
+    #: ``batch_strings.string_table``'s buffers
+    texts: dict[str, np.ndarray]
 
 
 def parts_of(records: Sequence[Prepared]) -> Parts:
@@ -128,8 +140,16 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
     arr = [np.asarray(c, dtype=np.int32) for c in cols]  # codes and dates fit in 31 bits
     s_arr = [np.asarray(c, dtype=np.int32) for c in (s_row, s_init, s_two, s_ph, s_full)]
     e_arr = [np.asarray(c, dtype=np.int32) for c in extra[:-1]]
+    several_arr = np.asarray(several, dtype=bool)
+    del cols, extra, year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email
+    del month, day, sex, place, postcode, commune, address, first_surname, several
+    del s_row, s_init, s_two, s_ph, s_full
     values = [list(surname), [v for v in first if v]]
-    return Parts(n, *arr, *s_arr, *e_arr, np.asarray(several, dtype=bool), *values)
+    texts: dict[str, np.ndarray] = {}
+    for name, table in zip(_STRINGS, (more[1], more[3], more[4], *ids), strict=True):
+        texts.update(string_table(name, table))
+        table.clear()  # one table of distinct values at a time (1M addresses at 1M records)
+    return Parts(n, *arr, *s_arr, *e_arr, several_arr, *values, texts)
 
 
 def _dense(*cols: np.ndarray) -> np.ndarray:
@@ -278,15 +298,18 @@ class Blocks(NamedTuple):
     partners: np.ndarray
 
 
+def family_block(parts: Parts, family: str, max_block_size: int = MAX_BLOCK_SIZE) -> Blocks:
+    """The usable blocks of one family (a name of ``FAMILIES``)."""
+    cap = _cap(family, max_block_size)
+    row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    mine = np.ascontiguousarray(pad_blocks(parts.n, row, blk).T)
+    return Blocks(row, blk, mine, partners.astype(np.int32))
+
+
 def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Blocks]:
     """The usable blocks of every family of ``blocking.KEY_FAMILIES``, in that order."""
-    out = []
-    for family in FAMILIES:
-        cap = _cap(family, max_block_size)
-        row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
-        partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
-        out.append(Blocks(row, blk, pad_blocks(parts.n, row, blk), partners.astype(np.int32)))
-    return out
+    return [family_block(parts, family, max_block_size) for family in FAMILIES]
 
 
 def pairs_at(row: np.ndarray, partners: np.ndarray, lo: int, hi: int):
