@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .batch_strings import string_table
+from .batch_strings import FIELDS, string_codes
 from .blocking import MAX_BLOCK_SIZE, pad_blocks
 from .record import Prepared
 
@@ -44,10 +44,6 @@ FAMILIES = ("pn", "fd", "ff", "dp", "place", "fb", "sd", "ids", "ff2", "pn2", "s
 #: Cap divisors of the families whose keys leave out the full birth date
 #: (``blocking.WIDE_FAMILIES``): the date-less ones, then the refined ones.
 _DIVISOR = {"pn": 8, "ff": 8, "place": 8, "ff2": 3, "pn2": 3, "sp2": 3, "fp2": 8}
-
-
-#: The fields of ``Parts.texts``, in the order of ``parts_of``'s tables.
-_STRINGS = ("birth_place", "commune", "address", "nir", "phone", "email")
 
 
 def _cap(family: str, max_block_size: int) -> int:
@@ -88,24 +84,26 @@ class Parts(NamedTuple):
     first_values: list[str]  # by ``f_full`` code
     #: the values of the string fields ``batch_strings`` compares (``birth_place``,
     #: ``commune``, ``address``, ``nir``, ``phone``, ``email``: their codes above), as
-    #: ``batch_strings.string_table``'s buffers
+    #: ``batch_strings.string_codes``' buffers
     texts: dict[str, np.ndarray]
 
 
 def parts_of(records: Sequence[Prepared]) -> Parts:
-    """One pass over the records: the codes every key family is built from."""
+    """One pass over the records: the codes every key family is built from (and then one
+    pass per string field, ``batch_strings.string_codes``: one table of its distinct values
+    held at a time, 1M addresses at 1M records)."""
     ph: dict[str, int] = {"": -1}
     two: dict[str, int] = {"": -1}
     where: dict[str, int] = {"": -1}
     first: dict[str, int] = {"": -1}
     surname: dict[str, int] = {}
-    ids: tuple[dict[str, int], ...] = ({"": -1}, {"": -1}, {"": -1})
-    more: tuple[dict[str, int], ...] = tuple({"": -1} for _ in range(5))
+    sexes: dict[str, int] = {"": -1}
+    postcodes: dict[str, int] = {"": -1}
     n = len(records)
-    cols = [[0] * n for _ in range(10)]
-    year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email = cols
-    extra = [[0] * n for _ in range(9)]
-    month, day, sex, place, postcode, commune, address, first_surname, several = extra
+    cols = [[0] * n for _ in range(7)]
+    year, date, wh, f_init, f_two, f_ph, f_full = cols
+    extra = [[0] * n for _ in range(6)]
+    month, day, sex, postcode, first_surname, several = extra
     s_row: list[int] = []
     s_init: list[int] = []
     s_two: list[int] = []
@@ -120,15 +118,9 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
         f_two[r] = two.setdefault(f[:2], len(two) - 1)
         f_ph[r] = ph.setdefault(p.first_phon[:_P], len(ph) - 1)
         f_full[r] = first.setdefault(f, len(first) - 1)
-        nir[r] = ids[0].setdefault(p.nir, len(ids[0]) - 1)
-        phone[r] = ids[1].setdefault(p.phone, len(ids[1]) - 1)
-        email[r] = ids[2].setdefault(p.email, len(ids[2]) - 1)
         month[r], day[r] = p.month, p.day
-        sex[r] = more[0].setdefault(p.sex, len(more[0]) - 1)
-        place[r] = more[1].setdefault(p.birth_place, len(more[1]) - 1)
-        postcode[r] = more[2].setdefault(p.postcode, len(more[2]) - 1)
-        commune[r] = more[3].setdefault(p.commune, len(more[3]) - 1)
-        address[r] = more[4].setdefault(p.address, len(more[4]) - 1)
+        sex[r] = sexes.setdefault(p.sex, len(sexes) - 1)
+        postcode[r] = postcodes.setdefault(p.postcode, len(postcodes) - 1)
         several[r] = len(p.surnames) > 1
         first_surname[r] = surname.setdefault(p.surnames[0], len(surname)) if p.surnames else -1
         for s, sp in zip(p.surnames, p.surname_phon, strict=True):
@@ -141,15 +133,35 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
     s_arr = [np.asarray(c, dtype=np.int32) for c in (s_row, s_init, s_two, s_ph, s_full)]
     e_arr = [np.asarray(c, dtype=np.int32) for c in extra[:-1]]
     several_arr = np.asarray(several, dtype=bool)
-    del cols, extra, year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email
-    del month, day, sex, place, postcode, commune, address, first_surname, several
-    del s_row, s_init, s_two, s_ph, s_full
-    values = [list(surname), [v for v in first if v]]
-    texts: dict[str, np.ndarray] = {}
-    for name, table in zip(_STRINGS, (more[1], more[3], more[4], *ids), strict=True):
-        texts.update(string_table(name, table))
-        table.clear()  # one table of distinct values at a time (1M addresses at 1M records)
-    return Parts(n, *arr, *s_arr, *e_arr, several_arr, *values, texts)
+    del cols, extra, year, date, wh, f_init, f_two, f_ph, f_full
+    del month, day, sex, postcode, first_surname, several, s_row, s_init, s_two, s_ph, s_full
+    del ph, two, where, sexes, postcodes
+    texts = string_codes(records)
+    codes = {name: texts.pop(name) for name in FIELDS}
+    return Parts(
+        n,
+        *arr,
+        nir=codes["nir"],
+        phone=codes["phone"],
+        email=codes["email"],
+        s_row=s_arr[0],
+        s_init=s_arr[1],
+        s_two=s_arr[2],
+        s_ph=s_arr[3],
+        s_full=s_arr[4],
+        month=e_arr[0],
+        day=e_arr[1],
+        sex=e_arr[2],
+        birth_place=codes["birth_place"],
+        postcode=e_arr[3],
+        commune=codes["commune"],
+        address=codes["address"],
+        surname=e_arr[4],
+        several=several_arr,
+        surname_values=list(surname),
+        first_values=[v for v in first if v],
+        texts=texts,
+    )
 
 
 def _dense(*cols: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The batch's columns: birth-date levels of arrays of pairs (``batch_levels.date_levels``,
 digits packed four bits each) against ``compare_levels``' on dates made to meet every rule
 (one digit changed, two adjacent digits exchanged and two apart, which is no typo, day and
-month exchanged, 01/01, a year off by one, partial and missing dates), and the string tables
-``batch_keys.parts_of`` makes in its pass against ``batch_strings.string_codes``."""
+month exchanged, 01/01, a year off by one, partial and missing dates), the string codes and
+tables of ``batch_keys.parts_of`` against ``batch_strings.string_codes``, the packed name
+tables the workers read, and the families they build."""
 
 import numpy as np
 
