@@ -100,7 +100,9 @@ def scored(
                 },
                 "tables": _packed_tables(shared, columns["tables"]),
             }
-            del encoded  # every worker (this process too) reads the files
+            # every worker (this process too) reads the files: nothing of ``encoded`` is
+            # kept here (``columns``, its ``__dict__``, held all its arrays until 2026-12-01)
+            del encoded, columns
             release_memory()
             for found, count in pool.run(model, cut, spec):
                 candidates += count
