@@ -183,6 +183,8 @@ class Pool:
     def close(self) -> None:
         self._starting.join()
         for proc in self.procs:
+            if proc.pid is None:  # never started (the starting thread failed)
+                continue
             proc.join(timeout=5.0)
             if proc.is_alive():
                 proc.terminate()

@@ -108,7 +108,9 @@ def scored(
                 candidates += count
                 yield from found
         finally:
-            pool.close()
-            shared.remove()
+            try:
+                pool.close()
+            finally:
+                shared.remove()  # the files in RAM go whatever happened
     if stats is not None:
         stats["candidates"] = candidates
