@@ -8,10 +8,15 @@ from pathlib import Path
 PREFIX = "passerelle-batch-"  # hub.matching.batch_shared.PREFIX
 
 
-def _ram_files() -> int:
-    """Bytes of the files in the batch's run directories in RAM."""
+def _run_dirs() -> set[Path]:
+    return set(Path("/dev/shm").glob(PREFIX + "*"))
+
+
+def _ram_files(before: set[Path] = frozenset()) -> int:
+    """Bytes of the files in the batch's run directories in RAM, but for those of ``before``
+    (there when the measure started: another run's, or one a failed run left)."""
     total = 0
-    for d in Path("/dev/shm").glob(PREFIX + "*"):
+    for d in _run_dirs() - before:
         try:
             total += sum(f.stat().st_size for f in d.iterdir())
         except OSError:  # removed meanwhile
@@ -53,6 +58,7 @@ class PssPeak:
         import psutil  # the process tree; sizes are read from /proc
 
         self._me, self.peak, self._stop = psutil.Process(), 0.0, threading.Event()
+        self._before = _run_dirs()  # not ours: left out
         self._cpu: dict[
             int, tuple[float, bool]
         ] = {}  # last CPU seen of each process not reaped by us
@@ -60,9 +66,10 @@ class PssPeak:
         self._thread.start()
 
     def _sample(self) -> float:
-        # the batch's run directories in RAM (``hub.matching.batch_shared``) are counted in
-        # full, whether or not a process maps them, and left out of each process's PSS
-        total = _ram_files()
+        # the batch's run directories in RAM (``hub.matching.batch_shared``) made since the
+        # start are counted in full, whether or not a process maps them, and left out of
+        # each process's PSS
+        total = _ram_files(self._before)
         direct = {p.pid for p in self._me.children()}
         for proc in (self._me, *self._me.children(recursive=True)):
             total += _pss_without_shmem(proc.pid)

@@ -21,8 +21,7 @@ import numpy as np
 
 from .batch_codes import level_codes, name_tables, second_surnames
 from .batch_keys import Parts, parts_of
-from .batch_levels import date_levels, levels
-from .batch_strings import string_codes
+from .batch_levels import date_digits, date_levels, levels
 from .compare import COMPARISONS, compare_levels
 from .model import TF_BOUND, Model
 from .record import Prepared
@@ -73,7 +72,7 @@ def columns(records: Sequence[Prepared], parts: Parts | None = None) -> dict[str
         "month": p.month,
         "day": p.day,
         "date": date,
-        "digits": ((date[:, None] // 10 ** np.arange(7, -1, -1)) % 10).astype(np.int8),
+        "digits": date_digits(date),
         "birth_place": p.birth_place,
         "postcode": p.postcode,
         "commune": p.commune,
@@ -85,7 +84,7 @@ def columns(records: Sequence[Prepared], parts: Parts | None = None) -> dict[str
         "s_second": second_surnames(p),
         **level_codes(records),
         **name_tables(p.surname_values, p.first_values),
-        **string_codes(records),  # birth place, commune, address, phone, e-mail, NIR
+        **p.texts,  # birth place, commune, address, phone, e-mail, NIR: their values
     }
 
 

@@ -3,6 +3,7 @@ names they stand for (so that the name comparators run on ``Names``, never on a 
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -10,7 +11,15 @@ import numpy as np
 
 from .record import Prepared
 
-__all__ = ["Names", "level_codes", "name_tables", "names_of", "second_surnames"]
+__all__ = [
+    "Names",
+    "PackedTable",
+    "level_codes",
+    "name_tables",
+    "names_of",
+    "pack_table",
+    "second_surnames",
+]
 
 
 def level_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
@@ -103,3 +112,40 @@ def name_tables(surnames: Sequence[str], firsts: Sequence[str]) -> dict[str, np.
         "sv": np.array(list(surnames) or [""], dtype=str),
         "fv": np.array(list(firsts) or [""], dtype=str),
     }
+
+
+def pack_table(entries: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """A table of ``level_codes`` (tuples of strings and frozensets) as one buffer of the
+    marshalled entries and their offsets: arrays a worker maps (``PackedTable``)."""
+    dumps = [marshal.dumps(entry) for entry in entries]
+    at = np.zeros(len(dumps) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in dumps], out=at[1:])
+    return np.frombuffer(b"".join(dumps) or b"\0", dtype=np.uint8), at
+
+
+#: Entries a ``PackedTable`` keeps read (then it starts again: a task meets few of them).
+_KEPT = 1 << 16
+
+
+class PackedTable:
+    """The entries of ``pack_table``'s arrays, read one by one as they are asked for
+    (``table[code]``, ``-1`` the last): what a worker holds instead of the table's Python
+    objects (160 MiB a worker at 1M records of 231,000 surnames, measured at 100k)."""
+
+    def __init__(self, blob: np.ndarray, at: np.ndarray) -> None:
+        self._blob, self._at = memoryview(blob), at.tolist()
+        self._seen: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self._at) - 1
+
+    def __getitem__(self, code: int):
+        k = int(code)
+        k = k + len(self) if k < 0 else k
+        entry = self._seen.get(k)
+        if entry is None:
+            if len(self._seen) >= _KEPT:
+                self._seen.clear()
+            entry = marshal.loads(self._blob[self._at[k] : self._at[k + 1]])  # noqa: S302
+            self._seen[k] = entry
+        return entry

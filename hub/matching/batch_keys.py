@@ -9,8 +9,10 @@ the same family (``tests/matching/test_matching_batch_keys.py`` checks it agains
 ``blocking.candidate_codes``), so the candidate pairs are the same.
 
 A family's blocks are kept as ``Blocks``: for each usable block (2 to ``cap`` records) its
-records, sorted by block then record (``row``, ``blk``), and each record's blocks padded to a
-small matrix (``mine``): compact ``int32`` arrays, shared by forked workers without a copy.
+records, sorted by block then record (``row``, ``blk``), and each record's blocks padded with
+``-1`` to a small matrix stored by column (``mine[k]``: every record's ``k``-th block, so that
+a chunk of pairs reads one column at a time): compact ``int32`` arrays, shared by the workers
+without a copy.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .batch_strings import FIELDS, string_codes
 from .blocking import MAX_BLOCK_SIZE, pad_blocks
 from .record import Prepared
 
 __all__ = [
     "Blocks",
     "Parts",
+    "family_block",
     "family_blocks",
     "pairs_at",
     "parts_of",
@@ -78,22 +82,28 @@ class Parts(NamedTuple):
     several: np.ndarray  # more than one surname
     surname_values: list[str]  # by ``s_full`` code
     first_values: list[str]  # by ``f_full`` code
+    #: the values of the string fields ``batch_strings`` compares (``birth_place``,
+    #: ``commune``, ``address``, ``nir``, ``phone``, ``email``: their codes above), as
+    #: ``batch_strings.string_codes``' buffers
+    texts: dict[str, np.ndarray]
 
 
 def parts_of(records: Sequence[Prepared]) -> Parts:
-    """One pass over the records: the codes every key family is built from."""
+    """One pass over the records: the codes every key family is built from (and then one
+    pass per string field, ``batch_strings.string_codes``: one table of its distinct values
+    held at a time, 1M addresses at 1M records)."""
     ph: dict[str, int] = {"": -1}
     two: dict[str, int] = {"": -1}
     where: dict[str, int] = {"": -1}
     first: dict[str, int] = {"": -1}
     surname: dict[str, int] = {}
-    ids: tuple[dict[str, int], ...] = ({"": -1}, {"": -1}, {"": -1})
-    more: tuple[dict[str, int], ...] = tuple({"": -1} for _ in range(5))
+    sexes: dict[str, int] = {"": -1}
+    postcodes: dict[str, int] = {"": -1}
     n = len(records)
-    cols = [[0] * n for _ in range(10)]
-    year, date, wh, f_init, f_two, f_ph, f_full, nir, phone, email = cols
-    extra = [[0] * n for _ in range(9)]
-    month, day, sex, place, postcode, commune, address, first_surname, several = extra
+    cols = [[0] * n for _ in range(7)]
+    year, date, wh, f_init, f_two, f_ph, f_full = cols
+    extra = [[0] * n for _ in range(6)]
+    month, day, sex, postcode, first_surname, several = extra
     s_row: list[int] = []
     s_init: list[int] = []
     s_two: list[int] = []
@@ -108,15 +118,9 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
         f_two[r] = two.setdefault(f[:2], len(two) - 1)
         f_ph[r] = ph.setdefault(p.first_phon[:_P], len(ph) - 1)
         f_full[r] = first.setdefault(f, len(first) - 1)
-        nir[r] = ids[0].setdefault(p.nir, len(ids[0]) - 1)
-        phone[r] = ids[1].setdefault(p.phone, len(ids[1]) - 1)
-        email[r] = ids[2].setdefault(p.email, len(ids[2]) - 1)
         month[r], day[r] = p.month, p.day
-        sex[r] = more[0].setdefault(p.sex, len(more[0]) - 1)
-        place[r] = more[1].setdefault(p.birth_place, len(more[1]) - 1)
-        postcode[r] = more[2].setdefault(p.postcode, len(more[2]) - 1)
-        commune[r] = more[3].setdefault(p.commune, len(more[3]) - 1)
-        address[r] = more[4].setdefault(p.address, len(more[4]) - 1)
+        sex[r] = sexes.setdefault(p.sex, len(sexes) - 1)
+        postcode[r] = postcodes.setdefault(p.postcode, len(postcodes) - 1)
         several[r] = len(p.surnames) > 1
         first_surname[r] = surname.setdefault(p.surnames[0], len(surname)) if p.surnames else -1
         for s, sp in zip(p.surnames, p.surname_phon, strict=True):
@@ -128,8 +132,36 @@ def parts_of(records: Sequence[Prepared]) -> Parts:
     arr = [np.asarray(c, dtype=np.int32) for c in cols]  # codes and dates fit in 31 bits
     s_arr = [np.asarray(c, dtype=np.int32) for c in (s_row, s_init, s_two, s_ph, s_full)]
     e_arr = [np.asarray(c, dtype=np.int32) for c in extra[:-1]]
-    values = [list(surname), [v for v in first if v]]
-    return Parts(n, *arr, *s_arr, *e_arr, np.asarray(several, dtype=bool), *values)
+    several_arr = np.asarray(several, dtype=bool)
+    del cols, extra, year, date, wh, f_init, f_two, f_ph, f_full
+    del month, day, sex, postcode, first_surname, several, s_row, s_init, s_two, s_ph, s_full
+    del ph, two, where, sexes, postcodes
+    texts = string_codes(records)
+    codes = {name: texts.pop(name) for name in FIELDS}
+    return Parts(
+        n,
+        *arr,
+        nir=codes["nir"],
+        phone=codes["phone"],
+        email=codes["email"],
+        s_row=s_arr[0],
+        s_init=s_arr[1],
+        s_two=s_arr[2],
+        s_ph=s_arr[3],
+        s_full=s_arr[4],
+        month=e_arr[0],
+        day=e_arr[1],
+        sex=e_arr[2],
+        birth_place=codes["birth_place"],
+        postcode=e_arr[3],
+        commune=codes["commune"],
+        address=codes["address"],
+        surname=e_arr[4],
+        several=several_arr,
+        surname_values=list(surname),
+        first_values=[v for v in first if v],
+        texts=texts,
+    )
 
 
 def _dense(*cols: np.ndarray) -> np.ndarray:
@@ -278,15 +310,18 @@ class Blocks(NamedTuple):
     partners: np.ndarray
 
 
+def family_block(parts: Parts, family: str, max_block_size: int = MAX_BLOCK_SIZE) -> Blocks:
+    """The usable blocks of one family (a name of ``FAMILIES``)."""
+    cap = _cap(family, max_block_size)
+    row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
+    partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
+    mine = np.ascontiguousarray(pad_blocks(parts.n, row, blk).T)
+    return Blocks(row, blk, mine, partners.astype(np.int32))
+
+
 def family_blocks(parts: Parts, max_block_size: int = MAX_BLOCK_SIZE) -> list[Blocks]:
     """The usable blocks of every family of ``blocking.KEY_FAMILIES``, in that order."""
-    out = []
-    for family in FAMILIES:
-        cap = _cap(family, max_block_size)
-        row, blk = _usable(parts.n, *_keys(parts, family, max_block_size), cap)
-        partners = np.searchsorted(blk, blk, side="right") - np.arange(len(blk)) - 1
-        out.append(Blocks(row, blk, pad_blocks(parts.n, row, blk), partners.astype(np.int32)))
-    return out
+    return [family_block(parts, family, max_block_size) for family in FAMILIES]
 
 
 def pairs_at(row: np.ndarray, partners: np.ndarray, lo: int, hi: int):

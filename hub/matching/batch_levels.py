@@ -54,6 +54,7 @@ from .record import Prepared
 
 __all__ = [
     "Names",
+    "date_digits",
     "date_levels",
     "level_codes",
     "levels",
@@ -154,41 +155,63 @@ def _name_pair(e, a: np.ndarray, b: np.ndarray, pa: np.ndarray, pb: np.ndarray) 
     return np.where(a == b, N_EXACT, out).astype(np.int8)
 
 
+def date_digits(date: np.ndarray) -> np.ndarray:
+    """The eight decimal digits of each ``YYYYMMDD`` (non-negative), four bits each, the
+    last digit lowest: what ``date_levels`` compares digit by digit."""
+    out = np.zeros(len(date), dtype=np.int64)
+    rest = date.astype(np.int64)
+    for k in range(8):
+        out |= (rest % 10) << (4 * k)
+        rest //= 10
+    return out
+
+
+_NIBBLES = 0x11111111  # the lowest bit of each of eight 4-bit digits
+
+
+def _differ(x: np.ndarray) -> np.ndarray:
+    """Of packed digits ``x``, the lowest bit of each digit that is not 0."""
+    return (x | (x >> 1) | (x >> 2) | (x >> 3)) & _NIBBLES
+
+
+def _digit_typo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``compare._date``'s one-character typo of two full dates (packed digits): one digit
+    differs, or two adjacent ones are exchanged."""
+    diff = _differ(a ^ b)
+    ham = np.bitwise_count(diff)
+    # digits t and t + 1 both differ, a's t is b's t + 1 and a's t + 1 is b's t
+    swap = diff & (diff >> 4) & ~_differ(a ^ (b >> 4)) & ~_differ((a >> 4) ^ b) & 0x01111111
+    return (ham == 1) | ((ham == 2) & (swap != 0))
+
+
 def date_levels(e, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``compare._date`` (and the exact fast path of ``compare_levels``), vectorised."""
     ya, yb, ma, mb, da, db = e.year[i], e.year[j], e.month[i], e.month[j], e.day[i], e.day[j]
     va, vb = e.date[i], e.date[j]
-    level = np.full(len(i), 6, dtype=np.int64)  # different
+    level = np.full(len(i), 6, dtype=np.int8)  # different
     full_a, full_b = (ma > 0) & (da > 0), (mb > 0) & (db > 0)
     both = full_a & full_b
     same_year = ya == yb
     # both full: swap, 01/01, one-character typo, year off by one (first rule that holds)
-    rule = np.full(len(i), 6, dtype=np.int64)
-    digits_a, digits_b = e.digits[i], e.digits[j]
-    diff = digits_a != digits_b
-    ham = diff.sum(axis=1)
-    swap_adj = (
-        diff[:, :-1]
-        & diff[:, 1:]
-        & (digits_a[:, :-1] == digits_b[:, 1:])
-        & (digits_a[:, 1:] == digits_b[:, :-1])
-    ).any(axis=1)
-    typo = (ham == 1) | ((ham == 2) & swap_adj)
-    rule = np.where((np.abs(ya - yb) == 1) & (ma == mb) & (da == db), 5, rule)
-    rule = np.where(typo, 4, rule)
+    rule = np.full(len(i), 6, dtype=np.int8)
+    typo = _digit_typo(e.digits[i], e.digits[j])
+    rule[(np.abs(ya - yb) == 1) & (ma == mb) & (da == db)] = 5
+    rule[typo] = 4
     placeholder = ((ma == 1) & (da == 1)) | ((mb == 1) & (db == 1))
-    rule = np.where(same_year & placeholder, 2, rule)
-    rule = np.where(same_year & (ma == db) & (da == mb), 3, rule)
-    level = np.where(both, rule, level)
+    rule[same_year & placeholder] = 2
+    rule[same_year & (ma == db) & (da == mb)] = 3
+    level[both] = rule[both]
     # at least one partial date
     part = ~both
     year_off = (np.abs(ya - yb) == 1) & (ma == mb)
     months_differ = (ma > 0) & (mb > 0) & (ma != mb)
     partial_rule = np.where(~same_year, np.where(year_off, 5, 6), np.where(months_differ, 6, 2))
-    level = np.where(part, partial_rule, level)
+    level[part] = partial_rule[part]
     exact = np.where((ma == 1) & (da == 1), D_PLACEHOLDER, D_EXACT)
-    level = np.where(va == vb, np.where(da > 0, exact, 2), level)
-    return np.where((ya == 0) | (yb == 0), 7, level)
+    same = va == vb
+    level[same] = np.where(da > 0, exact, 2)[same]
+    level[(ya == 0) | (yb == 0)] = 7
+    return level
 
 
 def _per_combo(

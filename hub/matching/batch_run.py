@@ -11,8 +11,8 @@ With ``workers`` > 1 this process works as one of them and ``workers - 1`` other
 from a fork server (not from this process, whose heap they would copy page by page); every
 one takes its next task from a counter they share, so none waits while tasks are left
 (``batch_pool``). All map the blocks and the records' integer codes from files in RAM
-(``batch_shared``); the name tables the levels read (``batch_codes``) are sent to them with
-their work, so no worker reads a record.
+(``batch_shared``), and the name tables the levels read (``batch_codes``) as marshalled
+entries, each read when met (``PackedTable``), so no worker reads a record.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from .batch import encode, score_pairs
+from .batch_codes import pack_table
 from .batch_keys import Parts, family_blocks
 from .batch_pool import Pool
 from .batch_shared import SharedDir
@@ -48,6 +49,16 @@ def use_workers(workers: int, n_records: int) -> bool:
         and "forkserver" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
     )
+
+
+def _packed_tables(shared: SharedDir, tables: Sequence) -> list[tuple[str, str]]:
+    """The name tables written packed (``batch_codes.pack_table``): each worker reads the
+    entries it meets."""
+    out = []
+    for k, table in enumerate(tables):
+        blob, at = pack_table(table)
+        out.append((shared.put(f"t{k}.blob", blob), shared.put(f"t{k}.at", at)))
+    return out
 
 
 def scored(
@@ -77,8 +88,8 @@ def scored(
         shared = SharedDir()
         pool = Pool(workers, shared)  # started first: they boot meanwhile
         try:
+            pool.blocks(parts, max_block_size)  # the workers start on them
             encoded = encode(recs, model, parts, base)
-            pool.blocks(parts, max_block_size)  # a worker builds them meanwhile
             del parts, base
             columns = vars(encoded)
             spec = {
@@ -87,15 +98,19 @@ def scored(
                     for k, v in columns.items()
                     if isinstance(v, np.ndarray)
                 },
-                "tables": columns["tables"],  # sent to the workers with their work
+                "tables": _packed_tables(shared, columns["tables"]),
             }
-            del encoded  # every worker (this process too) reads the files
+            # every worker (this process too) reads the files: nothing of ``encoded`` is
+            # kept here (``columns``, its ``__dict__``, held all its arrays until 2026-12-01)
+            del encoded, columns
             release_memory()
             for found, count in pool.run(model, cut, spec):
                 candidates += count
                 yield from found
         finally:
-            pool.close()
-            shared.remove()
+            try:
+                pool.close()
+            finally:
+                shared.remove()  # the files in RAM go whatever happened
     if stats is not None:
         stats["candidates"] = candidates

@@ -20,7 +20,7 @@ from rapidfuzz.process import cpdist
 from .compare import ADDRESS_FUZZY, PLACE_FUZZY
 from .record import Prepared
 
-__all__ = ["FIELDS", "COMPARE", "string_codes", "values"]
+__all__ = ["FIELDS", "COMPARE", "string_codes", "string_table", "values"]
 
 #: The fields coded here (``Prepared`` attributes).
 FIELDS = ("birth_place", "commune", "address", "phone", "email", "nir")
@@ -28,7 +28,8 @@ FIELDS = ("birth_place", "commune", "address", "phone", "email", "nir")
 
 def string_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
     """``{field: codes, field + "_text": UTF-8 buffer, field + "_at": offsets}``, one field
-    at a time (one table of distinct values held at once: 1M records have ~1M addresses)."""
+    at a time (one table of distinct values held at once: 1M records have ~1M addresses).
+    (``batch_keys.parts_of`` makes the same in its pass over the records.)"""
     out: dict[str, np.ndarray] = {}
     for name in FIELDS:
         table: dict[str, int] = {"": -1}
@@ -38,13 +39,21 @@ def string_codes(records: Sequence[Prepared]) -> dict[str, np.ndarray]:
             dtype=np.int32,
             count=len(records),
         )
-        encoded = [v.encode("utf-8") for v in table if v]
+        out.update(string_table(name, table))
         del table, put
-        at = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(b) for b in encoded], out=at[1:])
-        out[name + "_text"] = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-        out[name + "_at"] = at
     return out
+
+
+def string_table(name: str, table: dict[str, int]) -> dict[str, np.ndarray]:
+    """``{name + "_text": UTF-8 buffer, name + "_at": offsets}`` of the values of ``table``
+    (value -> code, ``""`` first and coded ``-1``, the others ``0, 1, ...`` in order)."""
+    encoded = [v.encode("utf-8") for v in table if v]
+    at = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=at[1:])
+    return {
+        name + "_text": np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8),
+        name + "_at": at,
+    }
 
 
 def values(e, name: str, codes: np.ndarray) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .batch import Encoded, bounded, cut_weight_of, score_pairs
+from .batch_codes import PackedTable
 from .batch_keys import Blocks, pairs_at, ranges
 from .batch_shared import mapped
 from .model import Model
@@ -28,21 +29,50 @@ __all__ = [
 CHUNK_PAIRS = 1 << 17
 
 
-def _shares(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Whether records ``i`` and ``j`` share a usable block of one family."""
-    a, b = blocks[i], blocks[j]
-    if blocks.shape[1] == 1:
-        return (a[:, 0] == b[:, 0]) & (a[:, 0] >= 0)
-    return ((a[:, :, None] == b[:, None, :]) & (a >= 0)[:, :, None]).any(axis=(1, 2))
+def _columns(cols: np.ndarray, k: np.ndarray) -> list[np.ndarray]:
+    """Records ``k``'s blocks of one family, a column each (``Blocks.mine``), up to the last
+    column holding a block for one of them (a record's blocks come first, padding after)."""
+    out = []
+    for col in cols:
+        c = col[k]
+        if out and not (c >= 0).any():
+            break
+        out.append(c)
+    return out
 
 
-def _first_block(blocks: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def _hit(a: np.ndarray, b: list[np.ndarray]) -> np.ndarray:
+    """Whether each ``a`` (a block or ``-1``) is among the same row's ``b``."""
+    hit = a == b[0]
+    for c in b[1:]:
+        hit |= a == c
+    return hit & (a >= 0)
+
+
+def _shares(cols: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether records ``i`` and ``j`` share a usable block of one family (``Blocks.mine``:
+    a few columns, so a few comparisons of whole arrays)."""
+    if not len(i):
+        return np.zeros(0, dtype=bool)
+    a, b = _columns(cols, i), _columns(cols, j)
+    out = _hit(a[0], b)
+    for c in a[1:]:
+        out |= _hit(c, b)
+    return out
+
+
+_NONE = np.iinfo(np.int32).max
+
+
+def _first_block(cols: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Smallest block id records ``i`` and ``j`` share in one family (they share one)."""
-    a, b = blocks[i], blocks[j]
-    if blocks.shape[1] == 1:
-        return a[:, 0]
-    same = (a[:, :, None] == b[:, None, :]).any(axis=2) & (a >= 0)
-    return np.where(same, a, np.iinfo(np.int32).max).min(axis=1)
+    if len(cols) == 1 or not len(i):
+        return cols[0][i]
+    a, b = _columns(cols, i), _columns(cols, j)
+    out = np.where(_hit(a[0], b), a[0], _NONE)
+    for c in a[1:]:
+        out = np.minimum(out, np.where(_hit(c, b), c, _NONE))
+    return out
 
 
 def survivors(
@@ -59,9 +89,10 @@ def survivors(
     fam = families[f]
     i, j, left = pairs_at(fam.row, fam.partners, lo, hi)
     keep = _first_block(fam.mine, i, j) == fam.blk[left]
-    for earlier in families[:f]:
-        keep &= ~_shares(earlier.mine, i, j)
     i, j = i[keep], j[keep]
+    for earlier in families[:f]:  # each family on the pairs the others left
+        keep = ~_shares(earlier.mine, i, j)
+        i, j = i[keep], j[keep]
     left = bounded(model, encoded, i, j, cut_weight)
     return i[left].astype(np.int32), j[left].astype(np.int32), len(i)
 
@@ -69,9 +100,8 @@ def survivors(
 def init_state(spec: dict, model: Model, cut: float) -> tuple:
     """A worker's state: what the run directory holds, mapped, and the name tables."""
     families = [Blocks(*(mapped(p) for p in paths)) for paths in spec["families"]]
-    encoded = Encoded(
-        {**{k: mapped(p) for k, p in spec["encoded"].items()}, "tables": spec["tables"]}
-    )
+    tables = tuple(PackedTable(mapped(blob), mapped(at)) for blob, at in spec["tables"])
+    encoded = Encoded({**{k: mapped(p) for k, p in spec["encoded"].items()}, "tables": tables})
     return (cut, families, encoded, model, cut_weight_of(cut))
 
 
