@@ -101,8 +101,8 @@ def _json(value):
 
 def _bound_cursor():
     """A cursor of Django's connection that binds its parameters on the server (Django's own
-    quotes each into the statement's text): an array of 20,000 ids travels as one value,
-    neither quoted one by one in Python nor parsed back by the server."""
+    quotes each into the statement's text): a chunk's 20,000 ids (``_joined``) travel apart
+    from the statement, neither quoted in Python nor parsed back with it by the server."""
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
 
@@ -113,7 +113,9 @@ LOCK_SQL = (
     "(SELECT unnest(string_to_array(%s, ',')::bigint[]) AS k ORDER BY 1) AS ks"
 )
 
-_SEPARATOR = "\x1f"  # the unit separator: no blocking key holds a control character
+# The unit separator: blocking keys are made of normalised names, dates and codes. Should one
+# hold it, ``_joined`` refuses the list and the chunk goes row by row (``exchanges.imports``).
+_SEPARATOR = "\x1f"
 
 
 def _joined(values: list, separator: str = ",") -> str:
