@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +36,7 @@ from hub import bulkwrite
 from hub.collector import Chunks
 from hub.outbox.emit import emit
 from hub.registry.actors import Actor
+from hub.registry.bulk import Ahead, ahead
 from hub.registry.pool import Features
 
 logger = logging.getLogger(__name__)
@@ -78,17 +80,40 @@ def _whole(content) -> bytes:
 # --- Running ----------------------------------------------------------------------------------
 
 
-def _validated(job: ImportJob, index: int, external_id, payload, errors) -> ImportRow:
-    """The row's report line; ``rejected`` with its reasons when the row is invalid."""
+def _errors(external_id, payload, errors) -> list:
+    """The row's reasons to be rejected (the file's own, else its id's and its payload's)."""
+    if errors:
+        return errors
+    if not EXTERNAL_ID_RE.match(external_id or ""):
+        return [{"field": "external_id", "message": "1 to 128 of A-Z a-z 0-9 . _ : -"}]
+    return schemas.public_errors(schemas.validate("beneficiary-record", 1, payload))
+
+
+def _line(job: ImportJob, index: int, external_id, errors: list) -> ImportRow:
+    """The row's report line; ``rejected`` with its reasons when it has any."""
     row = ImportRow(job=job, index=index, external_id=(external_id or "")[:128])
-    if not errors:
-        if not EXTERNAL_ID_RE.match(external_id or ""):
-            errors = [{"field": "external_id", "message": "1 to 128 of A-Z a-z 0-9 . _ : -"}]
-        else:
-            errors = schemas.public_errors(schemas.validate("beneficiary-record", 1, payload))
     if errors:
         row.outcome, row.errors = "rejected", errors
     return row
+
+
+def _validated(job: ImportJob, index: int, external_id, payload, errors) -> ImportRow:
+    return _line(job, index, external_id, _errors(external_id, payload, errors))
+
+
+def _ahead(chunk: list) -> list[tuple[list, dict | None, Ahead | None]]:
+    """(errors, normalised payload, ``bulk.ahead``) of each row of a chunk: validation and
+    the preparation for matching, which read no table. ``run_job`` has a helper thread work
+    them out for the next chunk while this one waits on the database."""
+    out = []
+    for _index, external_id, payload, errors in chunk:
+        errors = _errors(external_id, payload, errors)
+        if errors:
+            out.append((errors, None, None))
+        else:
+            clean = schemas.normalized(payload)
+            out.append(([], clean, ahead(clean)))
+    return out
 
 
 def _reported(row: ImportRow, result) -> ImportRow:
@@ -117,39 +142,58 @@ def _submit(actor: Actor, job: ImportJob, index: int, external_id, payload, erro
     return _reported(row, result)
 
 
-def _submit_chunk(actor: Actor, job: ImportJob, todo: list, features=None) -> list[ImportRow]:
+def _submit_chunk(
+    actor: Actor, job: ImportJob, todo: list, features=None, checked=None
+) -> list[ImportRow]:
     """Every row of the chunk, set-wise (``exchanges.setwise``): the valid rows are matched and
-    written together. Should the chunk fail as a whole (a concurrent writer of one of its
-    records, say), it is rolled back and its rows go one by one, each in its savepoint."""
-    rows = [_validated(job, *item) for item in todo]
-    valid = [(row, item) for row, item in zip(rows, todo, strict=True) if row.outcome != "rejected"]
+    written together. ``checked``: the rows' ``_ahead``, if worked out already. Should the
+    chunk fail as a whole (a concurrent writer of one of its records, say), it is rolled back
+    and its rows go one by one, each in its savepoint."""
+    checked = checked if checked is not None else _ahead(todo)
+    rows = [
+        _line(job, item[0], item[1], errors)
+        for item, (errors, _clean, _ready) in zip(todo, checked, strict=True)
+    ]
+    valid = [
+        (row, item[1], c) for row, item, c in zip(rows, todo, checked, strict=True) if not c[0]
+    ]
     if not valid:
         return rows
-    items = [(item[1], schemas.normalized(item[2])) for _row, item in valid]
     try:
         with transaction.atomic():
             results = submit_many(
-                actor=actor, items=items, request_id=f"import:{job.pk}", features=features
+                actor=actor,
+                items=[(external_id, clean) for _row, external_id, (_e, clean, _r) in valid],
+                request_id=f"import:{job.pk}",
+                features=features,
+                ready=[ready for _row, _external_id, (_e, _c, ready) in valid],
             )
     except Exception:
         logger.exception("import %s: chunk at row %s goes row by row", job.pk, todo[0][0])
         return [_submit(actor, job, *item) for item in todo]
-    for (row, _item), result in zip(valid, results, strict=True):
+    for (row, _external_id, _checked), result in zip(valid, results, strict=True):
         _reported(row, result)
     return rows
 
 
-def _process_chunk(actor: Actor, job_id, chunk: list, features=None) -> int | None:
-    """Commit one chunk. Returns the new ``processed``, or None if the job is finished."""
+def _process_chunk(actor: Actor, job_id, chunk: list, features=None, checked=None) -> int | None:
+    """Commit one chunk (``checked``: its rows' ``_ahead``, if worked out already). Returns
+    the new ``processed``, or None if the job is finished."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
             return None
-        todo = [item for item in chunk if item[0] >= job.processed]
+        if checked is None:
+            checked = [None] * len(chunk)
+        kept = [
+            (item, c) for item, c in zip(chunk, checked, strict=True) if item[0] >= job.processed
+        ]
+        todo = [item for item, _c in kept]
         if not todo:
             return job.processed
         if SETWISE:
-            rows = _submit_chunk(actor, job, todo, features)
+            known = [c for _item, c in kept]
+            rows = _submit_chunk(actor, job, todo, features, None if None in known else known)
         else:
             rows = [_submit(actor, job, *item) for item in todo]
         bulkwrite.insert(ImportRow, rows)
@@ -163,6 +207,32 @@ def _process_chunk(actor: Actor, job_id, chunk: list, features=None) -> int | No
             **{name: F(name) + n for name, n in counts.items() if n},
         )
         return processed
+
+
+def _chunks(rows, start: int):
+    """The file's rows from index ``start`` on, in lists of ``CHUNK``."""
+    chunk: list = []
+    for item in rows:
+        if item[0] < start:
+            continue
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _commit(actor: Actor, job: ImportJob, pending, features, collector, progress) -> bool:
+    """Process one (chunk, its ``_ahead`` future); False if the job is finished elsewhere."""
+    chunk, checked = pending
+    with collector.chunk():
+        processed = _process_chunk(actor, job.pk, chunk, features, checked.result())
+    if processed is None:
+        return False
+    if progress:
+        progress(processed, job.total)
+    return True
 
 
 def run_job(*, job_id, progress=None) -> str:
@@ -180,30 +250,21 @@ def run_job(*, job_id, progress=None) -> str:
         client_id=job.client_id,
         user_id=job.user_id,
     )
-    start = job.processed
     features = Features()  # candidates met by a chunk, kept for the next ones (bounded)
     collector = Chunks()  # no automatic garbage collection inside a chunk
-    chunk: list = []
-    processed = start
-    for item in iter_rows(importfiles.job_stream(job), job.format):
-        if item[0] < start:
-            continue
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            with collector.chunk():
-                processed = _process_chunk(actor, job.pk, chunk, features)
-            chunk = []
-            if processed is None:
+    # One chunk ahead: while a chunk is matched and written (much of it waiting on the
+    # database), the helper thread validates and prepares the next (``_ahead``, no query).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead") as helper:
+        pending = None
+        for chunk in _chunks(iter_rows(importfiles.job_stream(job), job.format), job.processed):
+            upcoming = (chunk, helper.submit(_ahead, chunk))
+            if pending is not None and not _commit(
+                actor, job, pending, features, collector, progress
+            ):
                 return "finished elsewhere"
-            if progress:
-                progress(processed, job.total)
-    if chunk:
-        with collector.chunk():
-            processed = _process_chunk(actor, job.pk, chunk, features)
-        if processed is None:
+            pending = upcoming
+        if pending is not None and not _commit(actor, job, pending, features, collector, progress):
             return "finished elsewhere"
-        if progress:
-            progress(processed, job.total)
     with transaction.atomic():
         done = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
             status=ImportStatus.DONE, finished_at=timezone.now()

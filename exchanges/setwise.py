@@ -70,14 +70,22 @@ def known_before(actor: Actor, results: list) -> list[bool]:
 
 
 def submit_many(
-    *, actor: Actor, items: list[tuple[str, dict]], request_id: str = "", features=None
+    *,
+    actor: Actor,
+    items: list[tuple[str, dict]],
+    request_id: str = "",
+    features=None,
+    ready=None,
 ) -> list:
     """``submit_record`` of each (external_id, normalised payload), in order, in one
     transaction; returns the ``UpsertResult`` of each. ``features``: a ``pool.Features`` kept
-    by the caller from one chunk to the next."""
+    by the caller from one chunk to the next; ``ready``: each payload's ``bulk.ahead``, if the
+    caller has it."""
     organization = Organization.objects.get(pk=actor.organization_id)
     with transaction.atomic():
-        results = upsert_many(organization=organization, items=items, features=features)
+        results = upsert_many(
+            organization=organization, items=items, features=features, ready=ready
+        )
         knew = known_before(actor, results)
         entries, events = [], []
         for result, known in zip(results, knew, strict=True):

@@ -8,6 +8,10 @@ chunks); scoring in memory, where each row also meets the rows before it in the 
 (duplicates inside a file); then ``bulk_create`` of beneficiaries,
 records, keys, decisions and review items, and each touched golden record refreshed once.
 
+What a row needs before it meets the registry (its NIR digest, prepared features and blocking
+keys: ``Ahead``) touches no table, so an import works it out for the next chunk while this one
+waits on the database (``exchanges.imports``) and hands it over as ``ahead``.
+
 ``upsert_many`` keeps the row order exactly: a row about a record that already exists (in the
 database, or earlier in the chunk) and changes it is written through ``record_upsert`` after
 the new records before it have been written, so every row sees what the rows before it wrote.
@@ -52,6 +56,23 @@ class _New:
     record_id: object = None
     beneficiary_id: object = None
     decision: IntakeDecision | None = None
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A validated, normalised payload made ready for matching, without any query."""
+
+    clean: dict  # the payload without its NIR
+    nir_digest: str
+    prepared: matching.Prepared
+    keys: list
+
+
+def ahead(payload: dict) -> Ahead:
+    """``Ahead`` of a normalised payload: pure computation, safe in a helper thread."""
+    clean, nir_digest = split_nir(payload)
+    prepared = intake.prepared_for("new", clean, nir_digest)
+    return Ahead(clean, nir_digest, prepared, matching.blocking_keys(prepared))
 
 
 def _decide(candidates: list[Candidate]) -> IntakeDecision:
@@ -224,15 +245,23 @@ def _flush(organization, segment: list[_New], results: list, current: dict, feat
 
 
 def upsert_many(
-    *, organization: Organization, items: list[tuple[str, dict]], features: Features | None = None
+    *,
+    organization: Organization,
+    items: list[tuple[str, dict]],
+    features: Features | None = None,
+    ready: list[Ahead] | None = None,
 ) -> list:
     """``record_upsert`` of every (external_id, validated payload), in order, set-wise.
 
     Runs in the caller's transaction; returns one ``UpsertResult`` per item. ``features``: the
-    candidates' prepared form kept from the previous chunks of the same job (``pool.Features``).
+    candidates' prepared form kept from the previous chunks of the same job (``pool.Features``);
+    ``ready``: the ``ahead`` of each item's payload, when the caller worked it out already.
     """
     results: list = [None] * len(items)
-    split = [split_nir(payload) for _external_id, payload in items]
+    if ready is None:
+        split = [split_nir(payload) for _external_id, payload in items]
+    else:
+        split = [(done.clean, done.nir_digest) for done in ready]
     current = {}
     external_ids = sorted({external_id for external_id, _payload in items})
     for batch in batches(external_ids):
@@ -261,12 +290,12 @@ def upsert_many(
             current[external_id] = result.record
             results[position] = result
             continue
-        prepared = intake.prepared_for("new", clean, nir_digest)
-        segment.append(
-            _New(
-                position, external_id, clean, nir_digest, prepared, matching.blocking_keys(prepared)
-            )
-        )
+        if ready is None:
+            prepared = intake.prepared_for("new", clean, nir_digest)
+            keys = matching.blocking_keys(prepared)
+        else:
+            prepared, keys = ready[position].prepared, ready[position].keys
+        segment.append(_New(position, external_id, clean, nir_digest, prepared, keys))
         in_segment.add(external_id)
     _flush(organization, segment, results, current, features)
     return results
