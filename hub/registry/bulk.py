@@ -10,7 +10,7 @@ records, keys, decisions and review items, and each touched golden record refres
 
 What a row needs before it meets the registry (its NIR digest, prepared features and blocking
 keys: ``Ahead``) touches no table, so an import works it out for the next chunk while this one
-waits on the database (``exchanges.imports``) and hands it over as ``ahead``.
+waits on the database (``exchanges.imports``) and hands it over (``upsert_many``'s ``ready``).
 
 ``upsert_many`` keeps the row order exactly: a row about a record that already exists (in the
 database, or earlier in the chunk) and changes it is written through ``record_upsert`` after
