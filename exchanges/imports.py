@@ -183,17 +183,13 @@ def _process_chunk(actor: Actor, job_id, chunk: list, features=None, checked=Non
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
             return None
-        if checked is None:
-            checked = [None] * len(chunk)
-        kept = [
-            (item, c) for item, c in zip(chunk, checked, strict=True) if item[0] >= job.processed
-        ]
-        todo = [item for item, _c in kept]
+        todo = [item for item in chunk if item[0] >= job.processed]  # a suffix: rows in order
         if not todo:
             return job.processed
         if SETWISE:
-            known = [c for _item, c in kept]
-            rows = _submit_chunk(actor, job, todo, features, None if None in known else known)
+            if checked is not None:
+                checked = checked[len(chunk) - len(todo) :]
+            rows = _submit_chunk(actor, job, todo, features, checked)
         else:
             rows = [_submit(actor, job, *item) for item in todo]
         bulkwrite.insert(ImportRow, rows)

@@ -92,3 +92,26 @@ def test_a_resumed_job_starts_at_its_first_uncommitted_row(partner_a, monkeypatc
             "external_id", flat=True
         )
     ) == {"S-3", "S-4", "S-5"}
+
+
+def test_a_chunk_another_runner_half_committed_keeps_its_rows_helper_work(partner_a):
+    actor = Actor(
+        organization_id=partner_a.organization.pk,
+        organization_ids=(partner_a.organization.pk,),
+    )
+    job = imports.create_job(actor=actor, content=_file(_rows()), format="ndjson")
+    chunk = list(iter_rows(_file(_rows()), "ndjson"))
+    checked = imports._ahead(chunk)
+    # Between this runner's cut of the chunk and its commit, another committed rows 0 and 1.
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed=2)
+
+    assert imports._process_chunk(actor, job.pk, chunk, None, checked) == 4
+
+    lines = ImportRow.objects.filter(job=job).order_by("index")
+    assert [(r.index, r.outcome) for r in lines] == [(2, "rejected"), (3, "created")]
+    assert lines[0].errors[0]["field"] == "external_id"
+    assert list(
+        PartnerRecord.objects.filter(organization=partner_a.organization).values_list(
+            "external_id", flat=True
+        )
+    ) == ["R-4"]
