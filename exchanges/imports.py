@@ -180,7 +180,9 @@ def _process_chunk(actor: Actor, job_id, chunk: list, features=None, checked=Non
     """Commit one chunk (``checked``: its rows' ``_ahead``, if worked out already). Returns
     the new ``processed``, or None if the job is finished."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        # The job row without its file: an inline file (up to ``importfiles.INLINE_BYTES``)
+        # is read once by ``run_job``, not again with each chunk's lock.
+        job = ImportJob.objects.select_for_update().defer("content").get(pk=job_id)
         if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
             return None
         todo = [item for item in chunk if item[0] >= job.processed]  # a suffix: rows in order
@@ -266,7 +268,7 @@ def run_job(*, job_id, progress=None) -> str:
             status=ImportStatus.DONE, finished_at=timezone.now()
         )
         if done:
-            job.refresh_from_db()
+            job = ImportJob.objects.defer("content").get(pk=job.pk)
             emit(
                 type="import.completed",
                 organization_id=job.organization_id,

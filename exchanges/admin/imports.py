@@ -24,3 +24,7 @@ class ImportJobAdmin(ReadOnlyMixin, OrganizationScopedAdmin):
     )
     list_filter = ("status",)
     exclude = ("content",)
+
+    def get_queryset(self, request):
+        # An inline file is up to 8 MiB: never read for a list or a detail page.
+        return super().get_queryset(request).defer("content")

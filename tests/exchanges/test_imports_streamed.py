@@ -155,3 +155,28 @@ def test_upload_over_the_file_limit_answers_413_without_a_job(partner_a, monkeyp
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
     assert ImportJob.objects.count() == 0
+
+
+def test_an_inline_file_is_read_from_the_database_once_not_with_each_chunk(
+    partner_a, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(imports, "CHUNK", 10)
+    content = _ndjson(_rows(35))  # four chunks, the file kept inline
+    actor = Actor(
+        organization_id=partner_a.organization.pk, organization_ids=(partner_a.organization.pk,)
+    )
+    job = imports.create_job(actor=actor, content=content, format="ndjson")
+    assert bytes(job.content) == content
+    with CaptureQueriesContext(connection) as queries:
+        imports.run_job(job_id=job.pk)
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"exchanges_importjob"."content"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+    job.refresh_from_db()
+    assert job.status == "done" and job.processed == 35 and job.rejected == 1

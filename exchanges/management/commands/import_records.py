@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 bar.update(processed - bar.n)
 
             imports.run_job(job_id=job.pk, progress=progress)
-        job.refresh_from_db()
+        job = ImportJob.objects.defer("content").get(pk=job.pk)
         report = imports.report(job)
         self.stdout.write(
             " ".join(
