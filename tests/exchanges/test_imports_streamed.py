@@ -157,9 +157,7 @@ def test_upload_over_the_file_limit_answers_413_without_a_job(partner_a, monkeyp
     assert ImportJob.objects.count() == 0
 
 
-def test_an_inline_file_is_read_from_the_database_once_not_with_each_chunk(
-    partner_a, monkeypatch
-):
+def test_an_inline_file_is_read_from_the_database_once_not_with_each_chunk(partner_a, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
