@@ -151,29 +151,37 @@ def _csv_reader_rows(reader):
 def iter_rows(content, format: str):
     """Yield (index, external_id, payload, errors) for every data row, index from 0;
     ``content``: bytes or a binary stream."""
-    stream = as_stream(content)
     if format == "csv":
-        yield from _csv_rows(stream)
+        yield from _csv_rows(as_stream(content))
         return
+    for index, line in ndjson_lines(content):
+        yield parse_line(index, line)
+
+
+def ndjson_lines(content):
+    """(index, line) of every non-blank line of an NDJSON file, index from 0, unparsed:
+    ``parse_line`` gives its row (an import parses a chunk in its helper thread)."""
     index = 0
-    for line in _lines(stream):
-        if not line.strip():
-            continue
-        try:
-            obj = jsontext.loads(line)
-        except jsontext.InputRefused as exc:
-            yield index, "", None, [{"field": exc.field, "message": exc.message}]
-        except json.JSONDecodeError as exc:
-            yield index, "", None, [{"field": "", "message": f"malformed JSON: {exc.msg}"}]
-        except (ValueError, RecursionError):
-            yield index, "", None, [{"field": "", "message": "not a JSON document"}]
-        else:
-            if not isinstance(obj, dict):
-                yield index, "", None, [{"field": "", "message": "a JSON object is expected"}]
-            else:
-                external_id = obj.pop("external_id", "")
-                yield index, external_id if isinstance(external_id, str) else "", obj, []
-        index += 1
+    for line in _lines(as_stream(content)):
+        if line.strip():
+            yield index, line
+            index += 1
+
+
+def parse_line(index: int, line: str) -> tuple:
+    """(index, external_id, payload, errors) of one NDJSON line."""
+    try:
+        obj = jsontext.loads(line)
+    except jsontext.InputRefused as exc:
+        return index, "", None, [{"field": exc.field, "message": exc.message}]
+    except json.JSONDecodeError as exc:
+        return index, "", None, [{"field": "", "message": f"malformed JSON: {exc.msg}"}]
+    except (ValueError, RecursionError):
+        return index, "", None, [{"field": "", "message": "not a JSON document"}]
+    if not isinstance(obj, dict):
+        return index, "", None, [{"field": "", "message": "a JSON object is expected"}]
+    external_id = obj.pop("external_id", "")
+    return index, external_id if isinstance(external_id, str) else "", obj, []
 
 
 def _check_utf8(stream) -> None:

@@ -101,6 +101,14 @@ def _validated(job: ImportJob, index: int, external_id, payload, errors) -> Impo
     return _line(job, index, external_id, _errors(external_id, payload, errors))
 
 
+def _read_ahead(chunk: list, format: str) -> tuple[list, list]:
+    """The chunk's rows (an NDJSON chunk comes as unparsed lines: ``importfiles.parse_line``)
+    and their ``_ahead``: what ``run_job``'s helper thread does for the next chunk."""
+    if format == "ndjson":
+        chunk = [importfiles.parse_line(index, line) for index, line in chunk]
+    return chunk, _ahead(chunk)
+
+
 def _ahead(chunk: list) -> list[tuple[list, dict | None, Ahead | None]]:
     """(errors, normalised payload, ``bulk.ahead``) of each row of a chunk: validation and
     the preparation for matching, which read no table. ``run_job`` has a helper thread work
@@ -208,7 +216,8 @@ def _process_chunk(actor: Actor, job_id, chunk: list, features=None, checked=Non
 
 
 def _chunks(rows, start: int):
-    """The file's rows from index ``start`` on, in lists of ``CHUNK``."""
+    """The file's rows (an NDJSON file's unparsed lines) from index ``start`` on, in lists of
+    ``CHUNK``."""
     chunk: list = []
     for item in rows:
         if item[0] < start:
@@ -222,10 +231,11 @@ def _chunks(rows, start: int):
 
 
 def _commit(actor: Actor, job: ImportJob, pending, features, collector, progress) -> bool:
-    """Process one (chunk, its ``_ahead`` future); False if the job is finished elsewhere."""
-    chunk, checked = pending
+    """Process one chunk (the future of its ``_read_ahead``); False if the job is finished
+    elsewhere."""
+    chunk, checked = pending.result()
     with collector.chunk():
-        processed = _process_chunk(actor, job.pk, chunk, features, checked.result())
+        processed = _process_chunk(actor, job.pk, chunk, features, checked)
     if processed is None:
         return False
     if progress:
@@ -251,11 +261,17 @@ def run_job(*, job_id, progress=None) -> str:
     features = Features()  # candidates met by a chunk, kept for the next ones (bounded)
     collector = Chunks()  # no automatic garbage collection inside a chunk
     # One chunk ahead: while a chunk is matched and written (much of it waiting on the
-    # database), the helper thread validates and prepares the next (``_ahead``, no query).
+    # database), the helper thread parses, validates and prepares the next (``_read_ahead``,
+    # no query: the file itself is read here).
+    stream = importfiles.job_stream(job)
+    if job.format == "ndjson":
+        source = importfiles.ndjson_lines(stream)
+    else:
+        source = iter_rows(stream, job.format)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead") as helper:
         pending = None
-        for chunk in _chunks(iter_rows(importfiles.job_stream(job), job.format), job.processed):
-            upcoming = (chunk, helper.submit(_ahead, chunk))
+        for chunk in _chunks(source, job.processed):
+            upcoming = helper.submit(_read_ahead, chunk, job.format)
             if pending is not None and not _commit(
                 actor, job, pending, features, collector, progress
             ):

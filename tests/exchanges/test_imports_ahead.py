@@ -13,7 +13,7 @@ import threading
 import pytest
 from django.db import connection
 
-from exchanges import imports
+from exchanges import importfiles, imports
 from exchanges.importfiles import iter_rows
 from exchanges.models import ImportJob, ImportRow
 from hub.registry import bulk
@@ -60,6 +60,30 @@ def test_the_helper_reads_no_table_and_gives_the_row_paths_reasons():
             assert ready == bulk.ahead(clean)
             assert "nir" not in ready.clean and ready.keys
     assert [bool(c[0]) for c in seen["checked"]] == [False, True, True, False]
+
+
+def test_the_helper_parses_an_ndjson_chunk_as_the_reader_does():
+    content = _file(_rows()) + b'\n{"external_id": "R-5", "a": 1, "a": 2}\n[1]\n{oops\n'
+    lines = list(importfiles.ndjson_lines(content))
+    assert all(isinstance(line, str) for _index, line in lines)  # not parsed on the way in
+
+    parsed, checked = imports._read_ahead(lines, "ndjson")
+
+    assert parsed == list(iter_rows(content, "ndjson"))
+    assert [index for index, *_ in parsed] == list(range(7))  # the blank line has no index
+    assert parsed[4][3] == [{"field": "a", "message": "duplicate key"}]
+    assert parsed[5][3] == [{"field": "", "message": "a JSON object is expected"}]
+    assert parsed[6][3][0]["message"].startswith("malformed JSON")
+    assert checked == imports._ahead(parsed)
+    assert [bool(errors) for errors, _c, _r in checked] == [
+        False,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
 
 
 def test_a_resumed_job_starts_at_its_first_uncommitted_row(partner_a, monkeypatch):
