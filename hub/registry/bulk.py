@@ -5,8 +5,9 @@ one sorted advisory-lock set for the chunk's blocking keys and, in the same roun
 statement for the block sizes and the records of the usable blocks, then one for the
 candidates' stored features (``hub.registry.pool``, which keeps them for the job's next
 chunks); scoring in memory, where each row also meets the rows before it in the chunk
-(duplicates inside a file); then ``bulk_create`` of beneficiaries,
-records, keys, decisions and review items, and each touched golden record refreshed once.
+(duplicates inside a file), while the server writes the new records' blocking keys (sent
+before the scoring: they do not depend on it); then ``bulk_create`` of beneficiaries,
+records, decisions and review items, and each touched golden record refreshed once.
 
 What a row needs before it meets the registry (its NIR digest, prepared features and blocking
 keys: ``Ahead``) touches no table, so an import works it out for the next chunk while this one
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
@@ -29,14 +30,13 @@ from hub import bulkwrite, matching
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
-from hub.registry.lookups import batches
+from hub.registry.lookups import batches, keys_written_meanwhile
 from hub.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
     LinkDecision,
     Organization,
     PartnerRecord,
-    RecordKey,
     ReviewItem,
 )
 from hub.registry.pool import Features, Pool
@@ -53,7 +53,7 @@ class _New:
     nir_digest: str
     prepared: matching.Prepared
     keys: list
-    record_id: object = None
+    record_id: uuid.UUID = field(default_factory=uuid.uuid4)
     beneficiary_id: object = None
     decision: IntakeDecision | None = None
 
@@ -103,11 +103,13 @@ def _match(segment: list[_New], features: Features | None) -> None:
     pool = Pool(intake.current_model(), features)
     if keys:
         pool.load(keys)  # one sorted lock set for the whole segment, then its look-ups
-    for new in segment:
-        new.decision = _decide(pool.candidates(new.prepared, new.keys))
-        new.record_id = uuid.uuid4()
-        new.beneficiary_id = new.decision.beneficiary or uuid.uuid4()
-        pool.add(new)
+    # The segment's own keys do not depend on its decisions: the server writes them while
+    # the rows are scored (the records follow in ``_write``).
+    with keys_written_meanwhile([(new.record_id, key) for new in segment for key in new.keys]):
+        for new in segment:
+            new.decision = _decide(pool.candidates(new.prepared, new.keys))
+            new.beneficiary_id = new.decision.beneficiary or uuid.uuid4()
+            pool.add(new)
 
 
 def _refresh_existing(roots: set, now) -> None:
@@ -173,11 +175,6 @@ def _write(organization: Organization, segment: list[_New]) -> list[PartnerRecor
             for pk, rows in members.items()
             if pk in fresh
         ],
-    )
-    bulkwrite.insert_values(
-        RecordKey,
-        ["record_id", "key"],
-        [(new.record_id, key) for new in segment for key in new.keys],
     )
     bulkwrite.insert(
         LinkDecision,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from contextlib import contextmanager
 
 import orjson
 import psycopg
 from django.db import connection
 
+from hub import bulkwrite
 from hub.matching import coarse_keys
 from hub.registry.models import BlockSize, PartnerRecord, RecordKey
 
@@ -276,6 +278,47 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         else:
             rows.append((key, record_id))
     return large, rows
+
+
+# The blocking keys of a chunk's new records: the ids and the keys as two text parameters, split
+# by the server (as ``_CHUNK_KEYS_SQL``'s); the block-size trigger runs on the statement.
+_KEYS_INSERT_SQL = """
+INSERT INTO registry_recordkey (record_id, key)
+SELECT * FROM unnest(
+    string_to_array(%(ids)s, ',')::uuid[], string_to_array(%(keys)s, chr(31))
+)
+"""
+
+
+@contextmanager
+def keys_written_meanwhile(rows: list[tuple]):
+    """Insert the (record id, key) rows of a chunk's new records while the block runs.
+
+    On PostgreSQL the statement is sent at once and waited for at the end of the block (a
+    pipeline): the server writes the rows, their indexes and the block sizes while the caller
+    scores the chunk. The block must not query the database (a query would wait for the
+    insert), and the records may come later in the transaction (the foreign key is checked at
+    commit). An error of the insert is raised at the end of the block. Elsewhere the rows are
+    inserted at the end of the block."""
+    if not rows:
+        yield
+        return
+    if not _postgres():
+        yield
+        _insert_key_rows(rows)
+        return
+    params = {
+        "ids": _joined([record_id for record_id, _key in rows]),
+        "keys": _joined([key for _record_id, key in rows], _SEPARATOR),
+    }
+    with connection.wrap_database_errors, _bound_cursor() as cursor:
+        with connection.connection.pipeline():
+            cursor.execute(_KEYS_INSERT_SQL, params)
+            yield
+
+
+def _insert_key_rows(rows: list[tuple]) -> None:
+    bulkwrite.insert_values(RecordKey, ["record_id", "key"], rows)
 
 
 # The candidates of a chunk: version, beneficiary and its merged_into (only merged beneficiaries
