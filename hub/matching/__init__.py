@@ -12,7 +12,14 @@ Public API::
     nir_is_valid(nir) -> bool
 """
 
-from .blocking import block_cap, blocking_keys, candidate_codes, candidate_pairs, coarse_keys
+from .blocking import (
+    KEY_MAX_LENGTH,
+    block_cap,
+    blocking_keys,
+    candidate_codes,
+    candidate_pairs,
+    coarse_keys,
+)
 from .compare import COMPARISONS, LEVELS, compare_levels
 from .engine import Pair, deduplicate, estimate, train
 from .model import DEFAULT_THRESHOLDS, Comparison, Model
@@ -22,6 +29,7 @@ from .record import Prepared, prepare
 __all__ = [
     "COMPARISONS",
     "DEFAULT_THRESHOLDS",
+    "KEY_MAX_LENGTH",
     "LEVELS",
     "Comparison",
     "Model",

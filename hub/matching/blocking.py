@@ -7,6 +7,7 @@ another. Keys are stable strings the hub can store in an indexed column.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from .record import Prepared
 
 __all__ = [
     "KEY_FAMILIES",
+    "KEY_MAX_LENGTH",
     "MAX_BLOCK_SIZE",
     "REFINED_PREFIXES",
     "block_cap",
@@ -24,6 +26,10 @@ __all__ = [
     "candidate_pairs",
     "stream_candidates",
 ]
+
+#: The longest key the registry stores (``RecordKey.key``, ``BlockSize.key``). A longer one (an
+#: e-mail address may have 254 characters, a commune 200) is kept as its family and a digest.
+KEY_MAX_LENGTH = 96
 
 #: Keys shared by more records than this are skipped (a placeholder phone, JEAN MARTIN...).
 MAX_BLOCK_SIZE = 300
@@ -238,7 +244,16 @@ def blocking_keys(prepared: Prepared) -> list[str]:
     Two records are candidates when they share at least one key (and that key is not shared
     by more than ``max_block_size`` records).
     """
-    return sorted({k for family in KEY_FAMILIES for k in family(prepared)})
+    return sorted({_fitted(k) for family in KEY_FAMILIES for k in family(prepared)})
+
+
+def _fitted(key: str) -> str:
+    """``key``, or ``family:#`` and its SHA-256 when it is longer than ``KEY_MAX_LENGTH``: the
+    same value gives the same key, and the family (its cap, its lock) is kept."""
+    if len(key) <= KEY_MAX_LENGTH:
+        return key
+    family = key.split(":", 1)[0]
+    return f"{family}:#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _usable_blocks(

@@ -311,10 +311,13 @@ def keys_written_meanwhile(rows: list[tuple]):
         "ids": _joined([record_id for record_id, _key in rows]),
         "keys": _joined([key for _record_id, key in rows], _SEPARATOR),
     }
-    with connection.wrap_database_errors, _bound_cursor() as cursor:
-        with connection.connection.pipeline():
-            cursor.execute(_KEYS_INSERT_SQL, params)
-            yield
+    with (
+        connection.wrap_database_errors,
+        _bound_cursor() as cursor,
+        connection.connection.pipeline(),
+    ):
+        cursor.execute(_KEYS_INSERT_SQL, params)
+        yield
 
 
 def _insert_key_rows(rows: list[tuple]) -> None:
