@@ -22,6 +22,7 @@ __all__ = [
     "block_cap",
     "blocking_keys",
     "coarse_keys",
+    "fitted_key",
     "candidate_codes",
     "candidate_pairs",
     "stream_candidates",
@@ -244,10 +245,10 @@ def blocking_keys(prepared: Prepared) -> list[str]:
     Two records are candidates when they share at least one key (and that key is not shared
     by more than ``max_block_size`` records).
     """
-    return sorted({_fitted(k) for family in KEY_FAMILIES for k in family(prepared)})
+    return sorted({fitted_key(k) for family in KEY_FAMILIES for k in family(prepared)})
 
 
-def _fitted(key: str) -> str:
+def fitted_key(key: str) -> str:
     """``key``, or ``family:#`` and its SHA-256 when it is longer than ``KEY_MAX_LENGTH``: the
     same value gives the same key, and the family (its cap, its lock) is kept."""
     if len(key) <= KEY_MAX_LENGTH:

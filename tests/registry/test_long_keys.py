@@ -1,12 +1,16 @@
 """Blocking keys of long values fit the key column: an e-mail address may have 254
 characters (the schema allows it), a commune 200; the key column holds 96."""
 
+import importlib
 import json
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 
 from exchanges import imports
 from hub import matching
+from hub.matching import blocking
 from hub.registry.actors import Actor
 from hub.registry.models import BlockSize, PartnerRecord, RecordKey
 from tests.factories import record_payload
@@ -57,3 +61,26 @@ def test_a_short_key_is_kept_as_it_is():
         {"id": "x", "birth_name": "Martin", "first_names": "Jeanne", "email": "j@exemple.fr"}
     )
     assert "em:j@exemple.fr" in matching.blocking_keys(prepared)
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL refused such keys: none to migrate"
+)
+def test_the_migration_fits_the_long_keys_the_embedded_default_holds(partner_a):
+    migration = importlib.import_module("hub.registry.migrations.0010_fitted_long_keys")
+    response = partner_a.api().put(
+        "/api/v1/records/L-1", record_payload(email=LONG_EMAIL), format="json"
+    )
+    assert response.status_code == 201
+    record = PartnerRecord.objects.get(external_id="L-1")
+    fitted = _email_key(record)
+    long = "em:" + LONG_EMAIL
+    RecordKey.objects.filter(record=record, key=fitted).update(key=long)  # as written before
+    other = RecordKey.objects.filter(record=record).exclude(key=long).count()
+
+    migration.forwards(django_apps, None)
+
+    assert _email_key(record) == fitted == blocking.fitted_key(long)
+    assert RecordKey.objects.filter(record=record).count() == other + 1
+    assert not RecordKey.objects.filter(key=long).exists()
+    assert BlockSize.objects.get(key=fitted).records == 1
