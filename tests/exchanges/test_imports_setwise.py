@@ -22,6 +22,7 @@ from hub.registry.actors import Actor
 from hub.registry.golden import GOLDEN_FIELDS
 from hub.registry.models import (
     Beneficiary,
+    BlockSize,
     LinkDecision,
     PartnerRecord,
     RecordKey,
@@ -172,6 +173,7 @@ def _snapshot(job_id, known: set) -> dict:
         "reviews": reviews,
         "events": events,
         "access": access,
+        "block sizes": sorted(BlockSize.objects.values_list("key", "records")),
     }
 
 
