@@ -30,7 +30,8 @@ from hub import bulkwrite, matching
 from hub.registry import intake
 from hub.registry.golden import GOLDEN_FIELDS, survive
 from hub.registry.intake import Candidate, IntakeDecision, MatchOutcome
-from hub.registry.lookups import batches, keys_written_meanwhile
+from hub.registry.keywrite import keys_written_meanwhile
+from hub.registry.lookups import batches
 from hub.registry.models import (
     Beneficiary,
     BeneficiaryStatus,

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from contextlib import contextmanager
 
 import orjson
 import psycopg
 from django.db import connection
 
-from hub import bulkwrite
 from hub.matching import coarse_keys
 from hub.registry.models import BlockSize, PartnerRecord, RecordKey
 
@@ -101,9 +99,9 @@ def _json(value):
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def _bound_cursor():
+def bound_cursor():
     """A cursor of Django's connection that binds its parameters on the server (Django's own
-    quotes each into the statement's text): a chunk's 20,000 ids (``_joined``) travel apart
+    quotes each into the statement's text): a chunk's 20,000 ids (``joined``) travel apart
     from the statement, neither quoted in Python nor parsed back with it by the server."""
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
@@ -116,11 +114,11 @@ LOCK_SQL = (
 )
 
 # The unit separator: blocking keys are made of normalised names, dates and codes. Should one
-# hold it, ``_joined`` refuses the list and the chunk goes row by row (``exchanges.imports``).
-_SEPARATOR = "\x1f"
+# hold it, ``joined`` refuses the list and the chunk goes row by row (``exchanges.imports``).
+SEPARATOR = "\x1f"
 
 
-def _joined(values: list, separator: str = ",") -> str:
+def joined(values: list, separator: str = ",") -> str:
     """A list of thousands of values as one text parameter, split by the server
     (``string_to_array``): psycopg adapts a list item by item in Python, a string at once."""
     text = separator.join(map(str, values))
@@ -146,10 +144,10 @@ def _locked_fetch(sql: str, params: dict, lock: list[int] | None) -> list:
     """The rows of ``sql`` (PostgreSQL), after the advisory locks ``lock`` if any, in one round
     trip: a pipeline, so the query is a later statement and, under READ COMMITTED, sees what
     the previous holders of the locks committed."""
-    with connection.wrap_database_errors, _bound_cursor() as cursor:
+    with connection.wrap_database_errors, bound_cursor() as cursor:
         if lock:
-            with _bound_cursor() as locker, connection.connection.pipeline():
-                locker.execute(LOCK_SQL, [_joined(lock)])
+            with bound_cursor() as locker, connection.connection.pipeline():
+                locker.execute(LOCK_SQL, [joined(lock)])
                 cursor.execute(sql, params)
         else:
             cursor.execute(sql, params)
@@ -269,7 +267,7 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         sizes = dict(large)
         wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
         return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
-    params = {"keys": _joined(keys, _SEPARATOR), "caps": _joined(caps), "floor": floor}
+    params = {"keys": joined(keys, SEPARATOR), "caps": joined(caps), "floor": floor}
     fetched = _locked_fetch(_CHUNK_KEYS_SQL, params, lock)
     large, rows = [], []
     for key, record_id, records in fetched:
@@ -278,50 +276,6 @@ def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = Non
         else:
             rows.append((key, record_id))
     return large, rows
-
-
-# The blocking keys of a chunk's new records: the ids and the keys as two text parameters, split
-# by the server (as ``_CHUNK_KEYS_SQL``'s); the block-size trigger runs on the statement.
-_KEYS_INSERT_SQL = """
-INSERT INTO registry_recordkey (record_id, key)
-SELECT * FROM unnest(
-    string_to_array(%(ids)s, ',')::uuid[], string_to_array(%(keys)s, chr(31))
-)
-"""
-
-
-@contextmanager
-def keys_written_meanwhile(rows: list[tuple]):
-    """Insert the (record id, key) rows of a chunk's new records while the block runs.
-
-    On PostgreSQL the statement is sent at once and waited for at the end of the block (a
-    pipeline): the server writes the rows, their indexes and the block sizes while the caller
-    scores the chunk. The block must not query the database (a query would wait for the
-    insert), and the records may come later in the transaction (the foreign key is checked at
-    commit). An error of the insert is raised at the end of the block. Elsewhere the rows are
-    inserted at the end of the block."""
-    if not rows:
-        yield
-        return
-    if not _postgres():
-        yield
-        _insert_key_rows(rows)
-        return
-    params = {
-        "ids": _joined([record_id for record_id, _key in rows]),
-        "keys": _joined([key for _record_id, key in rows], _SEPARATOR),
-    }
-    with (
-        connection.wrap_database_errors,
-        _bound_cursor() as cursor,
-        connection.connection.pipeline(),
-    ):
-        cursor.execute(_KEYS_INSERT_SQL, params)
-        yield
-
-
-def _insert_key_rows(rows: list[tuple]) -> None:
-    bulkwrite.insert_values(RecordKey, ["record_id", "key"], rows)
 
 
 # The candidates of a chunk: version, beneficiary and its merged_into (only merged beneficiaries
@@ -349,16 +303,16 @@ def chunk_candidates(wanted: list, known: list, *, engine: int):
     in one round trip."""
     if not _postgres():
         return _chunk_candidates_sqlite(wanted, known, engine)
-    with connection.wrap_database_errors, _bound_cursor() as first, _bound_cursor() as second:
+    with connection.wrap_database_errors, bound_cursor() as first, bound_cursor() as second:
         with connection.connection.pipeline():
             first.execute(
                 _CHUNK_CANDIDATES_SQL,
-                {"ids": _joined(wanted), "features": True, "engine": engine},
+                {"ids": joined(wanted), "features": True, "engine": engine},
             )
             if known:
                 second.execute(
                     _CHUNK_CANDIDATES_SQL,
-                    {"ids": _joined(known), "features": False, "engine": engine},
+                    {"ids": joined(known), "features": False, "engine": engine},
                 )
         fetched = first.fetchall()
         if known:

@@ -129,7 +129,7 @@ def test_stored_features_that_do_not_load_are_prepared_from_the_record(registry)
 
 
 def test_a_value_holding_the_separator_is_refused_not_split():
-    assert lookups._joined(["pn:MRT:1984", "ff:JN:MRT"], "\x1f") == "pn:MRT:1984\x1fff:JN:MRT"
-    assert lookups._joined([3, 1, 2]) == "3,1,2"
+    assert lookups.joined(["pn:MRT:1984", "ff:JN:MRT"], "\x1f") == "pn:MRT:1984\x1fff:JN:MRT"
+    assert lookups.joined([3, 1, 2]) == "3,1,2"
     with pytest.raises(ValueError):
-        lookups._joined(["pn:MRT", "bad\x1fkey"], "\x1f")
+        lookups.joined(["pn:MRT", "bad\x1fkey"], "\x1f")

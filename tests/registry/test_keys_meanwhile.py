@@ -1,4 +1,4 @@
-"""``lookups.keys_written_meanwhile``: a chunk's new keys are written while its rows are
+"""``keywrite.keys_written_meanwhile``: a chunk's new keys are written while its rows are
 scored (on PostgreSQL the statement is sent before the block and waited for after it), and an
 error of that write is raised at the end of the block, so the chunk fails as a whole."""
 
@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 
-from hub.registry import lookups
+from hub.registry import keywrite
 from hub.registry.models import Beneficiary, BlockSize, PartnerRecord, RecordKey
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_the_keys_are_written_by_the_end_of_the_block_with_their_block_sizes(par
     first, second = _record(partner_a.organization), _record(partner_a.organization)
     ran = []
     with transaction.atomic():
-        with lookups.keys_written_meanwhile(
+        with keywrite.keys_written_meanwhile(
             [(first.pk, "pn:MRT:1984"), (second.pk, "pn:MRT:1984"), (second.pk, "tel:0601")]
         ):
             ran.append(True)  # the caller's work, no query
@@ -46,7 +46,7 @@ def test_an_error_of_the_write_is_raised_at_the_end_of_the_block_and_nothing_sta
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
-        lookups.keys_written_meanwhile([(record.pk, "pn:X:1"), (record.pk, "pn:X:1")]),
+        keywrite.keys_written_meanwhile([(record.pk, "pn:X:1"), (record.pk, "pn:X:1")]),
     ):
         ran.append(True)
     assert ran == [True]
