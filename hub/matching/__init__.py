@@ -18,6 +18,7 @@ from .blocking import (
     blocking_keys,
     candidate_codes,
     candidate_pairs,
+    coarse_key,
     coarse_keys,
 )
 from .compare import COMPARISONS, LEVELS, compare_levels
@@ -36,6 +37,7 @@ __all__ = [
     "Pair",
     "Prepared",
     "block_cap",
+    "coarse_key",
     "coarse_keys",
     "blocking_keys",
     "candidate_codes",

@@ -21,6 +21,7 @@ __all__ = [
     "REFINED_PREFIXES",
     "block_cap",
     "blocking_keys",
+    "coarse_key",
     "coarse_keys",
     "fitted_key",
     "candidate_codes",
@@ -232,6 +233,16 @@ def coarse_keys(keys: Iterable[str]) -> list[str]:
     key too, so locking the coarse keys serialises every pair of writers that could find each
     other (with a third fewer locks)."""
     return [k for k in keys if k.split(":", 1)[0] not in REFINED_PREFIXES]
+
+
+def coarse_key(key: str) -> str | None:
+    """The coarse key whose block holds a refined key's block (``ffy:A:B:1984`` is inside
+    ``ff:A:B``, ``fps:F:75011:M`` inside ``fp:F:75011``); None for a key that is not refined,
+    or whose value was fitted (a digest: ``fitted_key``)."""
+    family, _, value = key.partition(":")
+    if family not in REFINED_PREFIXES or value.startswith("#"):
+        return None
+    return f"{family[:2]}:{value.rpartition(':')[0]}"
 
 
 def block_cap(key: str, max_block_size: int = MAX_BLOCK_SIZE) -> int:

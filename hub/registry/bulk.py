@@ -21,7 +21,7 @@ the new records before it have been written, so every row sees what the rows bef
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -100,10 +100,10 @@ def _decide(candidates: list[Candidate]) -> IntakeDecision:
 
 
 def _match(segment: list[_New], features: Features | None) -> None:
-    keys = sorted({key for new in segment for key in new.keys})
+    held = Counter(key for new in segment for key in new.keys)
     pool = Pool(intake.current_model(), features)
-    if keys:
-        pool.load(keys)  # one sorted lock set for the whole segment, then its look-ups
+    if held:
+        pool.load(sorted(held), held)  # one sorted lock set for the segment, then its look-ups
     # The segment's own keys do not depend on its decisions: the server writes them while
     # the rows are scored (the records follow in ``_write``).
     with keys_written_meanwhile([(new.record_id, key) for new in segment for key in new.keys]):

@@ -12,7 +12,7 @@ import orjson
 import psycopg
 from django.db import connection
 
-from hub.matching import coarse_keys
+from hub.matching import coarse_key, coarse_keys
 from hub.registry.models import BlockSize, PartnerRecord, RecordKey
 
 IN_BATCH = 2000  # ids per IN (...) list: well below SQLite's variable limit
@@ -236,13 +236,26 @@ def lock_block_sizes(keys: list[str]) -> None:
 # The block sizes of a chunk's keys and the records of the usable blocks, in one statement: the
 # sizes are read once (a join on the block-size table's primary key, not a scan of it), the
 # large blocks come back as (key, NULL, records), the usable ones as (key, record id, NULL).
+# A refined key is probed only where its coarse key's block is over its cap, or may go over it
+# with the chunk's own records (``extra``): inside a usable coarse block, it adds no candidate.
 _CHUNK_KEYS_SQL = """
-WITH probe AS MATERIALIZED (
+WITH coarse AS MATERIALIZED (
+    SELECT probe.key, probe.cap, probe.extra, coalesce(size.records, 0) AS records
+    FROM unnest(
+        string_to_array(%(keys)s, chr(31)), string_to_array(%(caps)s, ',')::int[],
+        string_to_array(%(extra)s, ',')::int[]
+    ) AS probe(key, cap, extra)
+    LEFT JOIN registry_blocksize size ON size.key = probe.key
+), refined AS MATERIALIZED (
     SELECT probe.key, probe.cap, coalesce(size.records, 0) AS records
     FROM unnest(
-        string_to_array(%(keys)s, chr(31)), string_to_array(%(caps)s, ',')::int[]
-    ) AS probe(key, cap)
+        string_to_array(%(refined)s, chr(31)), string_to_array(%(refined_caps)s, ',')::int[],
+        string_to_array(%(parents)s, chr(31))
+    ) AS probe(key, cap, parent)
+    JOIN coarse parent ON parent.key = probe.parent AND parent.records + parent.extra > parent.cap
     LEFT JOIN registry_blocksize size ON size.key = probe.key
+), probe AS (
+    SELECT key, cap, records FROM coarse UNION ALL SELECT key, cap, records FROM refined
 )
 SELECT key, NULL, records FROM probe WHERE records > %(floor)s
 UNION ALL
@@ -252,22 +265,57 @@ WHERE p.records <= p.cap
 """
 
 
-def chunk_keys(keys: list[str], caps: list[int], *, lock: list[int] | None = None):
+def _refined_apart(keys: list[str], caps: list[int]):
+    """``(coarse, refined)``: (key, cap) of the keys probed at once, and (key, cap, coarse key)
+    of the refined keys whose coarse key is in ``keys`` (``matching.coarse_key``)."""
+    present = set(keys)
+    coarse, refined = [], []
+    for key, cap in zip(keys, caps, strict=True):
+        parent = coarse_key(key)
+        if parent in present:
+            refined.append((key, cap, parent))
+        else:
+            coarse.append((key, cap))
+    return coarse, refined
+
+
+def chunk_keys(keys: list[str], caps: list[int], extra: dict, *, lock: list[int] | None = None):
     """``(large, rows)`` for a chunk's blocking ``keys`` and their caps (``block_cap``):
     ``large`` the (key, records) of every key held by more records than the smallest cap,
     ``rows`` the (key, record id as text) of every record holding a key whose block is within
     its cap (text: a pool of tens of thousands of ids hashes and compares them faster).
 
+    ``extra``: how many of the chunk's own records hold each key. A refined key is looked up
+    only where its coarse key's block, with them, is over the coarse key's cap (its records
+    are the coarse block's otherwise); it is then absent from both lists.
+
     ``lock``: advisory lock numbers (``lock_ids``) taken first, on PostgreSQL in the same round
     trip (as ``intake_candidates``: the look-up is a later statement of the pipeline, so it
     sees what the previous holders of the locks committed)."""
     floor = min(caps)
+    coarse, refined = _refined_apart(keys, caps)
     if not _postgres():
-        large = large_blocks(keys, floor)
-        sizes = dict(large)
-        wanted = [k for k, cap in zip(keys, caps, strict=True) if sizes.get(k, 0) <= cap]
+        sizes = dict(large_blocks([key for key, _cap in coarse], 0))
+        cap_of = dict(coarse)
+        over = [
+            (key, cap)
+            for key, cap, parent in refined
+            if sizes.get(parent, 0) + extra.get(parent, 0) > cap_of[parent]
+        ]
+        if over:
+            sizes.update(large_blocks([key for key, _cap in over], floor))
+        large = [(key, records) for key, records in sizes.items() if records > floor]
+        wanted = [key for key, cap in coarse + over if sizes.get(key, 0) <= cap]
         return large, [(key, str(pk)) for key, pk in key_rows(wanted)] if wanted else []
-    params = {"keys": joined(keys, SEPARATOR), "caps": joined(caps), "floor": floor}
+    params = {
+        "keys": joined([key for key, _cap in coarse], SEPARATOR),
+        "caps": joined([cap for _key, cap in coarse]),
+        "extra": joined([extra.get(key, 0) for key, _cap in coarse]),
+        "refined": joined([key for key, _cap, _parent in refined], SEPARATOR),
+        "refined_caps": joined([cap for _key, cap, _parent in refined]),
+        "parents": joined([parent for _key, _cap, parent in refined], SEPARATOR),
+        "floor": floor,
+    }
     fetched = _locked_fetch(_CHUNK_KEYS_SQL, params, lock)
     large, rows = [], []
     for key, record_id, records in fetched:

@@ -54,11 +54,12 @@ class Pool:
         self.root: dict = {}  # record id -> root beneficiary id
         self.cache = features if features is not None else Features()
 
-    def load(self, keys: list[str]) -> None:
-        """Lock the keys; block sizes, the records of every usable block, their features."""
+    def load(self, keys: list[str], extra: dict) -> None:
+        """Lock the keys; block sizes, the records of every usable block, their features.
+        ``extra``: how many of the segment's rows hold each key (``lookups.chunk_keys``)."""
         caps = [matching.block_cap(key) for key in keys]
         lock = lookups.lock_ids(keys) if settings.USES_POSTGRES else None
-        large, rows = lookups.chunk_keys(keys, caps, lock=lock)
+        large, rows = lookups.chunk_keys(keys, caps, extra, lock=lock)
         self.count.update(large)
         large = dict(large)
         record_ids = set()
