@@ -16,7 +16,7 @@ from hub.registry.lookups import SEPARATOR, bound_cursor, joined
 from hub.registry.models import RecordKey
 
 # The blocking keys of a chunk's new records: the ids and the keys as two text parameters, split
-# by the server (as ``lookups.chunk_keys``'s); the block-size trigger runs on the statement.
+# by the server (as ``chunkreads.chunk_keys``'s); the block-size trigger runs on the statement.
 _KEYS_INSERT_SQL = """
 INSERT INTO registry_recordkey (record_id, key)
 SELECT * FROM unnest(

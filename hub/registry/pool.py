@@ -1,8 +1,9 @@
 """The candidate pool of a set-wise intake segment (``hub.registry.bulk``).
 
 ``Pool.load`` reads, for every blocking key of the segment, the block's size and records, and
-each candidate record's stored features: on PostgreSQL two round trips (the advisory locks and
-the key look-up in one pipeline, then the candidates), whatever the segment's size.
+each candidate record's stored features (``hub.registry.chunkreads``): on PostgreSQL two round
+trips (the advisory locks and the key look-up in one pipeline, then the candidates), whatever
+the segment's size.
 
 ``Features`` keeps the candidates' prepared form from one segment to the next of the same job
 (a common block meets most chunks of a file): a record met again at the same version is not
@@ -18,7 +19,7 @@ from django.conf import settings
 
 from hub import matching
 from hub.matching import stored, vector
-from hub.registry import intake, lookups
+from hub.registry import chunkreads, intake, lookups
 from hub.registry.intake import Candidate
 
 
@@ -56,10 +57,10 @@ class Pool:
 
     def load(self, keys: list[str], extra: dict) -> None:
         """Lock the keys; block sizes, the records of every usable block, their features.
-        ``extra``: how many of the segment's rows hold each key (``lookups.chunk_keys``)."""
+        ``extra``: how many of the segment's rows hold each key (``chunkreads.chunk_keys``)."""
         caps = [matching.block_cap(key) for key in keys]
         lock = lookups.lock_ids(keys) if settings.USES_POSTGRES else None
-        large, rows = lookups.chunk_keys(keys, caps, extra, lock=lock)
+        large, rows = chunkreads.chunk_keys(keys, caps, extra, lock=lock)
         self.count.update(large)
         large = dict(large)
         record_ids = set()
@@ -72,7 +73,7 @@ class Pool:
         cached = self.cache.by_id
         known = sorted(pk for pk in record_ids if pk in cached)
         wanted = sorted(pk for pk in record_ids if pk not in cached)
-        rows = lookups.chunk_candidates(wanted, known, engine=stored.VERSION)
+        rows = chunkreads.chunk_candidates(wanted, known, engine=stored.VERSION)
         merged = {row[2] for row in rows if row[3]}
         parents = intake._parents(merged) if merged else {}
         again, stale = [], []
@@ -87,17 +88,19 @@ class Pool:
                 except (KeyError, TypeError, ValueError):
                     prepared = None
             if prepared is None:
-                if current and features is None and record_id in cached:
+                if current is None:
                     again.append(record_id)  # held at another version: read its features
                 else:
                     stale.append(record_id)
                 continue
             self._keep(record_id, version, prepared)
         if again:
-            for record_id, version, _b, _p, features, _c in lookups.chunk_candidates(
+            for record_id, version, _b, _p, features, _c in chunkreads.chunk_candidates(
                 sorted(again), [], engine=stored.VERSION
             ):
                 try:
+                    if features is None:
+                        raise ValueError("no current features")
                     self._keep(record_id, version, vector.load_stored(record_id, features))
                 except (KeyError, TypeError, ValueError):
                     stale.append(record_id)

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from exchanges import imports
-from hub.registry import lookups, pool
+from hub.registry import chunkreads, lookups, pool
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, PartnerRecord
 from hub.registry.services import record_upsert
@@ -88,7 +88,7 @@ def test_features_kept_across_chunks_give_the_row_by_row_outcomes(
     transaction.savepoint_rollback(sid)
 
     calls = []
-    read = lookups.chunk_candidates
+    read = chunkreads.chunk_candidates
 
     def spy(wanted, held, *, engine):
         calls.append((set(wanted), set(held)))
@@ -97,7 +97,7 @@ def test_features_kept_across_chunks_give_the_row_by_row_outcomes(
     def no_fallback(*args, **kwargs):
         raise AssertionError("a set-wise chunk went row by row")
 
-    monkeypatch.setattr(lookups, "chunk_candidates", spy)
+    monkeypatch.setattr(chunkreads, "chunk_candidates", spy)
     monkeypatch.setattr(imports, "_submit", no_fallback)
     setwise = _snapshot(_run(partner_a, partner_b, True, monkeypatch), known)
 

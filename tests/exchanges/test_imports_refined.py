@@ -16,7 +16,7 @@ from django.db import transaction
 
 from exchanges import imports
 from hub import matching
-from hub.registry import intake, lookups
+from hub.registry import chunkreads, intake
 from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BlockSize
 from hub.registry.services import record_upsert
@@ -105,13 +105,13 @@ def test_the_look_up_skips_a_refined_key_inside_a_usable_coarse_block(partner_b)
     refined = {key for key in keys if matching.coarse_key(key)}
     assert {"ff", "pn"} <= {matching.coarse_key(key)[:2] for key in refined}
 
-    _large, rows = lookups.chunk_keys(keys, caps, {})
+    _large, rows = chunkreads.chunk_keys(keys, caps, {})
     assert {key for key, _pk in rows} == set(keys) - refined
     assert {pk for _key, pk in rows} == {str(record.pk)}
 
     # The chunk's own records would push the ``ff`` block over its cap: its refined keys count.
     ff = next(key for key in keys if key.startswith("ff:"))
-    _large, rows = lookups.chunk_keys(keys, caps, {ff: matching.block_cap(ff)})
+    _large, rows = chunkreads.chunk_keys(keys, caps, {ff: matching.block_cap(ff)})
     assert {key for key, _pk in rows} == (set(keys) - refined) | {
         key for key in refined if matching.coarse_key(key) == ff
     }
