@@ -94,6 +94,24 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> tuple[float, float | None]:
+    """(this process's CPU seconds, all its threads; the CPU seconds of its database server
+    process, when the server runs on this machine: PostgreSQL's backend of the connection)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    mine = usage.ru_utime + usage.ru_stime
+    if connection.vendor != "postgresql":
+        return mine, None  # SQLite runs inside this process
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return mine, None  # a server on another machine
+    return mine, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def current_mib() -> float:
     """The resident memory of the process now (Linux)."""
     with open("/proc/self/statm") as statm:
@@ -260,6 +278,7 @@ def main() -> None:
     if args.chunk:
         imports.CHUNK = args.chunk
     profiler = cProfile.Profile() if args.profile else None
+    cpu_before = cpu_seconds()
     start = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -280,6 +299,7 @@ def main() -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     elapsed = time.perf_counter() - start
+    cpu_after = cpu_seconds()
     job.refresh_from_db()
     rate = args.rows / elapsed
     say(
@@ -295,6 +315,21 @@ def main() -> None:
             f"first chunk {rows0} rows in {t0:.1f} s; the {len(marks) - 1} after it "
             f"{(rows1 - rows0) / (t1 - t0):,.0f} records/s"
         )
+    # Where the time goes: CPU per record in this process (Python, and SQLite when it is the
+    # database) and in the database server's process. Their sum bounds the rate the machine's
+    # cores could reach were every part overlapped: cores / (CPU per record).
+    client = (cpu_after[0] - cpu_before[0]) / args.rows
+    line = f"CPU per record: import process {client * 1000:.2f} ms"
+    total = client
+    if cpu_after[1] is not None:
+        server = (cpu_after[1] - cpu_before[1]) / args.rows
+        total += server
+        line += f", database server {server * 1000:.2f} ms"
+    cores = os.cpu_count() or 1
+    say(
+        f"{line}; wall {1000 / rate:.2f} ms | with every part overlapped on {cores} cores: "
+        f"at most {cores / total:,.0f} records/s"
+    )
     # The baseline writes the same rows (at most the first 20,000: its own cost is linear).
     bare = run.plain_bulk_create(baseline_org, [measured(i) for i in range(min(args.rows, 20_000))])
     path = "row by row" if args.rowwise else f"set-wise, chunks of {imports.CHUNK}"
