@@ -21,17 +21,18 @@ from hub.registry.actors import Actor
 from hub.registry.models import Beneficiary, BlockSize
 from hub.registry.services import record_upsert
 from tests.exchanges.test_imports_setwise import _snapshot
+from tests.factories import record_payload
 
 pytestmark = pytest.mark.django_db
 
-TARGET = {
-    "birth_name": "Vautrin",
-    "first_names": "Aurèle",
-    "sex": "M",
-    "birth_date": "1962-07-19",
-    "birth_place": "Nantes",
-    "address": {"line": "12 rue des Lilas", "postcode": "69004", "city": "Lyon"},
-}
+TARGET = record_payload(
+    birth_name="Vautrin",
+    first_names="Aurèle",
+    sex="M",
+    birth_date="1962-07-19",
+    birth_place="Nantes",
+    address={"line": "12 rue des Lilas", "postcode": "69004", "city": "Lyon"},
+)
 
 
 def _namesake(n: int) -> dict:
