@@ -25,7 +25,10 @@ intake per row). Prints the peak resident memory of the process too, the first c
 apart from the steady rate of the chunks after it (the first reads a cold copy), and, for a
 file of 50,000 rows or more, the memory at every tenth. The measured file is written to a
 temporary file and handed over as a stream, so a file of a million rows measures the import's
-memory, not the bench's; the baseline writes its first 20,000 rows at most.
+memory, not the bench's; the baseline writes its first 20,000 rows at most. Prints too the CPU
+time a record costs in this process and in the PostgreSQL server's process of its connection
+(when the server runs on this machine), and the rate the machine's cores would allow if every
+part were overlapped.
 """
 
 from __future__ import annotations
