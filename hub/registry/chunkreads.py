@@ -169,19 +169,18 @@ _SQLITE_CURRENT = (
     "coalesce(json_extract(r.match_features, '$.v') = r.version "
     "AND json_extract(r.match_features, '$.e') = %s, 0)"
 )
-_SQLITE_CANDIDATES_SQL = f"""
-SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id,
-    CASE WHEN {_SQLITE_CURRENT} THEN json_extract(r.match_features, '$.f') END, {_SQLITE_CURRENT}
-FROM registry_partnerrecord r
-JOIN registry_beneficiary b ON b.id = r.beneficiary_id
-WHERE r.id IN ({{}})
-"""  # noqa: S608 (no value is formatted in)
-_SQLITE_VERSIONS_SQL = """
-SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id, NULL, NULL
+_SQLITE_FROM = """
 FROM registry_partnerrecord r
 JOIN registry_beneficiary b ON b.id = r.beneficiary_id
 WHERE r.id IN ({})
 """
+_SQLITE_CANDIDATES_SQL = f"""
+SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id,
+    CASE WHEN {_SQLITE_CURRENT} THEN json_extract(r.match_features, '$.f') END, {_SQLITE_CURRENT}
+{_SQLITE_FROM}"""  # noqa: S608 (no value is formatted in)
+_SQLITE_VERSIONS_SQL = f"""
+SELECT r.id, r.version, r.beneficiary_id, b.merged_into_id, NULL, NULL
+{_SQLITE_FROM}"""  # noqa: S608
 
 
 def _chunk_candidates_sqlite(wanted: list, known: list, engine: int) -> list:
