@@ -16,8 +16,11 @@ itself (``--seed import``, hours at 100k on a loaded machine); then
 another partner imports the measured file, where one row in three is a person already known
 (the same identity) and the others are new (similar made-up names: many review candidates).
 Every row goes through validation, matching, golden records, review items, access rows,
-events and the per-row report. Baseline in the same run: a plain ``bulk_create`` of the same
-rows as beneficiaries and partner records (no matching, no keys, no audit). ``--rows 0`` only
+events and the per-row report. Baselines in the same run: a plain ``bulk_create`` of the same
+rows as beneficiaries and partner records (no matching, no keys, no audit), and the floor: the
+writes the registry itself needs for them (records with their stored features, golden records,
+blocking keys, written as the seed is, in chunks of the import's size, committed then
+deleted), without matching, decisions, review items, access rows or events. ``--rows 0`` only
 seeds; ``--reuse`` skips the reset and the seeding of a database that holds them (a copy of a
 seeded one, ``createdb -T``: seconds instead of minutes between runs). ``--rowwise``
 runs the measured file through the row-by-row path instead (one savepoint and one full
@@ -121,40 +124,72 @@ def current_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def seed_bare(organization, count: int, person_row) -> None:
-    """The registry of N persons written directly: one beneficiary, one record with its stored
-    features and its blocking keys per person, by COPY (no matching, no audit, no events)."""
+def write_bare(organization, rows: list[dict]) -> None:
+    """Rows written directly as the registry holds them: one beneficiary with its golden
+    record, one partner record with its stored features and its blocking keys per row, by
+    ``hub.bulkwrite`` (COPY on PostgreSQL; no matching, no audit, no events)."""
     from hub import bulkwrite, matching
     from hub.registry import intake
     from hub.registry.golden import survive
     from hub.registry.models import Beneficiary, PartnerRecord, RecordKey
     from hub.registry.services import split_nir
 
+    records, people, keys = [], [], []
+    for row in rows:
+        clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
+        prepared = intake.prepared_for("new", clean, digest)
+        person = Beneficiary()
+        record = PartnerRecord(
+            organization=organization,
+            external_id=row["external_id"],
+            beneficiary_id=person.pk,
+            payload=clean,
+            nir_hash=digest,
+            match_features=intake.stored_features(prepared, 1),
+        )
+        records.append(record)
+        people.append(person)
+        keys.extend((record.pk, key) for key in matching.blocking_keys(prepared))
+    bulkwrite.insert(PartnerRecord, records)
+    for person, record in zip(people, records, strict=True):
+        for name, value in survive([record]).items():
+            setattr(person, name, value)
+    bulkwrite.insert(Beneficiary, people)
+    bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
+
+
+def seed_bare(organization, count: int, person_row) -> None:
+    """The registry of N persons written by ``write_bare``, 5,000 a transaction."""
     for start in range(0, count, 5000):
         with transaction.atomic():
-            records, people, keys = [], [], []
-            for i in range(start, min(count, start + 5000)):
-                row = person_row(i, f"E-{i}")
-                clean, digest = split_nir({k: v for k, v in row.items() if k != "external_id"})
-                prepared = intake.prepared_for("new", clean, digest)
-                person = Beneficiary()
-                record = PartnerRecord(
-                    organization=organization,
-                    external_id=row["external_id"],
-                    beneficiary_id=person.pk,
-                    payload=clean,
-                    nir_hash=digest,
-                    match_features=intake.stored_features(prepared, 1),
-                )
-                records.append(record)
-                people.append(person)
-                keys.extend((record.pk, key) for key in matching.blocking_keys(prepared))
-            bulkwrite.insert(PartnerRecord, records)
-            for person, record in zip(people, records, strict=True):
-                for name, value in survive([record]).items():
-                    setattr(person, name, value)
-            bulkwrite.insert(Beneficiary, people)
-            bulkwrite.insert_values(RecordKey, ["record_id", "key"], keys)
+            write_bare(
+                organization,
+                [person_row(i, f"E-{i}") for i in range(start, min(count, start + 5000))],
+            )
+
+
+def bare_writes(organization, rows: list[dict]) -> float:
+    """The floor of the import in the same run: ``write_bare`` of the measured rows in
+    chunks of the import's size, one transaction each (its foreign keys checked at commit, as
+    the import's are); rows/s. The rows are deleted afterwards, untimed: the registry keeps its
+    N persons. What the import adds to this floor is the matching, the decisions, the review
+    items, the access rows, the events and the report."""
+    from exchanges import imports
+    from hub.registry.models import Beneficiary, PartnerRecord, RecordKey
+
+    size = imports.CHUNK
+    start = time.perf_counter()
+    for first in range(0, len(rows), size):
+        with transaction.atomic():
+            write_bare(organization, rows[first : first + size])
+    elapsed = time.perf_counter() - start
+    with transaction.atomic():
+        records = PartnerRecord.objects.filter(organization=organization)
+        people = list(records.values_list("beneficiary_id", flat=True))
+        RecordKey.objects.filter(record__organization=organization)._raw_delete("default")
+        records._raw_delete("default")
+        Beneficiary.objects.filter(pk__in=people)._raw_delete("default")
+    return len(rows) / elapsed
 
 
 def bench_upload(actor, rows: int, person_row) -> None:
@@ -230,7 +265,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if connection.vendor == "postgresql" and not args.reuse:
         run.reset()
-    first, second, baseline_org = run.organizations(3)
+    first, second, baseline_org, floor_org = run.organizations(4)
     actor1 = Actor(organization_id=first.pk, organization_ids=(first.pk,))
     actor2 = Actor(organization_id=second.pk, organization_ids=(second.pk,))
     say(f"{connection.vendor}; names {args.names}; load average {load_average()}")
@@ -334,12 +369,19 @@ def main() -> None:
         f"at most {cores / total:,.0f} records/s"
     )
     # The baseline writes the same rows (at most the first 20,000: its own cost is linear).
-    bare = run.plain_bulk_create(baseline_org, [measured(i) for i in range(min(args.rows, 20_000))])
+    baseline_rows = [measured(i) for i in range(min(args.rows, 20_000))]
+    bare = run.plain_bulk_create(baseline_org, baseline_rows)
+    floor = bare_writes(floor_org, baseline_rows)
     path = "row by row" if args.rowwise else f"set-wise, chunks of {imports.CHUNK}"
     say(
         f"IMPORT ({connection.vendor}, {path}) {rate:,.0f} records/s with {args.existing} "
         f"persons present | plain bulk_create {bare:,.0f} rows/s | ratio {rate / bare:.3f} | "
         f"peak RSS {peak_mib():,.0f} MiB | load average {load_average()}"
+    )
+    say(
+        f"FLOOR the registry's own writes without matching (records with their features, "
+        f"golden records, blocking keys; chunks of {imports.CHUNK}) {floor:,.0f} rows/s "
+        f"| import / floor {rate / floor:.3f}"
     )
 
 
