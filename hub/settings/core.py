@@ -143,7 +143,14 @@ try:
 except ValueError as exc:
     raise ConfigError(f"DATABASE_URL is malformed: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # Write-ahead logging: readers are not blocked by the writer (an import does not stall
+    # the admin), and a commit writes the log once instead of a rollback journal and the
+    # file; ``synchronous=FULL`` keeps every committed transaction across a power loss.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Each request is one transaction, so that an access and its audit row commit together.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
