@@ -14,6 +14,7 @@ arrays.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import queue
 import threading
 from collections.abc import Iterator
@@ -77,7 +78,8 @@ def _worker(inbox, results, counter, built) -> None:
     put on ``results``; ``None`` at the end, or ``("error", what)``."""
     try:
         while True:
-            job = inbox.get()
+            # the parent pickled it (``Pool._send``); any queue item is unpickled likewise
+            job = pickle.loads(inbox.get())  # noqa: S301
             if job[0] == "blocks":
                 results.put(("blocks", _build_blocks(*job[1:], built)))
                 continue
@@ -110,6 +112,12 @@ class Pool:
         self._starting.start()
         self.running = len(self.procs)
 
+    def _send(self, job: tuple) -> None:
+        """Put a job on the workers' queue, pickled here: a job that cannot be pickled raises
+        in this process (the queue's feeder thread would only print the error and drop the
+        job, and this process would wait for the workers for ever)."""
+        self.inbox.put(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+
     def _start(self) -> None:
         for proc in self.procs:
             proc.start()
@@ -124,7 +132,7 @@ class Pool:
         }
         self._blocks = ({"n": parts.n, "arrays": arrays}, cap, self.shared)
         for _ in self.procs:
-            self.inbox.put(("blocks", *self._blocks))
+            self._send(("blocks", *self._blocks))
 
     def _families(self) -> list[list[str]]:
         """The paths of every family's blocks, in ``FAMILIES`` order: this process builds
@@ -174,7 +182,7 @@ class Pool:
         state = init_state(spec, model, cut)
         tasks = tasks_of(state[1])  # the families
         for _ in self.procs:
-            self.inbox.put(("run", spec, model, cut, tasks))
+            self._send(("run", spec, model, cut, tasks))
         for k in _claimed(self.counter, len(tasks)):
             yield run_task(state, tasks[k])
             yield from self.results_of(block=False)
