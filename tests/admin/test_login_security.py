@@ -2,11 +2,7 @@
 timeout, HTML error pages for people and problem details for machines, offline API docs, and
 per-install secrets for the embedded default."""
 
-import os
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,9 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hub.registry.models import Membership, Organization, Role
 from hub.registry.roles import sync_user_role_groups
+from tests.embedded import embedded_env, manage
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 
 
@@ -127,34 +123,17 @@ def test_api_docs_load_nothing_from_outside(client):
     assert "/static/drf_spectacular_sidecar/redoc/" in page
 
 
-def _manage(*args, env):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_embedded_default_creates_per_install_secrets_and_production_refuses_none(tmp_path):
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "NIR_HASH_KEY", "DATABASE_URL", "DEBUG")
-    }
-    env = {**base, "PASSERELLE_VAR_DIR": str(tmp_path)}
-    first = _manage("check", env=env)
+    env = embedded_env(tmp_path)
+    first = manage("check", env=env)
     assert first.returncode == 0, first.stderr
     secret = tmp_path / "secret_key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert len(secret.read_text().strip()) >= 50
     before = secret.read_text()
-    assert _manage("check", env=env).returncode == 0
+    assert manage("check", env=env).returncode == 0
     assert secret.read_text() == before, "the per-install secret is kept"
-    production = _manage(
+    production = manage(
         "check", env={**env, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/none"}
     )
     assert production.returncode != 0

@@ -1,12 +1,7 @@
 """The embedded default's SQLite file in write-ahead-log mode: a request reading the registry
 does not stop an import (or any writer) from committing."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.embedded import embedded_env, manage
 
 # Run by ``manage.py shell`` on the embedded default: another process's read transaction
 # stays open (as a request's does, ATOMIC_REQUESTS) while the hub's own connection writes and
@@ -40,21 +35,7 @@ print(mode, synchronous, before, still, after)
 
 
 def test_a_reader_does_not_block_a_commit_on_the_embedded_default(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "NIR_HASH_KEY", "DATABASE_URL", "DEBUG")
-    }
-    env["PASSERELLE_VAR_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = manage("shell", "-c", SCRIPT, env=embedded_env(tmp_path))
     assert done.returncode == 0, done.stderr
     mode, synchronous, before, still, after = done.stdout.splitlines()[-1].split()
     assert mode == "wal"
