@@ -72,25 +72,35 @@ def _build_blocks(parts_spec: dict, cap: int, shared: SharedDir, counter) -> dic
     return out
 
 
+def _pickled(message) -> bytes:
+    """A message between the processes, pickled by its sender: what cannot be pickled raises
+    where it was sent (a queue's feeder thread would only print the error and drop it, and the
+    other side would wait for it for ever)."""
+    return pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+
+
+def _reply(results, message) -> None:
+    results.put(_pickled(message))
+
+
 def _worker(inbox, results, counter, built) -> None:
     """A worker process: builds families' blocks when asked (as many as it takes from
     ``built``), then runs tasks from the shared ``counter`` until none is left, each result
     put on ``results``; ``None`` at the end, or ``("error", what)``."""
     try:
         while True:
-            # the parent pickled it (``Pool._send``); any queue item is unpickled likewise
-            job = pickle.loads(inbox.get())  # noqa: S301
+            job = pickle.loads(inbox.get())  # noqa: S301 (the parent pickled it: ``Pool._send``)
             if job[0] == "blocks":
-                results.put(("blocks", _build_blocks(*job[1:], built)))
+                _reply(results, ("blocks", _build_blocks(*job[1:], built)))
                 continue
             _, spec, model, cut, tasks = job
             state = init_state(spec, model, cut)
             for k in _claimed(counter, len(tasks)):
-                results.put(_packed(*run_task(state, tasks[k])))
-            results.put(None)
+                _reply(results, _packed(*run_task(state, tasks[k])))
+            _reply(results, None)
             return
     except BaseException as exc:  # the parent raises it
-        results.put(("error", repr(exc)))
+        _reply(results, ("error", repr(exc)))
         raise
 
 
@@ -113,10 +123,7 @@ class Pool:
         self.running = len(self.procs)
 
     def _send(self, job: tuple) -> None:
-        """Put a job on the workers' queue, pickled here: a job that cannot be pickled raises
-        in this process (the queue's feeder thread would only print the error and drop the
-        job, and this process would wait for the workers for ever)."""
-        self.inbox.put(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+        self.inbox.put(_pickled(job))
 
     def _start(self) -> None:
         for proc in self.procs:
@@ -150,7 +157,7 @@ class Pool:
         none yet)."""
         while True:
             try:
-                item = self.results.get(timeout=1.0) if block else self.results.get_nowait()
+                raw = self.results.get(timeout=1.0) if block else self.results.get_nowait()
             except queue.Empty:
                 if not block:
                     return _EMPTY
@@ -158,6 +165,7 @@ class Pool:
                 if not any(p.is_alive() for p in self.procs):
                     raise RuntimeError("a batch worker stopped without its results") from None
                 continue
+            item = pickle.loads(raw)  # noqa: S301 (a worker of this run pickled it: ``_reply``)
             if item is not None and isinstance(item[0], str) and item[0] == "error":
                 raise RuntimeError(f"a batch worker failed: {item[1]}")
             return item
