@@ -186,9 +186,9 @@ def bare_writes(organization, rows: list[dict]) -> float:
     with transaction.atomic():
         records = PartnerRecord.objects.filter(organization=organization)
         people = list(records.values_list("beneficiary_id", flat=True))
-        RecordKey.objects.filter(record__organization=organization)._raw_delete("default")
-        records._raw_delete("default")
-        Beneficiary.objects.filter(pk__in=people)._raw_delete("default")
+        RecordKey.objects.filter(record__organization=organization).delete()
+        records.delete()
+        Beneficiary.objects.filter(pk__in=people).delete()
     return len(rows) / elapsed
 
 
