@@ -143,9 +143,9 @@ try:
 except ValueError as exc:
     raise ConfigError(f"DATABASE_URL is malformed: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Write-ahead logging: readers are not blocked by the writer (an import does not stall
-    # the admin), and a commit writes the log once instead of a rollback journal and the
-    # file; ``synchronous=FULL`` keeps every committed transaction across a power loss.
+    # Write-ahead logging: an open read transaction (every request is one) no longer holds a
+    # writer's commit back until "database is locked", and the writer blocks no reader;
+    # ``synchronous=FULL`` keeps every committed transaction across a power loss.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
